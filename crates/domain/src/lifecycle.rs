@@ -1,0 +1,286 @@
+//! A shipment's current state, derived from its event history.
+//!
+//! Events are kept forever, in the order carriers report them; the state is a
+//! fold over them sorted by when they happened. A transition the rules do not
+//! allow (a `picked_up` after `delivered`, a stale `in_transit` arriving after
+//! `out_for_delivery`) stays in the history, marked as not applied, and moves
+//! nothing: late or repeated events never move a shipment backwards.
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use crate::shipment::ShipmentEvent;
+use crate::status::{NdrReason, Phase, ShipmentStatus};
+
+/// Whether a shipment whose journey last stood at `progress` may move to `next`.
+///
+/// `progress` is the last journey step (never an exception status such as
+/// `delayed`, which describes a condition and leaves the journey where it was).
+pub fn transition_allowed(progress: ShipmentStatus, next: ShipmentStatus) -> bool {
+    use ShipmentStatus as S;
+    if progress.is_terminal() {
+        return false;
+    }
+    match (progress.phase(), next.phase()) {
+        (_, Phase::Exception) => next != S::NotServiceable || progress.is_before_pickup(),
+        (_, Phase::Closing) => next == S::Lost || progress.is_before_pickup(),
+        (Phase::Forward { rank: from }, Phase::Forward { rank: to }) => {
+            to >= from
+                // A failed attempt is followed by a new attempt further back along the way.
+                || (progress == S::PickupFailed && to >= S::PickupScheduled.rank())
+                || (progress == S::DeliveryFailed && to >= S::InTransit.rank())
+        }
+        // Before pickup a shipment is cancelled, not returned.
+        (Phase::Forward { rank: from }, Phase::Rto { .. }) => from >= S::PickedUp.rank(),
+        (Phase::Rto { rank: from }, Phase::Rto { rank: to }) => {
+            to >= from || (progress == S::RtoFailed && to >= S::RtoInTransit.rank())
+        }
+        _ => false,
+    }
+}
+
+impl ShipmentStatus {
+    fn rank(self) -> u8 {
+        match self.phase() {
+            Phase::Forward { rank } | Phase::Rto { rank } => rank,
+            Phase::Exception | Phase::Closing => u8::MAX,
+        }
+    }
+}
+
+/// What a shipment's history adds up to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ShipmentState {
+    /// The status shown: the last applied event's.
+    pub status: ShipmentStatus,
+    /// The last journey step, which exception statuses leave untouched.
+    pub progress: ShipmentStatus,
+    /// Failed delivery attempts (NDRs) so far.
+    pub failed_attempts: u32,
+    /// The reason of the latest failed attempt, while the shipment is in NDR.
+    pub ndr_reason: Option<NdrReason>,
+    pub last_event_at: Option<Timestamp>,
+}
+
+impl Default for ShipmentState {
+    fn default() -> Self {
+        Self {
+            status: ShipmentStatus::OrderPlaced,
+            progress: ShipmentStatus::OrderPlaced,
+            failed_attempts: 0,
+            ndr_reason: None,
+            last_event_at: None,
+        }
+    }
+}
+
+impl ShipmentState {
+    /// Applies one event if the rules allow it; returns whether it was applied.
+    pub fn apply(&mut self, event: &ShipmentEvent) -> bool {
+        let next = event.status;
+        // A repeated step (another `in_transit` scan at a new hub) is a valid
+        // event that changes nothing but the last-seen time.
+        let repeat = next == self.status && !next.is_terminal();
+        let allowed = repeat || transition_allowed(self.progress, next);
+        if !allowed {
+            return false;
+        }
+        if next == ShipmentStatus::DeliveryFailed && self.status != ShipmentStatus::DeliveryFailed {
+            self.failed_attempts += 1;
+        }
+        if next == ShipmentStatus::DeliveryFailed {
+            self.ndr_reason = Some(event.ndr_reason.unwrap_or(NdrReason::Unknown));
+        } else if next.phase() != Phase::Exception {
+            self.ndr_reason = None;
+        }
+        self.status = next;
+        if next.phase() != Phase::Exception {
+            self.progress = next;
+        }
+        self.last_event_at = Some(self.last_event_at.map_or(event.occurred_at, |t| t.max(event.occurred_at)));
+        true
+    }
+}
+
+/// One event of a timeline and whether it moved the shipment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TimelineEntry {
+    #[serde(flatten)]
+    pub event: ShipmentEvent,
+    pub applied: bool,
+}
+
+/// A shipment's events in the order they happened, with the state they add up to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Timeline {
+    pub entries: Vec<TimelineEntry>,
+    pub state: ShipmentState,
+}
+
+impl Timeline {
+    /// Sorts by event time (ties broken by the order they were recorded) and folds.
+    pub fn build(mut events: Vec<ShipmentEvent>) -> Self {
+        events.sort_by_key(|e| (e.occurred_at, e.seq));
+        let mut state = ShipmentState::default();
+        let entries = events
+            .into_iter()
+            .map(|event| {
+                let applied = state.apply(&event);
+                TimelineEntry { event, applied }
+            })
+            .collect();
+        Self { entries, state }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::shipment::EventSource;
+    use proptest::prelude::*;
+    use ShipmentStatus as S;
+
+    fn event(seq: i64, status: ShipmentStatus, minute: i64) -> ShipmentEvent {
+        let at = Timestamp::from_second(1_764_000_000 + minute * 60).unwrap();
+        ShipmentEvent {
+            id: format!("evt_{seq}"),
+            seq,
+            status,
+            occurred_at: at,
+            recorded_at: at,
+            source: EventSource::CarrierPull,
+            carrier_code: None,
+            description: None,
+            location: None,
+            ndr_reason: None,
+            actor: None,
+        }
+    }
+
+    fn fold(statuses: &[ShipmentStatus]) -> Timeline {
+        let events = statuses.iter().enumerate().map(|(i, s)| event(i as i64, *s, i as i64)).collect();
+        Timeline::build(events)
+    }
+
+    #[test]
+    fn happy_path_reaches_delivered() {
+        let t = fold(&[S::OrderPlaced, S::Manifested, S::PickedUp, S::InTransit, S::InTransit, S::OutForDelivery, S::Delivered]);
+        assert_eq!(t.state.status, S::Delivered);
+        assert!(t.entries.iter().all(|e| e.applied));
+    }
+
+    #[test]
+    fn scan_after_delivered_is_kept_but_ignored() {
+        let t = fold(&[S::OrderPlaced, S::PickedUp, S::Delivered, S::PickedUp]);
+        assert_eq!(t.state.status, S::Delivered);
+        assert_eq!(t.entries.len(), 4);
+        assert!(!t.entries[3].applied);
+    }
+
+    #[test]
+    fn late_event_is_ordered_by_time_not_arrival() {
+        // in_transit happened before out_for_delivery but arrived after it.
+        let events = vec![event(0, S::PickedUp, 0), event(1, S::OutForDelivery, 30), event(2, S::InTransit, 10)];
+        let t = Timeline::build(events);
+        assert_eq!(t.state.status, S::OutForDelivery);
+        assert_eq!(t.entries.iter().map(|e| e.event.status).collect::<Vec<_>>(), [S::PickedUp, S::InTransit, S::OutForDelivery]);
+        assert!(t.entries.iter().all(|e| e.applied));
+    }
+
+    #[test]
+    fn stale_event_after_a_later_step_does_not_rewind() {
+        let t = fold(&[S::PickedUp, S::OutForDelivery, S::InTransit]);
+        assert_eq!(t.state.status, S::OutForDelivery);
+        assert!(!t.entries[2].applied);
+    }
+
+    #[test]
+    fn ndr_counts_attempts_and_allows_reattempt() {
+        let mut events = vec![event(0, S::PickedUp, 0), event(1, S::OutForDelivery, 1)];
+        let mut failed = event(2, S::DeliveryFailed, 2);
+        failed.ndr_reason = Some(NdrReason::CustomerUnavailable);
+        events.push(failed);
+        events.push(event(3, S::OutForDelivery, 3));
+        events.push(event(4, S::DeliveryFailed, 4));
+        let t = Timeline::build(events.clone());
+        assert_eq!(t.state.failed_attempts, 2);
+        assert_eq!(t.state.ndr_reason, Some(NdrReason::Unknown));
+        events.push(event(5, S::Delivered, 5));
+        let t = Timeline::build(events);
+        assert_eq!(t.state.status, S::Delivered);
+        assert_eq!(t.state.ndr_reason, None);
+    }
+
+    #[test]
+    fn exceptions_overlay_the_journey() {
+        let t = fold(&[S::PickedUp, S::InTransit, S::Delayed, S::Manifested, S::AtDestinationHub]);
+        assert_eq!(t.state.status, S::AtDestinationHub);
+        assert!(!t.entries[3].applied, "a delay must not open a way back to manifested");
+    }
+
+    #[test]
+    fn cancel_only_before_pickup_and_rto_only_after() {
+        assert!(transition_allowed(S::PickupScheduled, S::Cancelled));
+        assert!(!transition_allowed(S::InTransit, S::Cancelled));
+        assert!(transition_allowed(S::InTransit, S::RtoRequested));
+        assert!(!transition_allowed(S::Manifested, S::RtoRequested));
+        assert!(!transition_allowed(S::RtoInTransit, S::OutForDelivery));
+        assert!(transition_allowed(S::RtoFailed, S::RtoOutForDelivery));
+        assert!(!transition_allowed(S::Cancelled, S::Manifested));
+    }
+
+    fn any_status() -> impl Strategy<Value = ShipmentStatus> {
+        proptest::sample::select(ShipmentStatus::ALL.to_vec())
+    }
+
+    proptest! {
+        #[test]
+        fn order_of_arrival_does_not_matter(
+            statuses in proptest::collection::vec(any_status(), 0..30),
+            shuffle_seed in any::<u64>(),
+        ) {
+            // Distinct times: the fold must depend on when events happened, not
+            // on when they were recorded.
+            let events: Vec<_> = statuses.iter().enumerate().map(|(i, s)| event(i as i64, *s, i as i64)).collect();
+            let mut shuffled = events.clone();
+            let mut x = shuffle_seed | 1;
+            for i in (1..shuffled.len()).rev() {
+                x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+                shuffled.swap(i, (x % (i as u64 + 1)) as usize);
+            }
+            for (i, e) in shuffled.iter_mut().enumerate() { e.seq = i as i64; }
+            prop_assert_eq!(Timeline::build(events).state, Timeline::build(shuffled).state);
+        }
+
+        #[test]
+        fn terminal_states_are_final_and_journeys_never_rewind(
+            statuses in proptest::collection::vec(any_status(), 0..40),
+        ) {
+            let timeline = fold(&statuses);
+            let mut state = ShipmentState::default();
+            for entry in &timeline.entries {
+                let before = state.clone();
+                let applied = state.apply(&entry.event);
+                prop_assert_eq!(applied, entry.applied);
+                if before.status.is_terminal() {
+                    prop_assert!(!applied);
+                    prop_assert_eq!(&state, &before);
+                }
+                if !applied {
+                    prop_assert_eq!(&state, &before);
+                }
+                // Within one journey, progress only moves forward, except a
+                // failed attempt followed by a new one.
+                if let (Phase::Forward { rank: a }, Phase::Forward { rank: b }) = (before.progress.phase(), state.progress.phase()) {
+                    prop_assert!(b >= a || before.progress == S::PickupFailed || before.progress == S::DeliveryFailed);
+                }
+                // Once returning, a shipment never resumes the forward journey.
+                if matches!(before.progress.phase(), Phase::Rto { .. }) {
+                    let resumed_forward = matches!(state.progress.phase(), Phase::Forward { .. });
+                    prop_assert!(!resumed_forward);
+                }
+                prop_assert!(state.progress.phase() != Phase::Exception);
+            }
+        }
+    }
+}
