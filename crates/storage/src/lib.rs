@@ -1,0 +1,232 @@
+//! Shipgate's storage: one narrow async trait, [`Store`], with a SQLite
+//! implementation (the default: one file, WAL) and a PostgreSQL one (many
+//! Shipgate processes on one database). Both run the same SQL where the
+//! dialects agree (`$N` placeholders work in both), keep their own
+//! migrations, and pass the one [`conformance`] suite.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+use shipgate_domain::{Shipment, ShipmentEvent, ShipmentState, ShipmentStatus};
+
+pub mod conformance;
+pub mod testing;
+mod postgres;
+mod rows;
+mod shared;
+mod sqlite;
+
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+
+/// Now, truncated to the microsecond precision both databases keep, so a
+/// value read back equals the value written.
+pub use rows::now;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("unsupported database URL `{0}`: use sqlite://PATH or postgres://…")]
+    UnsupportedUrl(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tenant {
+    pub id: String,
+    pub name: String,
+    /// The 4-digit series in every fleet AWB this tenant issues.
+    pub awb_series: u32,
+    pub created_at: Timestamp,
+}
+
+/// A job to run later, outside the request that caused it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewJob {
+    pub kind: String,
+    pub tenant_id: Option<String>,
+    pub payload: serde_json::Value,
+    pub run_at: Timestamp,
+    pub max_attempts: u32,
+}
+
+impl NewJob {
+    pub fn now(kind: impl Into<String>, tenant_id: Option<String>, payload: serde_json::Value) -> Self {
+        Self {
+            kind: kind.into(),
+            tenant_id,
+            payload,
+            run_at: Timestamp::now(),
+            max_attempts: 20,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobStatus {
+    Pending,
+    Running,
+    Done,
+    /// Out of attempts; kept for inspection, never retried automatically.
+    Dead,
+}
+
+impl JobStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            JobStatus::Pending => "pending",
+            JobStatus::Running => "running",
+            JobStatus::Done => "done",
+            JobStatus::Dead => "dead",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        [Self::Pending, Self::Running, Self::Done, Self::Dead].into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+/// A claimed job. Only the worker named in `locked_by` may complete or fail
+/// it, and only until `locked_until`; after that another worker may take it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Job {
+    pub id: String,
+    pub tenant_id: Option<String>,
+    pub kind: String,
+    pub payload: serde_json::Value,
+    pub status: JobStatus,
+    pub attempts: u32,
+    pub max_attempts: u32,
+    pub run_at: Timestamp,
+    pub locked_by: Option<String>,
+    pub locked_until: Option<Timestamp>,
+    pub last_error: Option<String>,
+}
+
+/// A response kept for an `Idempotency-Key`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredResponse {
+    pub status: u16,
+    pub content_type: String,
+    pub body: Vec<u8>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdempotencyBegin {
+    /// This request owns the key: run it, then `idempotency_complete`.
+    Started,
+    /// The key was used before with the same request: send this again.
+    Replay(StoredResponse),
+    /// The key was used before with a different request.
+    Mismatch,
+    /// Another request with this key is running now.
+    InProgress,
+}
+
+/// One page of a list, newest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Pass as `after` to get the next page; `None` on the last page.
+    pub next_after: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ShipmentFilter {
+    pub status: Option<ShipmentStatus>,
+    pub order_reference: Option<String>,
+    pub awb: Option<String>,
+}
+
+/// What recording events did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventsRecorded {
+    pub previous: ShipmentState,
+    pub shipment: Shipment,
+    /// Events stored now, with their recording order filled in.
+    pub inserted: Vec<ShipmentEvent>,
+    /// Events dropped because the same report was already stored.
+    pub duplicates: usize,
+}
+
+/// Decides, inside the recording transaction, which jobs the new events call
+/// for (so a crash can never keep the events and lose the jobs).
+pub type FollowUp<'a> = &'a (dyn Fn(&EventsRecorded) -> Vec<NewJob> + Sync);
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    fn backend(&self) -> Backend;
+    async fn migrate(&self) -> Result<()>;
+    async fn ping(&self) -> Result<()>;
+
+    // Tenants and API keys.
+    async fn create_tenant(&self, name: &str, api_key_hash: &str, api_key_prefix: &str) -> Result<Tenant>;
+    async fn tenant_by_api_key_hash(&self, key_hash: &str) -> Result<Option<Tenant>>;
+
+    /// The next serial of a tenant's AWB series; never the same one twice.
+    async fn next_awb_serial(&self, tenant_id: &str, series: &str) -> Result<u64>;
+
+    // Shipments and their history. Every read is scoped to a tenant.
+    /// Inserts a shipment with its first events and the jobs they call for, atomically.
+    async fn insert_shipment(&self, shipment: &Shipment, events: &[ShipmentEvent], jobs: &[NewJob]) -> Result<()>;
+    async fn shipment(&self, tenant_id: &str, id: &str) -> Result<Option<Shipment>>;
+    async fn list_shipments(&self, tenant_id: &str, filter: &ShipmentFilter, after: Option<&str>, limit: u32) -> Result<Page<Shipment>>;
+    async fn shipment_by_awb(&self, tenant_id: &str, carrier: &str, awb: &str) -> Result<Option<Shipment>>;
+    /// Appends events (dropping ones already stored), re-derives the state and
+    /// enqueues the follow-up jobs, all in one transaction.
+    async fn record_events(&self, tenant_id: &str, shipment_id: &str, events: &[ShipmentEvent], follow_up: FollowUp<'_>) -> Result<EventsRecorded>;
+    async fn events(&self, tenant_id: &str, shipment_id: &str) -> Result<Vec<ShipmentEvent>>;
+
+    // Idempotency keys.
+    async fn idempotency_begin(&self, tenant_id: &str, key: &str, fingerprint: &str, lock_for: Duration) -> Result<IdempotencyBegin>;
+    async fn idempotency_complete(&self, tenant_id: &str, key: &str, response: &StoredResponse) -> Result<()>;
+    /// Forgets a key whose request failed on our side, so a retry can run.
+    async fn idempotency_abandon(&self, tenant_id: &str, key: &str) -> Result<()>;
+
+    // Jobs.
+    async fn enqueue_job(&self, job: &NewJob) -> Result<String>;
+    async fn claim_jobs(&self, worker: &str, limit: u32, lease: Duration) -> Result<Vec<Job>>;
+    /// Returns false if the worker no longer holds the job (its lease ran out).
+    async fn complete_job(&self, job_id: &str, worker: &str) -> Result<bool>;
+    /// Schedules a retry at `retry_at`, or marks the job dead when it is out of attempts.
+    async fn fail_job(&self, job_id: &str, worker: &str, error: &str, retry_at: Timestamp) -> Result<bool>;
+    async fn job(&self, job_id: &str) -> Result<Option<Job>>;
+}
+
+/// Opens the store a URL names: `postgres://…` / `postgresql://…`, or
+/// `sqlite://PATH` / a plain file path for SQLite (created if missing).
+pub async fn connect(url: &str) -> Result<Arc<dyn Store>> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(PgStore::connect(url).await?))
+    } else if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        Ok(Arc::new(SqliteStore::open(path).await?))
+    } else if !url.contains("://") {
+        Ok(Arc::new(SqliteStore::open(url).await?))
+    } else {
+        Err(StoreError::UnsupportedUrl(url.to_string()))
+    }
+}
+
+/// Generates a sortable id with a type prefix (`shp_0192…`): UUIDv7 is
+/// time-ordered, so ids double as a stable pagination cursor.
+pub fn new_id(prefix: &str) -> String {
+    format!("{prefix}_{}", uuid::Uuid::now_v7().simple())
+}

@@ -1,0 +1,46 @@
+//! PostgreSQL: for many Shipgate processes sharing one database.
+
+use std::time::Duration;
+
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::{Postgres, Transaction};
+
+use crate::shared::{claim_jobs_sql, impl_store};
+use crate::{Backend, Result};
+
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    pub async fn connect(url: &str) -> Result<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
+            .await?;
+        Ok(Self { pool })
+    }
+
+    async fn run_migrations(&self) -> Result<()> {
+        sqlx::migrate!("./migrations/postgres").run(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn begin_write(&self) -> Result<Transaction<'static, Postgres>> {
+        Ok(self.pool.begin().await?)
+    }
+
+    /// Locks the shipment row so concurrent recorders fold one after another.
+    const LOCK_SHIPMENT: &'static str = concat!(
+        "SELECT ",
+        crate::rows::shipment_columns!(),
+        " FROM shipments WHERE tenant_id = $1 AND id = $2 FOR UPDATE"
+    );
+
+    /// Skips jobs other workers are claiming this instant: no job is handed
+    /// to two workers, and no worker waits on another.
+    const CLAIM_JOBS: &'static str = claim_jobs_sql!("FOR UPDATE SKIP LOCKED");
+}
+
+impl_store!(PgStore, Backend::Postgres);

@@ -1,0 +1,224 @@
+//! Row shapes shared by both backends, and their conversion to domain types.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use shipgate_domain::money::{Currency, Money};
+use shipgate_domain::{Address, EventSource, Parcel, PaymentMode, Shipment, ShipmentEvent, ShipmentState};
+
+use crate::{Job, JobStatus, StoreError, Tenant};
+
+pub(crate) fn micros(t: Timestamp) -> i64 {
+    t.as_microsecond()
+}
+
+/// Now, at the microsecond precision the databases keep.
+pub fn now() -> Timestamp {
+    let t = Timestamp::now();
+    Timestamp::from_microsecond(t.as_microsecond()).unwrap_or(t)
+}
+
+pub(crate) fn timestamp(us: i64) -> Result<Timestamp, StoreError> {
+    Timestamp::from_microsecond(us).map_err(|e| StoreError::Corrupt(format!("timestamp {us}: {e}")))
+}
+
+fn parse<T: std::str::FromStr>(what: &str, s: &str) -> Result<T, StoreError> {
+    s.parse().map_err(|_| StoreError::Corrupt(format!("{what} `{s}`")))
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct TenantRow {
+    pub id: String,
+    pub name: String,
+    pub awb_series: i64,
+    pub created_at: i64,
+}
+
+impl TryFrom<TenantRow> for Tenant {
+    type Error = StoreError;
+    fn try_from(r: TenantRow) -> Result<Self, StoreError> {
+        Ok(Tenant {
+            id: r.id,
+            name: r.name,
+            awb_series: u32::try_from(r.awb_series).map_err(|_| StoreError::Corrupt("awb_series".into()))?,
+            created_at: timestamp(r.created_at)?,
+        })
+    }
+}
+
+/// The parts of a shipment kept as one JSON document.
+#[derive(Serialize, Deserialize)]
+pub(crate) struct ShipmentDetails {
+    pub pickup: Address,
+    pub consignee: Address,
+    pub return_address: Option<Address>,
+    pub parcels: Vec<Parcel>,
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ShipmentRow {
+    pub id: String,
+    pub tenant_id: String,
+    pub order_reference: String,
+    pub carrier: String,
+    pub awb: String,
+    pub status: String,
+    pub progress: String,
+    pub failed_attempts: i64,
+    pub ndr_reason: Option<String>,
+    pub last_event_at: Option<i64>,
+    pub payment_mode: String,
+    pub cod_amount: Option<i64>,
+    pub declared_value: i64,
+    pub currency: String,
+    pub details: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// Column lists as macros so that queries stay `&'static str` via `concat!`.
+macro_rules! shipment_columns {
+    () => {
+        "id, tenant_id, order_reference, carrier, awb, status, progress, failed_attempts, ndr_reason, \
+         last_event_at, payment_mode, cod_amount, declared_value, currency, details, created_at, updated_at"
+    };
+}
+pub(crate) use shipment_columns;
+
+impl TryFrom<ShipmentRow> for Shipment {
+    type Error = StoreError;
+    fn try_from(r: ShipmentRow) -> Result<Self, StoreError> {
+        let details: ShipmentDetails =
+            serde_json::from_str(&r.details).map_err(|e| StoreError::Corrupt(format!("shipment details: {e}")))?;
+        let currency = Currency::parse(&r.currency).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let payment_mode = match r.payment_mode.as_str() {
+            "prepaid" => PaymentMode::Prepaid,
+            "cod" => PaymentMode::Cod,
+            other => return Err(StoreError::Corrupt(format!("payment mode `{other}`"))),
+        };
+        Ok(Shipment {
+            id: r.id,
+            tenant_id: r.tenant_id,
+            order_reference: r.order_reference,
+            carrier: r.carrier,
+            awb: r.awb,
+            pickup: details.pickup,
+            consignee: details.consignee,
+            return_address: details.return_address,
+            parcels: details.parcels,
+            payment_mode,
+            cod_amount: r.cod_amount.map(|minor_units| Money { minor_units, currency: currency.clone() }),
+            declared_value: Money { minor_units: r.declared_value, currency },
+            state: ShipmentState {
+                status: parse("status", &r.status)?,
+                progress: parse("status", &r.progress)?,
+                failed_attempts: u32::try_from(r.failed_attempts).unwrap_or(0),
+                ndr_reason: r.ndr_reason.as_deref().map(|s| parse("ndr reason", s)).transpose()?,
+                last_event_at: r.last_event_at.map(timestamp).transpose()?,
+            },
+            created_at: timestamp(r.created_at)?,
+            updated_at: timestamp(r.updated_at)?,
+        })
+    }
+}
+
+pub(crate) fn shipment_details_json(s: &Shipment) -> String {
+    let details = ShipmentDetails {
+        pickup: s.pickup.clone(),
+        consignee: s.consignee.clone(),
+        return_address: s.return_address.clone(),
+        parcels: s.parcels.clone(),
+    };
+    // Plain data with string keys: serialisation cannot fail.
+    serde_json::to_string(&details).unwrap_or_default()
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct EventRow {
+    pub seq: i64,
+    pub id: String,
+    pub status: String,
+    pub occurred_at: i64,
+    pub recorded_at: i64,
+    pub source: String,
+    pub carrier_code: Option<String>,
+    pub description: Option<String>,
+    pub location: Option<String>,
+    pub ndr_reason: Option<String>,
+    pub actor: Option<String>,
+}
+
+macro_rules! event_columns {
+    () => {
+        "seq, id, status, occurred_at, recorded_at, source, carrier_code, description, location, ndr_reason, actor"
+    };
+}
+pub(crate) use event_columns;
+
+impl TryFrom<EventRow> for ShipmentEvent {
+    type Error = StoreError;
+    fn try_from(r: EventRow) -> Result<Self, StoreError> {
+        Ok(ShipmentEvent {
+            id: r.id,
+            seq: r.seq,
+            status: parse("status", &r.status)?,
+            occurred_at: timestamp(r.occurred_at)?,
+            recorded_at: timestamp(r.recorded_at)?,
+            source: EventSource::parse(&r.source).ok_or_else(|| StoreError::Corrupt(format!("event source `{}`", r.source)))?,
+            carrier_code: r.carrier_code,
+            description: r.description,
+            location: r.location,
+            ndr_reason: r.ndr_reason.as_deref().map(|s| parse("ndr reason", s)).transpose()?,
+            actor: r.actor,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct JobRow {
+    pub id: String,
+    pub tenant_id: Option<String>,
+    pub kind: String,
+    pub payload: String,
+    pub status: String,
+    pub attempts: i64,
+    pub max_attempts: i64,
+    pub run_at: i64,
+    pub locked_by: Option<String>,
+    pub locked_until: Option<i64>,
+    pub last_error: Option<String>,
+}
+
+macro_rules! job_columns {
+    () => {
+        "id, tenant_id, kind, payload, status, attempts, max_attempts, run_at, locked_by, locked_until, last_error"
+    };
+}
+pub(crate) use job_columns;
+
+impl TryFrom<JobRow> for Job {
+    type Error = StoreError;
+    fn try_from(r: JobRow) -> Result<Self, StoreError> {
+        Ok(Job {
+            payload: serde_json::from_str(&r.payload).map_err(|e| StoreError::Corrupt(format!("job payload: {e}")))?,
+            status: JobStatus::parse(&r.status).ok_or_else(|| StoreError::Corrupt(format!("job status `{}`", r.status)))?,
+            id: r.id,
+            tenant_id: r.tenant_id,
+            kind: r.kind,
+            attempts: u32::try_from(r.attempts).unwrap_or(u32::MAX),
+            max_attempts: u32::try_from(r.max_attempts).unwrap_or(u32::MAX),
+            run_at: timestamp(r.run_at)?,
+            locked_by: r.locked_by,
+            locked_until: r.locked_until.map(timestamp).transpose()?,
+            last_error: r.last_error,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct IdempotencyRow {
+    pub fingerprint: String,
+    pub locked_until: Option<i64>,
+    pub status_code: Option<i64>,
+    pub content_type: Option<String>,
+    pub body: Option<Vec<u8>>,
+}

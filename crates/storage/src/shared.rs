@@ -1,0 +1,529 @@
+//! The [`Store`](crate::Store) implementation both backends share.
+//!
+//! SQLite and PostgreSQL agree on almost all of Shipgate's SQL (`$N`
+//! placeholders, `ON CONFLICT`, `RETURNING`), so the implementation is written
+//! once and stamped out per backend by [`impl_store!`]. Where they differ the
+//! backend supplies it:
+//! - `begin_write()`: SQLite takes the write lock up front (`BEGIN IMMEDIATE`)
+//!   so concurrent writers queue instead of failing on a lock upgrade;
+//! - `LOCK_SHIPMENT`: PostgreSQL locks the shipment row (`FOR UPDATE`) so two
+//!   processes recording events for one shipment fold them in turn;
+//! - `CLAIM_JOBS`: PostgreSQL skips rows other workers have locked
+//!   (`FOR UPDATE SKIP LOCKED`); SQLite has one writer at a time anyway.
+
+macro_rules! impl_store {
+    ($store:ty, $backend:expr) => {
+        #[async_trait::async_trait]
+        impl $crate::Store for $store {
+            fn backend(&self) -> $crate::Backend {
+                $backend
+            }
+
+            async fn migrate(&self) -> $crate::Result<()> {
+                self.run_migrations().await
+            }
+
+            async fn ping(&self) -> $crate::Result<()> {
+                sqlx::query("SELECT 1").execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn create_tenant(&self, name: &str, api_key_hash: &str, api_key_prefix: &str) -> $crate::Result<$crate::Tenant> {
+                use $crate::rows::micros;
+                let now = $crate::rows::now();
+                // The series is max+1; two concurrent creations can collide on
+                // the UNIQUE constraint, and the loser simply tries again.
+                for _ in 0..5 {
+                    let mut tx = self.begin_write().await?;
+                    let id = $crate::new_id("ten");
+                    let inserted = sqlx::query_scalar::<_, i64>(
+                        "INSERT INTO tenants (id, name, awb_series, created_at) \
+                         VALUES ($1, $2, (SELECT COALESCE(MAX(awb_series), 0) + 1 FROM tenants), $3) \
+                         RETURNING awb_series",
+                    )
+                    .bind(&id)
+                    .bind(name)
+                    .bind(micros(now))
+                    .fetch_one(&mut *tx)
+                    .await;
+                    let series = match inserted {
+                        Ok(series) => series,
+                        Err(e) if $crate::shared::is_unique_violation(&e) => continue,
+                        Err(e) => return Err(e.into()),
+                    };
+                    if series > i64::from(shipgate_domain::awb::MAX_SERIES) {
+                        return Err($crate::StoreError::Conflict("no AWB series left for a new tenant".into()));
+                    }
+                    sqlx::query(
+                        "INSERT INTO api_keys (id, tenant_id, key_hash, key_prefix, created_at) VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind($crate::new_id("key"))
+                    .bind(&id)
+                    .bind(api_key_hash)
+                    .bind(api_key_prefix)
+                    .bind(micros(now))
+                    .execute(&mut *tx)
+                    .await?;
+                    tx.commit().await?;
+                    return Ok($crate::Tenant { id, name: name.to_string(), awb_series: series as u32, created_at: now });
+                }
+                Err($crate::StoreError::Conflict("could not allocate an AWB series; try again".into()))
+            }
+
+            async fn tenant_by_api_key_hash(&self, key_hash: &str) -> $crate::Result<Option<$crate::Tenant>> {
+                let row = sqlx::query_as::<_, $crate::rows::TenantRow>(
+                    "SELECT t.id, t.name, t.awb_series, t.created_at FROM tenants t \
+                     JOIN api_keys k ON k.tenant_id = t.id \
+                     WHERE k.key_hash = $1 AND k.revoked_at IS NULL",
+                )
+                .bind(key_hash)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map($crate::Tenant::try_from).transpose()
+            }
+
+            async fn next_awb_serial(&self, tenant_id: &str, series: &str) -> $crate::Result<u64> {
+                // One statement: the row lock it takes makes the increment atomic
+                // across connections and processes.
+                let serial = sqlx::query_scalar::<_, i64>(
+                    "INSERT INTO awb_series (tenant_id, series, next_serial) VALUES ($1, $2, 2) \
+                     ON CONFLICT (tenant_id, series) DO UPDATE SET next_serial = awb_series.next_serial + 1 \
+                     RETURNING next_serial - 1",
+                )
+                .bind(tenant_id)
+                .bind(series)
+                .fetch_one(&self.pool)
+                .await?;
+                Ok(serial as u64)
+            }
+
+            async fn insert_shipment(
+                &self,
+                shipment: &shipgate_domain::Shipment,
+                events: &[shipgate_domain::ShipmentEvent],
+                jobs: &[$crate::NewJob],
+            ) -> $crate::Result<()> {
+                use $crate::rows::micros;
+                let mut tx = self.begin_write().await?;
+                let s = shipment;
+                let inserted = sqlx::query(concat!(
+                    "INSERT INTO shipments (",
+                    $crate::rows::shipment_columns!(),
+                    ", consignee_phone, pickup_postal_code, consignee_postal_code) VALUES \
+                     ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
+                ))
+                .bind(&s.id)
+                .bind(&s.tenant_id)
+                .bind(&s.order_reference)
+                .bind(&s.carrier)
+                .bind(&s.awb)
+                .bind(s.state.status.as_str())
+                .bind(s.state.progress.as_str())
+                .bind(i64::from(s.state.failed_attempts))
+                .bind(s.state.ndr_reason.map(|r| r.as_str()))
+                .bind(s.state.last_event_at.map(micros))
+                .bind(s.payment_mode.as_str())
+                .bind(s.cod_amount.as_ref().map(|m| m.minor_units))
+                .bind(s.declared_value.minor_units)
+                .bind(s.declared_value.currency.as_str())
+                .bind($crate::rows::shipment_details_json(s))
+                .bind(micros(s.created_at))
+                .bind(micros(s.updated_at))
+                .bind(s.consignee.phone.as_str())
+                .bind(s.pickup.postal_code.as_str())
+                .bind(s.consignee.postal_code.as_str())
+                .execute(&mut *tx)
+                .await;
+                match inserted {
+                    Err(e) if $crate::shared::is_unique_violation(&e) => {
+                        return Err($crate::StoreError::Conflict(format!("AWB {} is already in use", s.awb)));
+                    }
+                    other => other?,
+                };
+                for event in events {
+                    $crate::shared::insert_event!(&mut *tx, &s.tenant_id, &s.id, event)?;
+                }
+                for job in jobs {
+                    $crate::shared::insert_job!(&mut *tx, job)?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn shipment(&self, tenant_id: &str, id: &str) -> $crate::Result<Option<shipgate_domain::Shipment>> {
+                let row = sqlx::query_as::<_, $crate::rows::ShipmentRow>(concat!(
+                    "SELECT ",
+                    $crate::rows::shipment_columns!(),
+                    " FROM shipments WHERE tenant_id = $1 AND id = $2"
+                ))
+                .bind(tenant_id)
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(shipgate_domain::Shipment::try_from).transpose()
+            }
+
+            async fn list_shipments(
+                &self,
+                tenant_id: &str,
+                filter: &$crate::ShipmentFilter,
+                after: Option<&str>,
+                limit: u32,
+            ) -> $crate::Result<$crate::Page<shipgate_domain::Shipment>> {
+                // One extra row tells whether another page follows.
+                let rows = sqlx::query_as::<_, $crate::rows::ShipmentRow>(concat!(
+                    "SELECT ",
+                    $crate::rows::shipment_columns!(),
+                    " FROM shipments WHERE tenant_id = $1 \
+                     AND ($2 IS NULL OR id < $2) \
+                     AND ($3 IS NULL OR status = $3) \
+                     AND ($4 IS NULL OR order_reference = $4) \
+                     AND ($5 IS NULL OR awb = $5) \
+                     ORDER BY id DESC LIMIT $6"
+                ))
+                .bind(tenant_id)
+                .bind(after)
+                .bind(filter.status.map(|s| s.as_str()))
+                .bind(filter.order_reference.as_deref())
+                .bind(filter.awb.as_deref())
+                .bind(i64::from(limit) + 1)
+                .fetch_all(&self.pool)
+                .await?;
+                let mut items = rows
+                    .into_iter()
+                    .map(shipgate_domain::Shipment::try_from)
+                    .collect::<$crate::Result<Vec<_>>>()?;
+                let next_after = if items.len() > limit as usize {
+                    items.truncate(limit as usize);
+                    items.last().map(|s| s.id.clone())
+                } else {
+                    None
+                };
+                Ok($crate::Page { items, next_after })
+            }
+
+            async fn shipment_by_awb(&self, tenant_id: &str, carrier: &str, awb: &str) -> $crate::Result<Option<shipgate_domain::Shipment>> {
+                let row = sqlx::query_as::<_, $crate::rows::ShipmentRow>(concat!(
+                    "SELECT ",
+                    $crate::rows::shipment_columns!(),
+                    " FROM shipments WHERE tenant_id = $1 AND carrier = $2 AND awb = $3"
+                ))
+                .bind(tenant_id)
+                .bind(carrier)
+                .bind(awb)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(shipgate_domain::Shipment::try_from).transpose()
+            }
+
+            async fn record_events(
+                &self,
+                tenant_id: &str,
+                shipment_id: &str,
+                events: &[shipgate_domain::ShipmentEvent],
+                follow_up: $crate::FollowUp<'_>,
+            ) -> $crate::Result<$crate::EventsRecorded> {
+                use $crate::rows::micros;
+                let mut tx = self.begin_write().await?;
+                let row = sqlx::query_as::<_, $crate::rows::ShipmentRow>(Self::LOCK_SHIPMENT)
+                    .bind(tenant_id)
+                    .bind(shipment_id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or($crate::StoreError::NotFound)?;
+                let mut shipment = shipgate_domain::Shipment::try_from(row)?;
+                let previous = shipment.state.clone();
+                let mut inserted = Vec::new();
+                for event in events {
+                    if let Some(seq) = $crate::shared::insert_event!(&mut *tx, tenant_id, shipment_id, event)? {
+                        inserted.push(shipgate_domain::ShipmentEvent { seq, ..event.clone() });
+                    }
+                }
+                let duplicates = events.len() - inserted.len();
+                if !inserted.is_empty() {
+                    let history = sqlx::query_as::<_, $crate::rows::EventRow>(concat!(
+                        "SELECT ",
+                        $crate::rows::event_columns!(),
+                        " FROM shipment_events WHERE shipment_id = $1"
+                    ))
+                    .bind(shipment_id)
+                    .fetch_all(&mut *tx)
+                    .await?
+                    .into_iter()
+                    .map(shipgate_domain::ShipmentEvent::try_from)
+                    .collect::<$crate::Result<Vec<_>>>()?;
+                    shipment.state = shipgate_domain::Timeline::build(history).state;
+                    shipment.updated_at = jiff::Timestamp::now();
+                    let st = &shipment.state;
+                    sqlx::query(
+                        "UPDATE shipments SET status = $1, progress = $2, failed_attempts = $3, ndr_reason = $4, \
+                         last_event_at = $5, updated_at = $6 WHERE id = $7",
+                    )
+                    .bind(st.status.as_str())
+                    .bind(st.progress.as_str())
+                    .bind(i64::from(st.failed_attempts))
+                    .bind(st.ndr_reason.map(|r| r.as_str()))
+                    .bind(st.last_event_at.map(micros))
+                    .bind(micros(shipment.updated_at))
+                    .bind(shipment_id)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                let recorded = $crate::EventsRecorded { previous, shipment, inserted, duplicates };
+                for job in follow_up(&recorded) {
+                    $crate::shared::insert_job!(&mut *tx, &job)?;
+                }
+                tx.commit().await?;
+                Ok(recorded)
+            }
+
+            async fn events(&self, tenant_id: &str, shipment_id: &str) -> $crate::Result<Vec<shipgate_domain::ShipmentEvent>> {
+                sqlx::query_as::<_, $crate::rows::EventRow>(concat!(
+                    "SELECT ",
+                    $crate::rows::event_columns!(),
+                    " FROM shipment_events WHERE tenant_id = $1 AND shipment_id = $2 ORDER BY seq"
+                ))
+                .bind(tenant_id)
+                .bind(shipment_id)
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .map(shipgate_domain::ShipmentEvent::try_from)
+                .collect()
+            }
+
+            async fn idempotency_begin(
+                &self,
+                tenant_id: &str,
+                key: &str,
+                fingerprint: &str,
+                lock_for: std::time::Duration,
+            ) -> $crate::Result<$crate::IdempotencyBegin> {
+                use $crate::rows::micros;
+                use $crate::IdempotencyBegin as B;
+                let now = jiff::Timestamp::now();
+                let until = micros(now) + lock_for.as_micros() as i64;
+                let claimed = sqlx::query(
+                    "INSERT INTO idempotency_keys (tenant_id, idem_key, fingerprint, locked_until, created_at) \
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tenant_id, idem_key) DO NOTHING",
+                )
+                .bind(tenant_id)
+                .bind(key)
+                .bind(fingerprint)
+                .bind(until)
+                .bind(micros(now))
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+                if claimed == 1 {
+                    return Ok(B::Started);
+                }
+                let Some(row) = sqlx::query_as::<_, $crate::rows::IdempotencyRow>(
+                    "SELECT fingerprint, locked_until, status_code, content_type, body FROM idempotency_keys \
+                     WHERE tenant_id = $1 AND idem_key = $2",
+                )
+                .bind(tenant_id)
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await?
+                else {
+                    // Abandoned between our insert and read: the caller retries.
+                    return Ok(B::InProgress);
+                };
+                if row.fingerprint != fingerprint {
+                    return Ok(B::Mismatch);
+                }
+                if let Some(status) = row.status_code {
+                    return Ok(B::Replay($crate::StoredResponse {
+                        status: status as u16,
+                        content_type: row.content_type.unwrap_or_default(),
+                        body: row.body.unwrap_or_default(),
+                    }));
+                }
+                // The request holding the key died without finishing: take over.
+                let stale = row.locked_until.is_some_and(|t| t < micros(now));
+                if stale {
+                    let taken = sqlx::query(
+                        "UPDATE idempotency_keys SET locked_until = $1 \
+                         WHERE tenant_id = $2 AND idem_key = $3 AND status_code IS NULL AND locked_until = $4",
+                    )
+                    .bind(until)
+                    .bind(tenant_id)
+                    .bind(key)
+                    .bind(row.locked_until)
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected();
+                    if taken == 1 {
+                        return Ok(B::Started);
+                    }
+                }
+                Ok(B::InProgress)
+            }
+
+            async fn idempotency_complete(&self, tenant_id: &str, key: &str, response: &$crate::StoredResponse) -> $crate::Result<()> {
+                sqlx::query(
+                    "UPDATE idempotency_keys SET status_code = $1, content_type = $2, body = $3, locked_until = NULL \
+                     WHERE tenant_id = $4 AND idem_key = $5",
+                )
+                .bind(i64::from(response.status))
+                .bind(&response.content_type)
+                .bind(&response.body)
+                .bind(tenant_id)
+                .bind(key)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn idempotency_abandon(&self, tenant_id: &str, key: &str) -> $crate::Result<()> {
+                sqlx::query("DELETE FROM idempotency_keys WHERE tenant_id = $1 AND idem_key = $2 AND status_code IS NULL")
+                    .bind(tenant_id)
+                    .bind(key)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn enqueue_job(&self, job: &$crate::NewJob) -> $crate::Result<String> {
+                let mut conn = self.pool.acquire().await?;
+                $crate::shared::insert_job!(&mut *conn, job)
+            }
+
+            async fn claim_jobs(&self, worker: &str, limit: u32, lease: std::time::Duration) -> $crate::Result<Vec<$crate::Job>> {
+                use $crate::rows::micros;
+                let now = micros(jiff::Timestamp::now());
+                let mut tx = self.begin_write().await?;
+                let rows = sqlx::query_as::<_, $crate::rows::JobRow>(Self::CLAIM_JOBS)
+                    .bind(worker)
+                    .bind(now + lease.as_micros() as i64)
+                    .bind(now)
+                    .bind(i64::from(limit))
+                    .fetch_all(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                rows.into_iter().map($crate::Job::try_from).collect()
+            }
+
+            async fn complete_job(&self, job_id: &str, worker: &str) -> $crate::Result<bool> {
+                let done = sqlx::query(
+                    "UPDATE jobs SET status = 'done', locked_by = NULL, locked_until = NULL, updated_at = $1 \
+                     WHERE id = $2 AND locked_by = $3 AND status = 'running'",
+                )
+                .bind($crate::rows::micros(jiff::Timestamp::now()))
+                .bind(job_id)
+                .bind(worker)
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+                Ok(done == 1)
+            }
+
+            async fn fail_job(&self, job_id: &str, worker: &str, error: &str, retry_at: jiff::Timestamp) -> $crate::Result<bool> {
+                use $crate::rows::micros;
+                let failed = sqlx::query(
+                    "UPDATE jobs SET status = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'pending' END, \
+                     run_at = $1, last_error = $2, locked_by = NULL, locked_until = NULL, updated_at = $3 \
+                     WHERE id = $4 AND locked_by = $5 AND status = 'running'",
+                )
+                .bind(micros(retry_at))
+                .bind(error)
+                .bind(micros(jiff::Timestamp::now()))
+                .bind(job_id)
+                .bind(worker)
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+                Ok(failed == 1)
+            }
+
+            async fn job(&self, job_id: &str) -> $crate::Result<Option<$crate::Job>> {
+                let row = sqlx::query_as::<_, $crate::rows::JobRow>(concat!(
+                    "SELECT ",
+                    $crate::rows::job_columns!(),
+                    " FROM jobs WHERE id = $1"
+                ))
+                .bind(job_id)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map($crate::Job::try_from).transpose()
+            }
+        }
+    };
+}
+pub(crate) use impl_store;
+
+/// Inserts an event unless the same report is stored already; yields its
+/// recording sequence number if it was new.
+macro_rules! insert_event {
+    ($conn:expr, $tenant_id:expr, $shipment_id:expr, $event:expr) => {{
+        let e: &shipgate_domain::ShipmentEvent = $event;
+        sqlx::query_scalar::<_, i64>(
+            "INSERT INTO shipment_events (id, tenant_id, shipment_id, status, occurred_at, recorded_at, source, \
+             dedupe_key, carrier_code, description, location, ndr_reason, actor) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+             ON CONFLICT (shipment_id, dedupe_key) DO NOTHING RETURNING seq",
+        )
+        .bind(&e.id)
+        .bind($tenant_id)
+        .bind($shipment_id)
+        .bind(e.status.as_str())
+        .bind($crate::rows::micros(e.occurred_at))
+        .bind($crate::rows::micros(e.recorded_at))
+        .bind(e.source.as_str())
+        .bind(e.dedupe_key())
+        .bind(e.carrier_code.as_deref())
+        .bind(e.description.as_deref())
+        .bind(e.location.as_deref())
+        .bind(e.ndr_reason.map(|r| r.as_str()))
+        .bind(e.actor.as_deref())
+        .fetch_optional($conn)
+        .await
+        .map_err($crate::StoreError::from)
+    }};
+}
+pub(crate) use insert_event;
+
+macro_rules! insert_job {
+    ($conn:expr, $job:expr) => {{
+        let job: &$crate::NewJob = $job;
+        let id = $crate::new_id("job");
+        let now = $crate::rows::micros(jiff::Timestamp::now());
+        sqlx::query(
+            "INSERT INTO jobs (id, tenant_id, kind, payload, status, run_at, attempts, max_attempts, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, 'pending', $5, 0, $6, $7, $7)",
+        )
+        .bind(&id)
+        .bind(job.tenant_id.as_deref())
+        .bind(&job.kind)
+        .bind(job.payload.to_string())
+        .bind($crate::rows::micros(job.run_at))
+        .bind(i64::from(job.max_attempts))
+        .bind(now)
+        .execute($conn)
+        .await
+        .map(|_| id)
+        .map_err($crate::StoreError::from)
+    }};
+}
+pub(crate) use insert_job;
+
+pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
+    e.as_database_error().is_some_and(|d| d.is_unique_violation())
+}
+
+/// Claims due jobs and jobs whose lease ran out (their worker died), oldest first.
+macro_rules! claim_jobs_sql {
+    ($lock:literal) => {
+        concat!(
+            "UPDATE jobs SET status = 'running', locked_by = $1, locked_until = $2, attempts = attempts + 1, updated_at = $3 \
+             WHERE id IN (SELECT id FROM jobs \
+               WHERE (status = 'pending' AND run_at <= $3) OR (status = 'running' AND locked_until < $3 AND attempts < max_attempts) \
+               ORDER BY run_at LIMIT $4 ",
+            $lock,
+            ") RETURNING ",
+            $crate::rows::job_columns!()
+        )
+    };
+}
+pub(crate) use claim_jobs_sql;

@@ -1,0 +1,51 @@
+//! SQLite: the default store, one file beside the binary, in WAL mode.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Sqlite, Transaction};
+
+use crate::shared::{claim_jobs_sql, impl_store};
+use crate::{Backend, Result};
+
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database file at `path`.
+    pub async fn open(path: &str) -> Result<Self> {
+        let options = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // WAL makes NORMAL durable against application crashes; only an OS
+            // crash can lose the last commits.
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(30))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+        Ok(Self { pool })
+    }
+
+    async fn run_migrations(&self) -> Result<()> {
+        sqlx::migrate!("./migrations/sqlite").run(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Takes the write lock at BEGIN so concurrent writers wait their turn
+    /// (busy_timeout) instead of failing when a read lock cannot be upgraded.
+    async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    const LOCK_SHIPMENT: &'static str = concat!(
+        "SELECT ",
+        crate::rows::shipment_columns!(),
+        " FROM shipments WHERE tenant_id = $1 AND id = $2"
+    );
+
+    const CLAIM_JOBS: &'static str = claim_jobs_sql!("");
+}
+
+impl_store!(SqliteStore, Backend::Sqlite);

@@ -1,0 +1,29 @@
+//! Runs the conformance suite on a fresh database per check: SQLite by
+//! default, PostgreSQL when SHIPGATE_TEST_POSTGRES_URL is set.
+
+use shipgate_storage::{conformance, testing};
+
+macro_rules! conformance_tests {
+    ($($name:ident),+ $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $name() {
+                conformance::$name(&testing::fresh_database_url().await).await;
+            }
+        )+
+    };
+}
+
+conformance_tests!(
+    tenants_are_found_by_key_hash_only,
+    awb_serials_are_never_issued_twice,
+    shipments_round_trip_within_their_tenant,
+    an_awb_is_used_once_per_carrier,
+    lists_page_newest_first,
+    events_are_deduplicated_and_folded,
+    follow_up_jobs_commit_with_their_events,
+    concurrent_recorders_lose_no_event,
+    idempotency_keys_replay_and_guard,
+    jobs_follow_their_lifecycle,
+    concurrent_workers_never_share_a_job,
+);
