@@ -188,6 +188,7 @@ pub async fn events_are_deduplicated_and_folded(url: &str) {
     let late = event(ShipmentStatus::PickedUp, t0 + 6.hours(), EventSource::FleetScan);
     let out = store.record_events(&a.id, &s.id, &[late], &no_jobs).await.unwrap();
     assert_eq!(out.inserted.len(), 1);
+    assert_eq!(out.not_applied, [out.inserted[0].id.clone()]);
     assert_eq!(out.shipment.state.status, ShipmentStatus::Delivered);
     assert_eq!(store.shipment(&a.id, &s.id).await.unwrap().unwrap().state.status, ShipmentStatus::Delivered);
     assert_eq!(store.events(&a.id, &s.id).await.unwrap().len(), 4);

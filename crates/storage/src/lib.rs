@@ -165,6 +165,9 @@ pub struct EventsRecorded {
     pub inserted: Vec<ShipmentEvent>,
     /// Events dropped because the same report was already stored.
     pub duplicates: usize,
+    /// Ids of inserted events that the transition rules did not apply (kept
+    /// in the history, but they moved nothing).
+    pub not_applied: Vec<String>,
 }
 
 /// Decides, inside the recording transaction, which jobs the new events call

@@ -240,6 +240,7 @@ macro_rules! impl_store {
                     }
                 }
                 let duplicates = events.len() - inserted.len();
+                let mut not_applied = Vec::new();
                 if !inserted.is_empty() {
                     let history = sqlx::query_as::<_, $crate::rows::EventRow>(concat!(
                         "SELECT ",
@@ -252,7 +253,14 @@ macro_rules! impl_store {
                     .into_iter()
                     .map(shipgate_domain::ShipmentEvent::try_from)
                     .collect::<$crate::Result<Vec<_>>>()?;
-                    shipment.state = shipgate_domain::Timeline::build(history).state;
+                    let timeline = shipgate_domain::Timeline::build(history);
+                    not_applied = timeline
+                        .entries
+                        .iter()
+                        .filter(|e| !e.applied && inserted.iter().any(|i| i.id == e.event.id))
+                        .map(|e| e.event.id.clone())
+                        .collect();
+                    shipment.state = timeline.state;
                     shipment.updated_at = jiff::Timestamp::now();
                     let st = &shipment.state;
                     sqlx::query(
@@ -269,7 +277,7 @@ macro_rules! impl_store {
                     .execute(&mut *tx)
                     .await?;
                 }
-                let recorded = $crate::EventsRecorded { previous, shipment, inserted, duplicates };
+                let recorded = $crate::EventsRecorded { previous, shipment, inserted, duplicates, not_applied };
                 for job in follow_up(&recorded) {
                     $crate::shared::insert_job!(&mut *tx, &job)?;
                 }
