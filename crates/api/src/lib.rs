@@ -1,0 +1,155 @@
+//! Shipgate's HTTP API.
+//!
+//! Layers, outermost first: request id → tracing → panic catcher → metrics →
+//! request id in problem bodies → routes. Under `/v1`, every route also
+//! passes API-key authentication and then the `Idempotency-Key` guard.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use shipgate_carriers::Registry;
+use shipgate_storage::Store;
+use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi as _;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub mod auth;
+pub mod error;
+pub mod extract;
+pub mod idempotency;
+pub mod keys;
+pub mod openapi;
+pub mod routes;
+pub mod service;
+pub mod telemetry;
+pub mod views;
+pub mod worker;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub carriers: Registry,
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self {
+            store,
+            carriers: Registry::builtin(),
+        }
+    }
+}
+
+/// The OpenAPI document and the router it describes.
+pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
+    use routes::{carriers, fleet, shipments, system};
+    let v1 = OpenApiRouter::new()
+        .routes(routes!(shipments::create, shipments::list))
+        .routes(routes!(shipments::get))
+        .routes(routes!(shipments::events))
+        .routes(routes!(shipments::label))
+        .routes(routes!(fleet::post_scans))
+        .routes(routes!(carriers::list))
+        // Later layers run first: authenticate, then guard idempotency.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            idempotency::idempotent_writes,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_api_key,
+        ));
+    let (router, doc) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .merge(v1)
+        .routes(routes!(system::healthz))
+        .routes(routes!(system::metrics))
+        .split_for_parts();
+    (router.with_state(state), doc)
+}
+
+/// The whole app with its cross-cutting layers.
+pub fn app(state: AppState) -> Router {
+    telemetry::prometheus();
+    let (router, doc) = router(state);
+    let doc = Arc::new(doc);
+    router
+        .route("/openapi.json", get(routes::system::openapi_json))
+        .route("/docs", get(routes::system::docs))
+        .route(
+            "/",
+            get(|| async { axum::response::Redirect::temporary("/docs") }),
+        )
+        .fallback(|| async {
+            error::ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route")
+        })
+        .layer(axum::Extension(doc))
+        .layer(DefaultBodyLimit::max(extract::BODY_LIMIT))
+        .layer(middleware::from_fn(telemetry::request_id_in_problems))
+        .layer(middleware::from_fn(telemetry::record_http_metrics))
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+                let request_id = req
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("");
+                tracing::info_span!("request", method = %req.method(), uri = %req.uri(), request_id)
+            }),
+        )
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
+
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a request handler panicked");
+    let mut response = error::ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal_error",
+        "an internal error occurred; it has been logged",
+    )
+    .into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(error::PROBLEM_JSON),
+    );
+    response
+}
+
+/// Serves the API and runs the job worker until `shutdown` resolves.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let worker_name = format!("{}-{}", hostname(), std::process::id());
+    let worker = worker::Worker::new(state.store.clone(), worker_name)
+        .with_idle_pause(Duration::from_millis(500));
+    let worker_task = tokio::spawn(worker.run(stop_rx));
+    let result = axum::serve(listener, app(state))
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            let _ = stop_tx.send(true);
+        })
+        .await;
+    let _ = worker_task.await;
+    result
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "shipgate".into())
+}

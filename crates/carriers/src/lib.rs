@@ -29,9 +29,16 @@ pub enum Capability {
 #[derive(Debug, thiserror::Error)]
 pub enum CarrierError {
     #[error("{carrier} does not support {operation}")]
-    Unsupported { carrier: &'static str, operation: &'static str },
+    Unsupported {
+        carrier: &'static str,
+        operation: &'static str,
+    },
     #[error("{carrier} refused: {message}")]
-    Rejected { carrier: &'static str, code: String, message: String },
+    Rejected {
+        carrier: &'static str,
+        code: String,
+        message: String,
+    },
     #[error(transparent)]
     Storage(#[from] StoreError),
 }
@@ -58,9 +65,16 @@ pub trait Carrier: Send + Sync + 'static {
     fn capabilities(&self) -> &'static [Capability];
 
     /// Creates the shipment at the carrier and returns its AWB.
-    async fn book(&self, ctx: &Context<'_>, draft: &ShipmentDraft) -> Result<Booking, CarrierError> {
+    async fn book(
+        &self,
+        ctx: &Context<'_>,
+        draft: &ShipmentDraft,
+    ) -> Result<Booking, CarrierError> {
         let _ = (ctx, draft);
-        Err(CarrierError::Unsupported { carrier: self.code(), operation: "create_shipment" })
+        Err(CarrierError::Unsupported {
+            carrier: self.code(),
+            operation: "create_shipment",
+        })
     }
 }
 
@@ -73,7 +87,9 @@ pub struct Registry {
 impl Registry {
     /// Every built-in carrier.
     pub fn builtin() -> Self {
-        Self { carriers: vec![Arc::new(fleet::Fleet)] }
+        Self {
+            carriers: vec![Arc::new(fleet::Fleet)],
+        }
     }
 
     pub fn get(&self, code: &str) -> Option<&Arc<dyn Carrier>> {

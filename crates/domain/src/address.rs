@@ -176,7 +176,9 @@ impl Phone {
             // Carriers reach consignees on a local number.
             return Err(InvalidValue::new(
                 "invalid_phone",
-                format!("expected a {national_len}-digit national number or +{calling_code} followed by it"),
+                format!(
+                    "expected a {national_len}-digit national number or +{calling_code} followed by it"
+                ),
             ));
         }
         if international && (8..=15).contains(&digits.len()) {
@@ -266,7 +268,10 @@ fn required_text(value: &str, max: usize) -> Result<String, InvalidValue> {
     if value.is_empty() {
         Err(InvalidValue::new("required", "must not be empty"))
     } else if value.chars().count() > max {
-        Err(InvalidValue::new("too_long", format!("must be at most {max} characters")))
+        Err(InvalidValue::new(
+            "too_long",
+            format!("must be at most {max} characters"),
+        ))
     } else {
         Ok(value.to_string())
     }
@@ -284,8 +289,18 @@ fn email(value: Option<&str>) -> Result<Option<String>, InvalidValue> {
         return Ok(None);
     };
     match v.split_once('@') {
-        Some((local, domain)) if !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !v.contains(char::is_whitespace) => Ok(Some(v)),
-        _ => Err(InvalidValue::new("invalid_email", "must be an email address such as name@example.com")),
+        Some((local, domain))
+            if !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !v.contains(char::is_whitespace) =>
+        {
+            Ok(Some(v))
+        }
+        _ => Err(InvalidValue::new(
+            "invalid_email",
+            "must be an email address such as name@example.com",
+        )),
     }
 }
 
@@ -294,7 +309,10 @@ impl Address {
         let mut errs = ValidationErrors::new();
         let country = errs.check(
             "country",
-            input.country.as_deref().map_or(Ok(CountryCode::india()), CountryCode::parse),
+            input
+                .country
+                .as_deref()
+                .map_or(Ok(CountryCode::india()), CountryCode::parse),
         );
         let name = errs.check("name", required_text(&input.name, 100));
         let phone = country
@@ -338,23 +356,42 @@ mod tests {
 
     #[test]
     fn indian_pin_has_six_digits_not_starting_with_zero() {
-        assert_eq!(PostalCode::parse(&india(), " 560001 ").unwrap().as_str(), "560001");
-        assert_eq!(PostalCode::parse(&india(), "560 001").unwrap().as_str(), "560001");
+        assert_eq!(
+            PostalCode::parse(&india(), " 560001 ").unwrap().as_str(),
+            "560001"
+        );
+        assert_eq!(
+            PostalCode::parse(&india(), "560 001").unwrap().as_str(),
+            "560001"
+        );
         for bad in ["56000", "5600011", "060001", "56000a", "", "-56000"] {
-            assert_eq!(PostalCode::parse(&india(), bad).unwrap_err().code, "invalid_postal_code", "{bad}");
+            assert_eq!(
+                PostalCode::parse(&india(), bad).unwrap_err().code,
+                "invalid_postal_code",
+                "{bad}"
+            );
         }
     }
 
     #[test]
     fn other_countries_follow_their_own_format() {
         let br = CountryCode::parse("br").unwrap();
-        assert_eq!(PostalCode::parse(&br, "01310-100").unwrap().as_str(), "01310100");
+        assert_eq!(
+            PostalCode::parse(&br, "01310-100").unwrap().as_str(),
+            "01310100"
+        );
         assert!(PostalCode::parse(&br, "0131010").is_err());
         let us = CountryCode::parse("US").unwrap();
-        assert_eq!(PostalCode::parse(&us, "941031234").unwrap().as_str(), "94103-1234");
+        assert_eq!(
+            PostalCode::parse(&us, "941031234").unwrap().as_str(),
+            "94103-1234"
+        );
         assert!(PostalCode::parse(&us, "9410").is_err());
         let gb = CountryCode::parse("GB").unwrap();
-        assert_eq!(PostalCode::parse(&gb, "sw1a 1aa").unwrap().as_str(), "SW1A 1AA");
+        assert_eq!(
+            PostalCode::parse(&gb, "sw1a 1aa").unwrap().as_str(),
+            "SW1A 1AA"
+        );
         assert!(PostalCode::parse(&gb, "SW1A_1AA").is_err());
     }
 
@@ -367,10 +404,26 @@ mod tests {
 
     #[test]
     fn indian_phones_normalise_to_e164() {
-        for ok in ["9812345678", "+91 98123 45678", "919812345678", "09812345678", "(981) 234-5678"] {
-            assert_eq!(Phone::parse(&india(), ok).unwrap().as_str(), "+919812345678", "{ok}");
+        for ok in [
+            "9812345678",
+            "+91 98123 45678",
+            "919812345678",
+            "09812345678",
+            "(981) 234-5678",
+        ] {
+            assert_eq!(
+                Phone::parse(&india(), ok).unwrap().as_str(),
+                "+919812345678",
+                "{ok}"
+            );
         }
-        for bad in ["5812345678", "981234567", "98123456789x", "", "+1 415 555 0100"] {
+        for bad in [
+            "5812345678",
+            "981234567",
+            "98123456789x",
+            "",
+            "+1 415 555 0100",
+        ] {
             assert!(Phone::parse(&india(), bad).is_err(), "{bad}");
         }
     }
@@ -378,10 +431,16 @@ mod tests {
     #[test]
     fn other_countries_need_international_form_unless_known() {
         let de = CountryCode::parse("DE").unwrap();
-        assert_eq!(Phone::parse(&de, "+49 30 1234567").unwrap().as_str(), "+49301234567");
+        assert_eq!(
+            Phone::parse(&de, "+49 30 1234567").unwrap().as_str(),
+            "+49301234567"
+        );
         assert!(Phone::parse(&de, "030 1234567").is_err());
         let us = CountryCode::parse("US").unwrap();
-        assert_eq!(Phone::parse(&us, "415-555-0100").unwrap().as_str(), "+14155550100");
+        assert_eq!(
+            Phone::parse(&us, "415-555-0100").unwrap().as_str(),
+            "+14155550100"
+        );
     }
 
     fn sample() -> AddressInput {

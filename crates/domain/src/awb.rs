@@ -35,7 +35,10 @@ pub fn luhn_check_digit(digits: &str) -> u8 {
 /// Formats the AWB for a tenant's series and serial.
 pub fn fleet_awb(series: u32, serial: u64) -> Result<String, InvalidValue> {
     if series > MAX_SERIES || serial > MAX_SERIAL {
-        return Err(InvalidValue::new("awb_series_exhausted", "the AWB series has no numbers left"));
+        return Err(InvalidValue::new(
+            "awb_series_exhausted",
+            "the AWB series has no numbers left",
+        ));
     }
     let body = format!("{series:0SERIES_DIGITS$}{serial:0SERIAL_DIGITS$}");
     let check = luhn_check_digit(&body);
@@ -47,7 +50,8 @@ pub fn is_valid_fleet_awb(awb: &str) -> bool {
     let Some(rest) = awb.strip_prefix(PREFIX) else {
         return false;
     };
-    if rest.len() != SERIES_DIGITS + SERIAL_DIGITS + 1 || !rest.bytes().all(|b| b.is_ascii_digit()) {
+    if rest.len() != SERIES_DIGITS + SERIAL_DIGITS + 1 || !rest.bytes().all(|b| b.is_ascii_digit())
+    {
         return false;
     }
     let (body, check) = rest.split_at(SERIES_DIGITS + SERIAL_DIGITS);

@@ -97,7 +97,10 @@ impl ShipmentState {
         if next.phase() != Phase::Exception {
             self.progress = next;
         }
-        self.last_event_at = Some(self.last_event_at.map_or(event.occurred_at, |t| t.max(event.occurred_at)));
+        self.last_event_at = Some(
+            self.last_event_at
+                .map_or(event.occurred_at, |t| t.max(event.occurred_at)),
+        );
         true
     }
 }
@@ -137,8 +140,8 @@ impl Timeline {
 mod tests {
     use super::*;
     use crate::shipment::EventSource;
-    use proptest::prelude::*;
     use ShipmentStatus as S;
+    use proptest::prelude::*;
 
     fn event(seq: i64, status: ShipmentStatus, minute: i64) -> ShipmentEvent {
         let at = Timestamp::from_second(1_764_000_000 + minute * 60).unwrap();
@@ -158,13 +161,25 @@ mod tests {
     }
 
     fn fold(statuses: &[ShipmentStatus]) -> Timeline {
-        let events = statuses.iter().enumerate().map(|(i, s)| event(i as i64, *s, i as i64)).collect();
+        let events = statuses
+            .iter()
+            .enumerate()
+            .map(|(i, s)| event(i as i64, *s, i as i64))
+            .collect();
         Timeline::build(events)
     }
 
     #[test]
     fn happy_path_reaches_delivered() {
-        let t = fold(&[S::OrderPlaced, S::Manifested, S::PickedUp, S::InTransit, S::InTransit, S::OutForDelivery, S::Delivered]);
+        let t = fold(&[
+            S::OrderPlaced,
+            S::Manifested,
+            S::PickedUp,
+            S::InTransit,
+            S::InTransit,
+            S::OutForDelivery,
+            S::Delivered,
+        ]);
         assert_eq!(t.state.status, S::Delivered);
         assert!(t.entries.iter().all(|e| e.applied));
     }
@@ -180,10 +195,17 @@ mod tests {
     #[test]
     fn late_event_is_ordered_by_time_not_arrival() {
         // in_transit happened before out_for_delivery but arrived after it.
-        let events = vec![event(0, S::PickedUp, 0), event(1, S::OutForDelivery, 30), event(2, S::InTransit, 10)];
+        let events = vec![
+            event(0, S::PickedUp, 0),
+            event(1, S::OutForDelivery, 30),
+            event(2, S::InTransit, 10),
+        ];
         let t = Timeline::build(events);
         assert_eq!(t.state.status, S::OutForDelivery);
-        assert_eq!(t.entries.iter().map(|e| e.event.status).collect::<Vec<_>>(), [S::PickedUp, S::InTransit, S::OutForDelivery]);
+        assert_eq!(
+            t.entries.iter().map(|e| e.event.status).collect::<Vec<_>>(),
+            [S::PickedUp, S::InTransit, S::OutForDelivery]
+        );
         assert!(t.entries.iter().all(|e| e.applied));
     }
 
@@ -213,9 +235,18 @@ mod tests {
 
     #[test]
     fn exceptions_overlay_the_journey() {
-        let t = fold(&[S::PickedUp, S::InTransit, S::Delayed, S::Manifested, S::AtDestinationHub]);
+        let t = fold(&[
+            S::PickedUp,
+            S::InTransit,
+            S::Delayed,
+            S::Manifested,
+            S::AtDestinationHub,
+        ]);
         assert_eq!(t.state.status, S::AtDestinationHub);
-        assert!(!t.entries[3].applied, "a delay must not open a way back to manifested");
+        assert!(
+            !t.entries[3].applied,
+            "a delay must not open a way back to manifested"
+        );
     }
 
     #[test]

@@ -20,7 +20,10 @@ impl Currency {
         if code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase()) {
             Ok(Self(code))
         } else {
-            Err(InvalidValue::new("invalid_currency", "must be an ISO 4217 code such as INR"))
+            Err(InvalidValue::new(
+                "invalid_currency",
+                "must be an ISO 4217 code such as INR",
+            ))
         }
     }
 
@@ -42,9 +45,15 @@ pub struct Money {
 impl Money {
     pub fn parse(minor_units: i64, currency: Currency) -> Result<Self, InvalidValue> {
         if minor_units < 0 {
-            Err(InvalidValue::new("must_not_be_negative", "must be zero or more"))
+            Err(InvalidValue::new(
+                "must_not_be_negative",
+                "must be zero or more",
+            ))
         } else {
-            Ok(Self { minor_units, currency })
+            Ok(Self {
+                minor_units,
+                currency,
+            })
         }
     }
 }

@@ -42,9 +42,15 @@ const MAX_SIDE_CM: i64 = 1_000;
 
 fn positive(value: i64, max: i64, unit: &str) -> Result<u32, InvalidValue> {
     if value <= 0 {
-        Err(InvalidValue::new("must_be_positive", format!("must be more than 0 {unit}")))
+        Err(InvalidValue::new(
+            "must_be_positive",
+            format!("must be more than 0 {unit}"),
+        ))
     } else if value > max {
-        Err(InvalidValue::new("too_large", format!("must be at most {max} {unit}")))
+        Err(InvalidValue::new(
+            "too_large",
+            format!("must be at most {max} {unit}"),
+        ))
     } else {
         // max fits in u32, so this cannot truncate.
         Ok(value as u32)
@@ -54,7 +60,10 @@ fn positive(value: i64, max: i64, unit: &str) -> Result<u32, InvalidValue> {
 impl Parcel {
     pub fn parse(input: &ParcelInput) -> Result<Self, ValidationErrors> {
         let mut errs = ValidationErrors::new();
-        let weight = errs.check("weight_grams", positive(input.weight_grams, MAX_WEIGHT_GRAMS, "grams"));
+        let weight = errs.check(
+            "weight_grams",
+            positive(input.weight_grams, MAX_WEIGHT_GRAMS, "grams"),
+        );
         let mut side = |name: &str, v: Option<i64>| match v {
             None => Some(None),
             Some(v) => errs.check(name, positive(v, MAX_SIDE_CM, "cm")).map(Some),
@@ -62,14 +71,24 @@ impl Parcel {
         let length = side("length_cm", input.length_cm);
         let width = side("width_cm", input.width_cm);
         let height = side("height_cm", input.height_cm);
-        let given = [input.length_cm, input.width_cm, input.height_cm].iter().filter(|d| d.is_some()).count();
+        let given = [input.length_cm, input.width_cm, input.height_cm]
+            .iter()
+            .filter(|d| d.is_some())
+            .count();
         if given != 0 && given != 3 {
             errs.push(
                 "length_cm",
-                InvalidValue::new("incomplete_dimensions", "give length, width and height together, or none"),
+                InvalidValue::new(
+                    "incomplete_dimensions",
+                    "give length, width and height together, or none",
+                ),
             );
         }
-        let description = input.description.as_ref().map(|d| d.trim().to_string()).filter(|d| !d.is_empty());
+        let description = input
+            .description
+            .as_ref()
+            .map(|d| d.trim().to_string())
+            .filter(|d| !d.is_empty());
         errs.finish(|| {
             Some(Parcel {
                 weight_grams: weight?,
@@ -89,18 +108,46 @@ mod tests {
     #[test]
     fn weight_must_be_positive() {
         for w in [0, -1, -500] {
-            let errs = Parcel::parse(&ParcelInput { weight_grams: w, ..Default::default() }).unwrap_err();
+            let errs = Parcel::parse(&ParcelInput {
+                weight_grams: w,
+                ..Default::default()
+            })
+            .unwrap_err();
             assert_eq!(errs.errors[0].field, "weight_grams");
             assert_eq!(errs.errors[0].code, "must_be_positive");
         }
-        assert_eq!(Parcel::parse(&ParcelInput { weight_grams: 500, ..Default::default() }).unwrap().weight_grams, 500);
+        assert_eq!(
+            Parcel::parse(&ParcelInput {
+                weight_grams: 500,
+                ..Default::default()
+            })
+            .unwrap()
+            .weight_grams,
+            500
+        );
     }
 
     #[test]
     fn dimensions_come_as_a_set() {
-        let input = ParcelInput { weight_grams: 500, length_cm: Some(10), ..Default::default() };
-        assert_eq!(Parcel::parse(&input).unwrap_err().errors[0].code, "incomplete_dimensions");
-        let input = ParcelInput { weight_grams: 500, length_cm: Some(10), width_cm: Some(10), height_cm: Some(-2), description: None };
-        assert_eq!(Parcel::parse(&input).unwrap_err().errors[0].field, "height_cm");
+        let input = ParcelInput {
+            weight_grams: 500,
+            length_cm: Some(10),
+            ..Default::default()
+        };
+        assert_eq!(
+            Parcel::parse(&input).unwrap_err().errors[0].code,
+            "incomplete_dimensions"
+        );
+        let input = ParcelInput {
+            weight_grams: 500,
+            length_cm: Some(10),
+            width_cm: Some(10),
+            height_cm: Some(-2),
+            description: None,
+        };
+        assert_eq!(
+            Parcel::parse(&input).unwrap_err().errors[0].field,
+            "height_cm"
+        );
     }
 }

@@ -55,9 +55,14 @@ impl EventSource {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::System, Self::FleetScan, Self::CarrierPush, Self::CarrierPull]
-            .into_iter()
-            .find(|v| v.as_str() == s)
+        [
+            Self::System,
+            Self::FleetScan,
+            Self::CarrierPush,
+            Self::CarrierPull,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == s)
     }
 }
 
@@ -173,9 +178,15 @@ fn order_reference(raw: &str) -> Result<String, InvalidValue> {
     if v.is_empty() {
         Err(InvalidValue::new("required", "must not be empty"))
     } else if v.len() > 64 {
-        Err(InvalidValue::new("too_long", "must be at most 64 characters"))
+        Err(InvalidValue::new(
+            "too_long",
+            "must be at most 64 characters",
+        ))
     } else if v.chars().any(char::is_control) {
-        Err(InvalidValue::new("invalid_characters", "must not contain control characters"))
+        Err(InvalidValue::new(
+            "invalid_characters",
+            "must not contain control characters",
+        ))
     } else {
         Ok(v.to_string())
     }
@@ -202,7 +213,10 @@ impl ShipmentDraft {
         if input.parcels.is_empty() || input.parcels.len() > MAX_PARCELS {
             errs.push(
                 "parcels",
-                InvalidValue::new("invalid_count", format!("give between 1 and {MAX_PARCELS} parcels")),
+                InvalidValue::new(
+                    "invalid_count",
+                    format!("give between 1 and {MAX_PARCELS} parcels"),
+                ),
             );
         }
         let mut parcels = Vec::with_capacity(input.parcels.len());
@@ -214,26 +228,43 @@ impl ShipmentDraft {
         }
         let currency = errs.check(
             "currency",
-            input.currency.as_deref().map_or(Ok(Currency::inr()), Currency::parse),
+            input
+                .currency
+                .as_deref()
+                .map_or(Ok(Currency::inr()), Currency::parse),
         );
         let declared_value = currency
             .clone()
             .and_then(|c| errs.check("declared_value", Money::parse(input.declared_value, c)));
         let cod_amount = match (input.payment_mode, input.cod_amount) {
             (PaymentMode::Cod, None) => {
-                errs.push("cod_amount", InvalidValue::new("required", "required when payment_mode is cod"));
+                errs.push(
+                    "cod_amount",
+                    InvalidValue::new("required", "required when payment_mode is cod"),
+                );
                 None
             }
             (PaymentMode::Cod, Some(amount)) if amount <= 0 => {
-                errs.push("cod_amount", InvalidValue::new("must_be_positive", "must be more than 0"));
+                errs.push(
+                    "cod_amount",
+                    InvalidValue::new("must_be_positive", "must be more than 0"),
+                );
                 None
             }
-            (PaymentMode::Cod, Some(amount)) => currency.clone().map(|c| Some(Money { minor_units: amount, currency: c })),
+            (PaymentMode::Cod, Some(amount)) => currency.clone().map(|c| {
+                Some(Money {
+                    minor_units: amount,
+                    currency: c,
+                })
+            }),
             (PaymentMode::Prepaid, None | Some(0)) => Some(None),
             (PaymentMode::Prepaid, Some(_)) => {
                 errs.push(
                     "cod_amount",
-                    InvalidValue::new("not_allowed", "a prepaid shipment collects nothing; omit cod_amount"),
+                    InvalidValue::new(
+                        "not_allowed",
+                        "a prepaid shipment collects nothing; omit cod_amount",
+                    ),
                 );
                 None
             }
@@ -291,7 +322,10 @@ mod tests {
             carrier: "fleet".into(),
             pickup: address("110001"),
             consignee: address("560001"),
-            parcels: vec![ParcelInput { weight_grams: 500, ..Default::default() }],
+            parcels: vec![ParcelInput {
+                weight_grams: 500,
+                ..Default::default()
+            }],
             payment_mode: PaymentMode::Cod,
             cod_amount: Some(149_900),
             declared_value: 149_900,
@@ -312,15 +346,30 @@ mod tests {
         bad.consignee.postal_code = "ABC".into();
         bad.parcels[0].weight_grams = -5;
         bad.cod_amount = None;
-        let fields: Vec<_> = ShipmentDraft::parse(&bad).unwrap_err().errors.into_iter().map(|e| e.field).collect();
-        assert_eq!(fields, ["consignee.postal_code", "parcels[0].weight_grams", "cod_amount"]);
+        let fields: Vec<_> = ShipmentDraft::parse(&bad)
+            .unwrap_err()
+            .errors
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                "consignee.postal_code",
+                "parcels[0].weight_grams",
+                "cod_amount"
+            ]
+        );
     }
 
     #[test]
     fn prepaid_must_not_collect() {
         let mut bad = input();
         bad.payment_mode = PaymentMode::Prepaid;
-        assert_eq!(ShipmentDraft::parse(&bad).unwrap_err().errors[0].code, "not_allowed");
+        assert_eq!(
+            ShipmentDraft::parse(&bad).unwrap_err().errors[0].code,
+            "not_allowed"
+        );
     }
 
     #[test]

@@ -164,15 +164,18 @@ impl ShipmentStatus {
     pub fn customer_bucket(self) -> CustomerBucket {
         use ShipmentStatus::*;
         match self {
-            OrderPlaced | Manifested | PickupScheduled | OutForPickup | PickupFailed | NotServiceable | Cancelled => {
-                CustomerBucket::Ordered
-            }
+            OrderPlaced | Manifested | PickupScheduled | OutForPickup | PickupFailed
+            | NotServiceable | Cancelled => CustomerBucket::Ordered,
             PickedUp => CustomerBucket::Shipped,
-            InTransit | AtDestinationHub | Delayed | Held | ContactSupport => CustomerBucket::InTransit,
+            InTransit | AtDestinationHub | Delayed | Held | ContactSupport => {
+                CustomerBucket::InTransit
+            }
             OutForDelivery => CustomerBucket::OutForDelivery,
             DeliveryFailed => CustomerBucket::DeliveryFailed,
             Delivered => CustomerBucket::Delivered,
-            RtoRequested | RtoInTransit | RtoOutForDelivery | RtoDelivered | RtoFailed => CustomerBucket::Returned,
+            RtoRequested | RtoInTransit | RtoOutForDelivery | RtoDelivered | RtoFailed => {
+                CustomerBucket::Returned
+            }
             Lost => CustomerBucket::Lost,
             Damaged => CustomerBucket::Damaged,
         }
@@ -187,7 +190,10 @@ mod tests {
     fn names_round_trip_through_text_and_json() {
         for s in ShipmentStatus::ALL {
             assert_eq!(s.as_str().parse::<ShipmentStatus>().unwrap(), *s);
-            assert_eq!(serde_json::to_string(s).unwrap(), format!("\"{}\"", s.as_str()));
+            assert_eq!(
+                serde_json::to_string(s).unwrap(),
+                format!("\"{}\"", s.as_str())
+            );
         }
         for r in NdrReason::ALL {
             assert_eq!(r.as_str().parse::<NdrReason>().unwrap(), *r);
@@ -199,14 +205,30 @@ mod tests {
     fn taxonomy_is_complete() {
         assert_eq!(ShipmentStatus::ALL.len(), 23);
         assert_eq!(NdrReason::ALL.len(), 14);
-        let terminal: Vec<_> = ShipmentStatus::ALL.iter().filter(|s| s.is_terminal()).map(|s| s.as_str()).collect();
-        assert_eq!(terminal, ["delivered", "rto_delivered", "cancelled", "lost"]);
+        let terminal: Vec<_> = ShipmentStatus::ALL
+            .iter()
+            .filter(|s| s.is_terminal())
+            .map(|s| s.as_str())
+            .collect();
+        assert_eq!(
+            terminal,
+            ["delivered", "rto_delivered", "cancelled", "lost"]
+        );
     }
 
     #[test]
     fn buckets_for_key_statuses() {
-        assert_eq!(ShipmentStatus::DeliveryFailed.customer_bucket(), CustomerBucket::DeliveryFailed);
-        assert_eq!(ShipmentStatus::RtoInTransit.customer_bucket(), CustomerBucket::Returned);
-        assert_eq!(ShipmentStatus::AtDestinationHub.customer_bucket(), CustomerBucket::InTransit);
+        assert_eq!(
+            ShipmentStatus::DeliveryFailed.customer_bucket(),
+            CustomerBucket::DeliveryFailed
+        );
+        assert_eq!(
+            ShipmentStatus::RtoInTransit.customer_bucket(),
+            CustomerBucket::Returned
+        );
+        assert_eq!(
+            ShipmentStatus::AtDestinationHub.customer_bucket(),
+            CustomerBucket::InTransit
+        );
     }
 }

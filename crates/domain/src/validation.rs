@@ -50,7 +50,11 @@ impl ValidationErrors {
     }
 
     /// Records the error (if any) under `field` and returns the value (if any).
-    pub fn check<T>(&mut self, field: impl Into<String>, result: Result<T, InvalidValue>) -> Option<T> {
+    pub fn check<T>(
+        &mut self,
+        field: impl Into<String>,
+        result: Result<T, InvalidValue>,
+    ) -> Option<T> {
         match result {
             Ok(value) => Some(value),
             Err(err) => {

@@ -9,9 +9,14 @@ use std::time::Duration;
 use jiff::{Timestamp, ToSpan};
 use shipgate_domain::address::{Address, AddressInput};
 use shipgate_domain::money::{Currency, Money};
-use shipgate_domain::{EventSource, Parcel, PaymentMode, Shipment, ShipmentEvent, ShipmentState, ShipmentStatus};
+use shipgate_domain::{
+    EventSource, Parcel, PaymentMode, Shipment, ShipmentEvent, ShipmentState, ShipmentStatus,
+};
 
-use crate::{IdempotencyBegin, JobStatus, NewJob, ShipmentFilter, Store, StoreError, StoredResponse, connect, new_id};
+use crate::{
+    IdempotencyBegin, JobStatus, NewJob, ShipmentFilter, Store, StoreError, StoredResponse,
+    connect, new_id,
+};
 
 async fn open(url: &str) -> Arc<dyn Store> {
     let store = connect(url).await.expect("connect");
@@ -46,11 +51,26 @@ pub fn sample_shipment(tenant_id: &str, awb: &str) -> (Shipment, ShipmentEvent) 
         pickup: address("110001"),
         consignee: address("560001"),
         return_address: None,
-        parcels: vec![Parcel { weight_grams: 500, length_cm: None, width_cm: None, height_cm: None, description: None }],
+        parcels: vec![Parcel {
+            weight_grams: 500,
+            length_cm: None,
+            width_cm: None,
+            height_cm: None,
+            description: None,
+        }],
         payment_mode: PaymentMode::Cod,
-        cod_amount: Some(Money { minor_units: 149_900, currency: Currency::inr() }),
-        declared_value: Money { minor_units: 149_900, currency: Currency::inr() },
-        state: ShipmentState { last_event_at: Some(now), ..ShipmentState::default() },
+        cod_amount: Some(Money {
+            minor_units: 149_900,
+            currency: Currency::inr(),
+        }),
+        declared_value: Money {
+            minor_units: 149_900,
+            currency: Currency::inr(),
+        },
+        state: ShipmentState {
+            last_event_at: Some(now),
+            ..ShipmentState::default()
+        },
         created_at: now,
         updated_at: now,
     };
@@ -79,12 +99,35 @@ fn no_jobs(_: &crate::EventsRecorded) -> Vec<NewJob> {
 
 pub async fn tenants_are_found_by_key_hash_only(url: &str) {
     let store = open(url).await;
+    assert_eq!(store.count_tenants().await.unwrap(), 0);
     let a = store.create_tenant("Acme", "hash-a", "sg_a").await.unwrap();
     let b = store.create_tenant("Bolt", "hash-b", "sg_b").await.unwrap();
     assert_ne!(a.awb_series, b.awb_series);
-    assert_eq!(store.tenant_by_api_key_hash("hash-a").await.unwrap().unwrap(), a);
-    assert_eq!(store.tenant_by_api_key_hash("hash-b").await.unwrap().unwrap().id, b.id);
-    assert!(store.tenant_by_api_key_hash("hash-c").await.unwrap().is_none());
+    assert_eq!(
+        store
+            .tenant_by_api_key_hash("hash-a")
+            .await
+            .unwrap()
+            .unwrap(),
+        a
+    );
+    assert_eq!(
+        store
+            .tenant_by_api_key_hash("hash-b")
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        b.id
+    );
+    assert!(
+        store
+            .tenant_by_api_key_hash("hash-c")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(store.count_tenants().await.unwrap(), 2);
 }
 
 pub async fn awb_serials_are_never_issued_twice(url: &str) {
@@ -96,7 +139,9 @@ pub async fn awb_serials_are_never_issued_twice(url: &str) {
     for i in 0..100 {
         let store = if i % 2 == 0 { one.clone() } else { two.clone() };
         let tenant_id = tenant.id.clone();
-        tasks.push(tokio::spawn(async move { store.next_awb_serial(&tenant_id, "fleet").await.unwrap() }));
+        tasks.push(tokio::spawn(async move {
+            store.next_awb_serial(&tenant_id, "fleet").await.unwrap()
+        }));
     }
     let mut serials = HashSet::new();
     for t in tasks {
@@ -112,14 +157,37 @@ pub async fn shipments_round_trip_within_their_tenant(url: &str) {
     let a = store.create_tenant("Acme", "ha", "pa").await.unwrap();
     let b = store.create_tenant("Bolt", "hb", "pb").await.unwrap();
     let (shipment, first) = sample_shipment(&a.id, "SG0001000000017");
-    store.insert_shipment(&shipment, &[first], &[]).await.unwrap();
-    assert_eq!(store.shipment(&a.id, &shipment.id).await.unwrap().unwrap(), shipment);
-    assert_eq!(store.shipment_by_awb(&a.id, "fleet", &shipment.awb).await.unwrap().unwrap().id, shipment.id);
+    store
+        .insert_shipment(&shipment, &[first], &[])
+        .await
+        .unwrap();
+    assert_eq!(
+        store.shipment(&a.id, &shipment.id).await.unwrap().unwrap(),
+        shipment
+    );
+    assert_eq!(
+        store
+            .shipment_by_awb(&a.id, "fleet", &shipment.awb)
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        shipment.id
+    );
     assert!(store.shipment(&b.id, &shipment.id).await.unwrap().is_none());
-    assert!(store.shipment_by_awb(&b.id, "fleet", &shipment.awb).await.unwrap().is_none());
+    assert!(
+        store
+            .shipment_by_awb(&b.id, "fleet", &shipment.awb)
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert!(store.events(&b.id, &shipment.id).await.unwrap().is_empty());
     assert_eq!(store.events(&a.id, &shipment.id).await.unwrap().len(), 1);
-    let page = store.list_shipments(&b.id, &ShipmentFilter::default(), None, 10).await.unwrap();
+    let page = store
+        .list_shipments(&b.id, &ShipmentFilter::default(), None, 10)
+        .await
+        .unwrap();
     assert!(page.items.is_empty());
 }
 
@@ -129,9 +197,15 @@ pub async fn an_awb_is_used_once_per_carrier(url: &str) {
     let (first, e1) = sample_shipment(&a.id, "SG0001000000017");
     let (second, e2) = sample_shipment(&a.id, "SG0001000000017");
     store.insert_shipment(&first, &[e1], &[]).await.unwrap();
-    let err = store.insert_shipment(&second, &[e2], &[]).await.unwrap_err();
+    let err = store
+        .insert_shipment(&second, &[e2], &[])
+        .await
+        .unwrap_err();
     assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
-    assert!(store.shipment(&a.id, &second.id).await.unwrap().is_none(), "nothing of the failed insert remains");
+    assert!(
+        store.shipment(&a.id, &second.id).await.unwrap().is_none(),
+        "nothing of the failed insert remains"
+    );
 }
 
 pub async fn lists_page_newest_first(url: &str) {
@@ -148,7 +222,10 @@ pub async fn lists_page_newest_first(url: &str) {
     let mut after = None;
     let mut pages = 0;
     loop {
-        let page = store.list_shipments(&a.id, &ShipmentFilter::default(), after.as_deref(), 3).await.unwrap();
+        let page = store
+            .list_shipments(&a.id, &ShipmentFilter::default(), after.as_deref(), 3)
+            .await
+            .unwrap();
         pages += 1;
         seen.extend(page.items.iter().map(|s| s.id.clone()));
         match page.next_after {
@@ -158,10 +235,31 @@ pub async fn lists_page_newest_first(url: &str) {
     }
     assert_eq!(pages, 3);
     assert_eq!(seen, ids);
-    let filtered = ShipmentFilter { awb: Some("AWB3".into()), ..Default::default() };
-    assert_eq!(store.list_shipments(&a.id, &filtered, None, 10).await.unwrap().items.len(), 1);
-    let delivered = ShipmentFilter { status: Some(ShipmentStatus::Delivered), ..Default::default() };
-    assert!(store.list_shipments(&a.id, &delivered, None, 10).await.unwrap().items.is_empty());
+    let filtered = ShipmentFilter {
+        awb: Some("AWB3".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        store
+            .list_shipments(&a.id, &filtered, None, 10)
+            .await
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
+    let delivered = ShipmentFilter {
+        status: Some(ShipmentStatus::Delivered),
+        ..Default::default()
+    };
+    assert!(
+        store
+            .list_shipments(&a.id, &delivered, None, 10)
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
 }
 
 pub async fn events_are_deduplicated_and_folded(url: &str) {
@@ -172,28 +270,68 @@ pub async fn events_are_deduplicated_and_folded(url: &str) {
     let t0 = s.created_at;
     store.insert_shipment(&s, &[first], &[]).await.unwrap();
 
-    let picked = event(ShipmentStatus::PickedUp, t0 + 1.hour(), EventSource::FleetScan);
-    let delivered = event(ShipmentStatus::Delivered, t0 + 5.hours(), EventSource::FleetScan);
-    let out = store.record_events(&a.id, &s.id, &[picked.clone(), delivered], &no_jobs).await.unwrap();
+    let picked = event(
+        ShipmentStatus::PickedUp,
+        t0 + 1.hour(),
+        EventSource::FleetScan,
+    );
+    let delivered = event(
+        ShipmentStatus::Delivered,
+        t0 + 5.hours(),
+        EventSource::FleetScan,
+    );
+    let out = store
+        .record_events(&a.id, &s.id, &[picked.clone(), delivered], &no_jobs)
+        .await
+        .unwrap();
     assert_eq!(out.previous.status, ShipmentStatus::OrderPlaced);
     assert_eq!(out.shipment.state.status, ShipmentStatus::Delivered);
     assert_eq!(out.inserted.len(), 2);
 
     // The same report again (new id, same code and time) is a duplicate.
-    let again = ShipmentEvent { id: new_id("evt"), ..picked };
-    let out = store.record_events(&a.id, &s.id, &[again], &no_jobs).await.unwrap();
+    let again = ShipmentEvent {
+        id: new_id("evt"),
+        ..picked
+    };
+    let out = store
+        .record_events(&a.id, &s.id, &[again], &no_jobs)
+        .await
+        .unwrap();
     assert_eq!((out.inserted.len(), out.duplicates), (0, 1));
 
     // An illegal transition is kept but moves nothing.
-    let late = event(ShipmentStatus::PickedUp, t0 + 6.hours(), EventSource::FleetScan);
-    let out = store.record_events(&a.id, &s.id, &[late], &no_jobs).await.unwrap();
+    let late = event(
+        ShipmentStatus::PickedUp,
+        t0 + 6.hours(),
+        EventSource::FleetScan,
+    );
+    let out = store
+        .record_events(&a.id, &s.id, &[late], &no_jobs)
+        .await
+        .unwrap();
     assert_eq!(out.inserted.len(), 1);
     assert_eq!(out.not_applied, [out.inserted[0].id.clone()]);
     assert_eq!(out.shipment.state.status, ShipmentStatus::Delivered);
-    assert_eq!(store.shipment(&a.id, &s.id).await.unwrap().unwrap().state.status, ShipmentStatus::Delivered);
+    assert_eq!(
+        store
+            .shipment(&a.id, &s.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .state
+            .status,
+        ShipmentStatus::Delivered
+    );
     assert_eq!(store.events(&a.id, &s.id).await.unwrap().len(), 4);
 
-    let err = store.record_events(&b.id, &s.id, &[event(ShipmentStatus::Lost, t0, EventSource::FleetScan)], &no_jobs).await;
+    let err = store
+        .record_events(
+            &b.id,
+            &s.id,
+            &[event(ShipmentStatus::Lost, t0, EventSource::FleetScan)],
+            &no_jobs,
+        )
+        .await;
     assert!(matches!(err, Err(StoreError::NotFound)));
 }
 
@@ -201,8 +339,15 @@ pub async fn follow_up_jobs_commit_with_their_events(url: &str) {
     let store = open(url).await;
     let a = store.create_tenant("Acme", "ha", "pa").await.unwrap();
     let (s, first) = sample_shipment(&a.id, "AWB1");
-    let creation_job = NewJob::now("shipment.created", Some(a.id.clone()), serde_json::json!({"id": s.id}));
-    store.insert_shipment(&s, &[first], &[creation_job]).await.unwrap();
+    let creation_job = NewJob::now(
+        "shipment.created",
+        Some(a.id.clone()),
+        serde_json::json!({"id": s.id}),
+    );
+    store
+        .insert_shipment(&s, &[first], &[creation_job])
+        .await
+        .unwrap();
     let changed = |r: &crate::EventsRecorded| {
         vec![NewJob::now(
             "shipment.status_changed",
@@ -210,13 +355,32 @@ pub async fn follow_up_jobs_commit_with_their_events(url: &str) {
             serde_json::json!({"from": r.previous.status, "to": r.shipment.state.status}),
         )]
     };
-    let scan = event(ShipmentStatus::PickedUp, s.created_at + 1.hour(), EventSource::FleetScan);
-    store.record_events(&a.id, &s.id, &[scan], &changed).await.unwrap();
-    let jobs = store.claim_jobs("w", 10, Duration::from_secs(30)).await.unwrap();
+    let scan = event(
+        ShipmentStatus::PickedUp,
+        s.created_at + 1.hour(),
+        EventSource::FleetScan,
+    );
+    store
+        .record_events(&a.id, &s.id, &[scan], &changed)
+        .await
+        .unwrap();
+    let jobs = store
+        .claim_jobs("w", 10, Duration::from_secs(30))
+        .await
+        .unwrap();
     let kinds: HashSet<_> = jobs.iter().map(|j| j.kind.as_str()).collect();
-    assert_eq!(kinds, HashSet::from(["shipment.created", "shipment.status_changed"]));
-    let changed_job = jobs.iter().find(|j| j.kind == "shipment.status_changed").unwrap();
-    assert_eq!(changed_job.payload, serde_json::json!({"from": "order_placed", "to": "picked_up"}));
+    assert_eq!(
+        kinds,
+        HashSet::from(["shipment.created", "shipment.status_changed"])
+    );
+    let changed_job = jobs
+        .iter()
+        .find(|j| j.kind == "shipment.status_changed")
+        .unwrap();
+    assert_eq!(
+        changed_job.payload,
+        serde_json::json!({"from": "order_placed", "to": "picked_up"})
+    );
 }
 
 pub async fn concurrent_recorders_lose_no_event(url: &str) {
@@ -228,8 +392,17 @@ pub async fn concurrent_recorders_lose_no_event(url: &str) {
     for i in 0..20 {
         let store = if i % 2 == 0 { one.clone() } else { two.clone() };
         let (tenant, id) = (a.id.clone(), s.id.clone());
-        let scan = event(ShipmentStatus::InTransit, s.created_at + (i + 1).minutes(), EventSource::CarrierPush);
-        tasks.push(tokio::spawn(async move { store.record_events(&tenant, &id, &[scan], &no_jobs).await.unwrap() }));
+        let scan = event(
+            ShipmentStatus::InTransit,
+            s.created_at + (i + 1).minutes(),
+            EventSource::CarrierPush,
+        );
+        tasks.push(tokio::spawn(async move {
+            store
+                .record_events(&tenant, &id, &[scan], &no_jobs)
+                .await
+                .unwrap()
+        }));
     }
     for t in tasks {
         t.await.unwrap();
@@ -237,7 +410,10 @@ pub async fn concurrent_recorders_lose_no_event(url: &str) {
     let stored = one.shipment(&a.id, &s.id).await.unwrap().unwrap();
     assert_eq!(one.events(&a.id, &s.id).await.unwrap().len(), 21);
     assert_eq!(stored.state.status, ShipmentStatus::InTransit);
-    assert_eq!(stored.state.last_event_at, Some(s.created_at + 20.minutes()));
+    assert_eq!(
+        stored.state.last_event_at,
+        Some(s.created_at + 20.minutes())
+    );
 }
 
 pub async fn idempotency_keys_replay_and_guard(url: &str) {
@@ -245,23 +421,90 @@ pub async fn idempotency_keys_replay_and_guard(url: &str) {
     let a = store.create_tenant("Acme", "ha", "pa").await.unwrap();
     let b = store.create_tenant("Bolt", "hb", "pb").await.unwrap();
     let lock = Duration::from_secs(60);
-    assert_eq!(store.idempotency_begin(&a.id, "k1", "fp1", lock).await.unwrap(), IdempotencyBegin::Started);
-    assert_eq!(store.idempotency_begin(&a.id, "k1", "fp1", lock).await.unwrap(), IdempotencyBegin::InProgress);
-    assert_eq!(store.idempotency_begin(&a.id, "k1", "fp2", lock).await.unwrap(), IdempotencyBegin::Mismatch);
+    assert_eq!(
+        store
+            .idempotency_begin(&a.id, "k1", "fp1", lock)
+            .await
+            .unwrap(),
+        IdempotencyBegin::Started
+    );
+    assert_eq!(
+        store
+            .idempotency_begin(&a.id, "k1", "fp1", lock)
+            .await
+            .unwrap(),
+        IdempotencyBegin::InProgress
+    );
+    assert_eq!(
+        store
+            .idempotency_begin(&a.id, "k1", "fp2", lock)
+            .await
+            .unwrap(),
+        IdempotencyBegin::Mismatch
+    );
     // Keys are per tenant.
-    assert_eq!(store.idempotency_begin(&b.id, "k1", "fp9", lock).await.unwrap(), IdempotencyBegin::Started);
-    let response = StoredResponse { status: 201, content_type: "application/json".into(), body: b"{\"id\":1}".to_vec() };
-    store.idempotency_complete(&a.id, "k1", &response).await.unwrap();
-    assert_eq!(store.idempotency_begin(&a.id, "k1", "fp1", lock).await.unwrap(), IdempotencyBegin::Replay(response));
-    assert_eq!(store.idempotency_begin(&a.id, "k1", "fp2", lock).await.unwrap(), IdempotencyBegin::Mismatch);
+    assert_eq!(
+        store
+            .idempotency_begin(&b.id, "k1", "fp9", lock)
+            .await
+            .unwrap(),
+        IdempotencyBegin::Started
+    );
+    let response = StoredResponse {
+        status: 201,
+        content_type: "application/json".into(),
+        body: b"{\"id\":1}".to_vec(),
+    };
+    store
+        .idempotency_complete(&a.id, "k1", &response)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .idempotency_begin(&a.id, "k1", "fp1", lock)
+            .await
+            .unwrap(),
+        IdempotencyBegin::Replay(response)
+    );
+    assert_eq!(
+        store
+            .idempotency_begin(&a.id, "k1", "fp2", lock)
+            .await
+            .unwrap(),
+        IdempotencyBegin::Mismatch
+    );
 
     // A failed request gives its key back; a crashed one loses it when its lock expires.
-    assert_eq!(store.idempotency_begin(&a.id, "k2", "fp", lock).await.unwrap(), IdempotencyBegin::Started);
+    assert_eq!(
+        store
+            .idempotency_begin(&a.id, "k2", "fp", lock)
+            .await
+            .unwrap(),
+        IdempotencyBegin::Started
+    );
     store.idempotency_abandon(&a.id, "k2").await.unwrap();
-    assert_eq!(store.idempotency_begin(&a.id, "k2", "fp", Duration::ZERO).await.unwrap(), IdempotencyBegin::Started);
+    assert_eq!(
+        store
+            .idempotency_begin(&a.id, "k2", "fp", Duration::ZERO)
+            .await
+            .unwrap(),
+        IdempotencyBegin::Started
+    );
     tokio::time::sleep(Duration::from_millis(5)).await;
-    assert_eq!(store.idempotency_begin(&a.id, "k2", "fp", lock).await.unwrap(), IdempotencyBegin::Started);
-    assert_eq!(store.idempotency_begin(&a.id, "k2", "fp", lock).await.unwrap(), IdempotencyBegin::InProgress);
+    assert_eq!(
+        store
+            .idempotency_begin(&a.id, "k2", "fp", lock)
+            .await
+            .unwrap(),
+        IdempotencyBegin::Started
+    );
+    assert_eq!(
+        store
+            .idempotency_begin(&a.id, "k2", "fp", lock)
+            .await
+            .unwrap(),
+        IdempotencyBegin::InProgress
+    );
 }
 
 pub async fn jobs_follow_their_lifecycle(url: &str) {
@@ -273,40 +516,85 @@ pub async fn jobs_follow_their_lifecycle(url: &str) {
 
     let claimed = store.claim_jobs("w1", 10, lease).await.unwrap();
     assert_eq!(claimed.len(), 1);
-    assert_eq!((claimed[0].id.as_str(), claimed[0].attempts, claimed[0].status), (id.as_str(), 1, JobStatus::Running));
-    assert!(store.claim_jobs("w2", 10, lease).await.unwrap().is_empty(), "a held job is not handed out again");
-    assert!(!store.complete_job(&id, "w2").await.unwrap(), "only the holder completes");
+    assert_eq!(
+        (
+            claimed[0].id.as_str(),
+            claimed[0].attempts,
+            claimed[0].status
+        ),
+        (id.as_str(), 1, JobStatus::Running)
+    );
+    assert!(
+        store.claim_jobs("w2", 10, lease).await.unwrap().is_empty(),
+        "a held job is not handed out again"
+    );
+    assert!(
+        !store.complete_job(&id, "w2").await.unwrap(),
+        "only the holder completes"
+    );
 
     // A failure schedules a retry, not before it is due.
     let later = Timestamp::now() + 1.hour();
-    assert!(store.fail_job(&id, "w1", "carrier timed out", later).await.unwrap());
+    assert!(
+        store
+            .fail_job(&id, "w1", "carrier timed out", later)
+            .await
+            .unwrap()
+    );
     let stored = store.job(&id).await.unwrap().unwrap();
-    assert_eq!((stored.status, stored.last_error.as_deref()), (JobStatus::Pending, Some("carrier timed out")));
+    assert_eq!(
+        (stored.status, stored.last_error.as_deref()),
+        (JobStatus::Pending, Some("carrier timed out"))
+    );
     assert!(store.claim_jobs("w1", 10, lease).await.unwrap().is_empty());
 
     // Out of attempts: dead, never retried.
-    let due = store.enqueue_job(&NewJob { max_attempts: 1, ..job.clone() }).await.unwrap();
+    let due = store
+        .enqueue_job(&NewJob {
+            max_attempts: 1,
+            ..job.clone()
+        })
+        .await
+        .unwrap();
     assert_eq!(store.claim_jobs("w1", 10, lease).await.unwrap()[0].id, due);
-    store.fail_job(&due, "w1", "boom", Timestamp::now()).await.unwrap();
-    assert_eq!(store.job(&due).await.unwrap().unwrap().status, JobStatus::Dead);
+    store
+        .fail_job(&due, "w1", "boom", Timestamp::now())
+        .await
+        .unwrap();
+    assert_eq!(
+        store.job(&due).await.unwrap().unwrap().status,
+        JobStatus::Dead
+    );
     assert!(store.claim_jobs("w1", 10, lease).await.unwrap().is_empty());
 
     // A worker that dies loses its lease; another takes the job over and the
     // first can no longer complete it.
     let orphan = store.enqueue_job(&job).await.unwrap();
-    assert_eq!(store.claim_jobs("w1", 10, Duration::ZERO).await.unwrap()[0].id, orphan);
+    assert_eq!(
+        store.claim_jobs("w1", 10, Duration::ZERO).await.unwrap()[0].id,
+        orphan
+    );
     tokio::time::sleep(Duration::from_millis(5)).await;
     let taken = store.claim_jobs("w2", 10, lease).await.unwrap();
-    assert_eq!((taken[0].id.as_str(), taken[0].attempts), (orphan.as_str(), 2));
+    assert_eq!(
+        (taken[0].id.as_str(), taken[0].attempts),
+        (orphan.as_str(), 2)
+    );
     assert!(!store.complete_job(&orphan, "w1").await.unwrap());
     assert!(store.complete_job(&orphan, "w2").await.unwrap());
-    assert_eq!(store.job(&orphan).await.unwrap().unwrap().status, JobStatus::Done);
+    assert_eq!(
+        store.job(&orphan).await.unwrap().unwrap().status,
+        JobStatus::Done
+    );
 }
 
 pub async fn concurrent_workers_never_share_a_job(url: &str) {
     let first = open(url).await;
     for i in 0..200 {
-        first.enqueue_job(&NewJob::now("test.kind", None, serde_json::json!({"i": i}))).await.unwrap();
+        first
+            .enqueue_job(&NewJob::now("test.kind", None, serde_json::json!({"i": i})))
+            .await
+            .unwrap();
     }
     // Four workers, each with its own pool, like four Shipgate processes.
     let mut workers = Vec::new();
@@ -316,7 +604,10 @@ pub async fn concurrent_workers_never_share_a_job(url: &str) {
             let name = format!("worker-{w}");
             let mut done = Vec::new();
             loop {
-                let jobs = store.claim_jobs(&name, 7, Duration::from_secs(60)).await.unwrap();
+                let jobs = store
+                    .claim_jobs(&name, 7, Duration::from_secs(60))
+                    .await
+                    .unwrap();
                 if jobs.is_empty() {
                     break done;
                 }

@@ -12,11 +12,11 @@ use jiff::Timestamp;
 use shipgate_domain::{Shipment, ShipmentEvent, ShipmentState, ShipmentStatus};
 
 pub mod conformance;
-pub mod testing;
 mod postgres;
 mod rows;
 mod shared;
 mod sqlite;
+pub mod testing;
 
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
@@ -69,7 +69,11 @@ pub struct NewJob {
 }
 
 impl NewJob {
-    pub fn now(kind: impl Into<String>, tenant_id: Option<String>, payload: serde_json::Value) -> Self {
+    pub fn now(
+        kind: impl Into<String>,
+        tenant_id: Option<String>,
+        payload: serde_json::Value,
+    ) -> Self {
         Self {
             kind: kind.into(),
             tenant_id,
@@ -100,7 +104,9 @@ impl JobStatus {
     }
 
     fn parse(s: &str) -> Option<Self> {
-        [Self::Pending, Self::Running, Self::Done, Self::Dead].into_iter().find(|v| v.as_str() == s)
+        [Self::Pending, Self::Running, Self::Done, Self::Dead]
+            .into_iter()
+            .find(|v| v.as_str() == s)
     }
 }
 
@@ -181,26 +187,65 @@ pub trait Store: Send + Sync + 'static {
     async fn ping(&self) -> Result<()>;
 
     // Tenants and API keys.
-    async fn create_tenant(&self, name: &str, api_key_hash: &str, api_key_prefix: &str) -> Result<Tenant>;
+    async fn create_tenant(
+        &self,
+        name: &str,
+        api_key_hash: &str,
+        api_key_prefix: &str,
+    ) -> Result<Tenant>;
     async fn tenant_by_api_key_hash(&self, key_hash: &str) -> Result<Option<Tenant>>;
+    async fn count_tenants(&self) -> Result<u64>;
 
     /// The next serial of a tenant's AWB series; never the same one twice.
     async fn next_awb_serial(&self, tenant_id: &str, series: &str) -> Result<u64>;
 
     // Shipments and their history. Every read is scoped to a tenant.
     /// Inserts a shipment with its first events and the jobs they call for, atomically.
-    async fn insert_shipment(&self, shipment: &Shipment, events: &[ShipmentEvent], jobs: &[NewJob]) -> Result<()>;
+    async fn insert_shipment(
+        &self,
+        shipment: &Shipment,
+        events: &[ShipmentEvent],
+        jobs: &[NewJob],
+    ) -> Result<()>;
     async fn shipment(&self, tenant_id: &str, id: &str) -> Result<Option<Shipment>>;
-    async fn list_shipments(&self, tenant_id: &str, filter: &ShipmentFilter, after: Option<&str>, limit: u32) -> Result<Page<Shipment>>;
-    async fn shipment_by_awb(&self, tenant_id: &str, carrier: &str, awb: &str) -> Result<Option<Shipment>>;
+    async fn list_shipments(
+        &self,
+        tenant_id: &str,
+        filter: &ShipmentFilter,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<Shipment>>;
+    async fn shipment_by_awb(
+        &self,
+        tenant_id: &str,
+        carrier: &str,
+        awb: &str,
+    ) -> Result<Option<Shipment>>;
     /// Appends events (dropping ones already stored), re-derives the state and
     /// enqueues the follow-up jobs, all in one transaction.
-    async fn record_events(&self, tenant_id: &str, shipment_id: &str, events: &[ShipmentEvent], follow_up: FollowUp<'_>) -> Result<EventsRecorded>;
+    async fn record_events(
+        &self,
+        tenant_id: &str,
+        shipment_id: &str,
+        events: &[ShipmentEvent],
+        follow_up: FollowUp<'_>,
+    ) -> Result<EventsRecorded>;
     async fn events(&self, tenant_id: &str, shipment_id: &str) -> Result<Vec<ShipmentEvent>>;
 
     // Idempotency keys.
-    async fn idempotency_begin(&self, tenant_id: &str, key: &str, fingerprint: &str, lock_for: Duration) -> Result<IdempotencyBegin>;
-    async fn idempotency_complete(&self, tenant_id: &str, key: &str, response: &StoredResponse) -> Result<()>;
+    async fn idempotency_begin(
+        &self,
+        tenant_id: &str,
+        key: &str,
+        fingerprint: &str,
+        lock_for: Duration,
+    ) -> Result<IdempotencyBegin>;
+    async fn idempotency_complete(
+        &self,
+        tenant_id: &str,
+        key: &str,
+        response: &StoredResponse,
+    ) -> Result<()>;
     /// Forgets a key whose request failed on our side, so a retry can run.
     async fn idempotency_abandon(&self, tenant_id: &str, key: &str) -> Result<()>;
 
@@ -210,7 +255,13 @@ pub trait Store: Send + Sync + 'static {
     /// Returns false if the worker no longer holds the job (its lease ran out).
     async fn complete_job(&self, job_id: &str, worker: &str) -> Result<bool>;
     /// Schedules a retry at `retry_at`, or marks the job dead when it is out of attempts.
-    async fn fail_job(&self, job_id: &str, worker: &str, error: &str, retry_at: Timestamp) -> Result<bool>;
+    async fn fail_job(
+        &self,
+        job_id: &str,
+        worker: &str,
+        error: &str,
+        retry_at: Timestamp,
+    ) -> Result<bool>;
     async fn job(&self, job_id: &str) -> Result<Option<Job>>;
 }
 
@@ -219,7 +270,10 @@ pub trait Store: Send + Sync + 'static {
 pub async fn connect(url: &str) -> Result<Arc<dyn Store>> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         Ok(Arc::new(PgStore::connect(url).await?))
-    } else if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+    } else if let Some(path) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    {
         Ok(Arc::new(SqliteStore::open(path).await?))
     } else if !url.contains("://") {
         Ok(Arc::new(SqliteStore::open(url).await?))

@@ -23,7 +23,9 @@ impl PgStore {
     }
 
     async fn run_migrations(&self) -> Result<()> {
-        sqlx::migrate!("./migrations/postgres").run(&self.pool).await?;
+        sqlx::migrate!("./migrations/postgres")
+            .run(&self.pool)
+            .await?;
         Ok(())
     }
 

@@ -3,7 +3,9 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use shipgate_domain::money::{Currency, Money};
-use shipgate_domain::{Address, EventSource, Parcel, PaymentMode, Shipment, ShipmentEvent, ShipmentState};
+use shipgate_domain::{
+    Address, EventSource, Parcel, PaymentMode, Shipment, ShipmentEvent, ShipmentState,
+};
 
 use crate::{Job, JobStatus, StoreError, Tenant};
 
@@ -22,7 +24,8 @@ pub(crate) fn timestamp(us: i64) -> Result<Timestamp, StoreError> {
 }
 
 fn parse<T: std::str::FromStr>(what: &str, s: &str) -> Result<T, StoreError> {
-    s.parse().map_err(|_| StoreError::Corrupt(format!("{what} `{s}`")))
+    s.parse()
+        .map_err(|_| StoreError::Corrupt(format!("{what} `{s}`")))
 }
 
 #[derive(sqlx::FromRow)]
@@ -39,7 +42,8 @@ impl TryFrom<TenantRow> for Tenant {
         Ok(Tenant {
             id: r.id,
             name: r.name,
-            awb_series: u32::try_from(r.awb_series).map_err(|_| StoreError::Corrupt("awb_series".into()))?,
+            awb_series: u32::try_from(r.awb_series)
+                .map_err(|_| StoreError::Corrupt("awb_series".into()))?,
             created_at: timestamp(r.created_at)?,
         })
     }
@@ -87,9 +91,10 @@ pub(crate) use shipment_columns;
 impl TryFrom<ShipmentRow> for Shipment {
     type Error = StoreError;
     fn try_from(r: ShipmentRow) -> Result<Self, StoreError> {
-        let details: ShipmentDetails =
-            serde_json::from_str(&r.details).map_err(|e| StoreError::Corrupt(format!("shipment details: {e}")))?;
-        let currency = Currency::parse(&r.currency).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let details: ShipmentDetails = serde_json::from_str(&r.details)
+            .map_err(|e| StoreError::Corrupt(format!("shipment details: {e}")))?;
+        let currency =
+            Currency::parse(&r.currency).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let payment_mode = match r.payment_mode.as_str() {
             "prepaid" => PaymentMode::Prepaid,
             "cod" => PaymentMode::Cod,
@@ -106,13 +111,23 @@ impl TryFrom<ShipmentRow> for Shipment {
             return_address: details.return_address,
             parcels: details.parcels,
             payment_mode,
-            cod_amount: r.cod_amount.map(|minor_units| Money { minor_units, currency: currency.clone() }),
-            declared_value: Money { minor_units: r.declared_value, currency },
+            cod_amount: r.cod_amount.map(|minor_units| Money {
+                minor_units,
+                currency: currency.clone(),
+            }),
+            declared_value: Money {
+                minor_units: r.declared_value,
+                currency,
+            },
             state: ShipmentState {
                 status: parse("status", &r.status)?,
                 progress: parse("status", &r.progress)?,
                 failed_attempts: u32::try_from(r.failed_attempts).unwrap_or(0),
-                ndr_reason: r.ndr_reason.as_deref().map(|s| parse("ndr reason", s)).transpose()?,
+                ndr_reason: r
+                    .ndr_reason
+                    .as_deref()
+                    .map(|s| parse("ndr reason", s))
+                    .transpose()?,
                 last_event_at: r.last_event_at.map(timestamp).transpose()?,
             },
             created_at: timestamp(r.created_at)?,
@@ -163,11 +178,16 @@ impl TryFrom<EventRow> for ShipmentEvent {
             status: parse("status", &r.status)?,
             occurred_at: timestamp(r.occurred_at)?,
             recorded_at: timestamp(r.recorded_at)?,
-            source: EventSource::parse(&r.source).ok_or_else(|| StoreError::Corrupt(format!("event source `{}`", r.source)))?,
+            source: EventSource::parse(&r.source)
+                .ok_or_else(|| StoreError::Corrupt(format!("event source `{}`", r.source)))?,
             carrier_code: r.carrier_code,
             description: r.description,
             location: r.location,
-            ndr_reason: r.ndr_reason.as_deref().map(|s| parse("ndr reason", s)).transpose()?,
+            ndr_reason: r
+                .ndr_reason
+                .as_deref()
+                .map(|s| parse("ndr reason", s))
+                .transpose()?,
             actor: r.actor,
         })
     }
@@ -199,8 +219,10 @@ impl TryFrom<JobRow> for Job {
     type Error = StoreError;
     fn try_from(r: JobRow) -> Result<Self, StoreError> {
         Ok(Job {
-            payload: serde_json::from_str(&r.payload).map_err(|e| StoreError::Corrupt(format!("job payload: {e}")))?,
-            status: JobStatus::parse(&r.status).ok_or_else(|| StoreError::Corrupt(format!("job status `{}`", r.status)))?,
+            payload: serde_json::from_str(&r.payload)
+                .map_err(|e| StoreError::Corrupt(format!("job payload: {e}")))?,
+            status: JobStatus::parse(&r.status)
+                .ok_or_else(|| StoreError::Corrupt(format!("job status `{}`", r.status)))?,
             id: r.id,
             tenant_id: r.tenant_id,
             kind: r.kind,

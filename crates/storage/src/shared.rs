@@ -82,6 +82,11 @@ macro_rules! impl_store {
                 row.map($crate::Tenant::try_from).transpose()
             }
 
+            async fn count_tenants(&self) -> $crate::Result<u64> {
+                let n = sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM tenants").fetch_one(&self.pool).await?;
+                Ok(n as u64)
+            }
+
             async fn next_awb_serial(&self, tenant_id: &str, series: &str) -> $crate::Result<u64> {
                 // One statement: the row lock it takes makes the increment atomic
                 // across connections and processes.
@@ -517,7 +522,8 @@ macro_rules! insert_job {
 pub(crate) use insert_job;
 
 pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
-    e.as_database_error().is_some_and(|d| d.is_unique_violation())
+    e.as_database_error()
+        .is_some_and(|d| d.is_unique_violation())
 }
 
 /// Claims due jobs and jobs whose lease ran out (their worker died), oldest first.

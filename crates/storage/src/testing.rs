@@ -32,7 +32,9 @@ async fn fresh_postgres(admin_url: &str) -> String {
         .await
         .expect("create test database");
     // Swap the database name: everything after the last '/' before any '?'.
-    let (base, query) = admin_url.split_once('?').map_or((admin_url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = admin_url
+        .split_once('?')
+        .map_or((admin_url, None), |(b, q)| (b, Some(q)));
     let prefix = &base[..base.rfind('/').expect("database URL has a path")];
     match query {
         Some(q) => format!("{prefix}/{name}?{q}"),
@@ -42,7 +44,9 @@ async fn fresh_postgres(admin_url: &str) -> String {
 
 /// A fresh, migrated store.
 pub async fn fresh_store() -> std::sync::Arc<dyn crate::Store> {
-    let store = crate::connect(&fresh_database_url().await).await.expect("open test store");
+    let store = crate::connect(&fresh_database_url().await)
+        .await
+        .expect("open test store");
     store.migrate().await.expect("migrate test store");
     store
 }

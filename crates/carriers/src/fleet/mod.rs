@@ -30,17 +30,28 @@ impl Carrier for Fleet {
     }
 
     fn capabilities(&self) -> &'static [Capability] {
-        &[Capability::CreateShipment, Capability::Label, Capability::ScanIngest]
+        &[
+            Capability::CreateShipment,
+            Capability::Label,
+            Capability::ScanIngest,
+        ]
     }
 
-    async fn book(&self, ctx: &Context<'_>, _draft: &ShipmentDraft) -> Result<Booking, CarrierError> {
+    async fn book(
+        &self,
+        ctx: &Context<'_>,
+        _draft: &ShipmentDraft,
+    ) -> Result<Booking, CarrierError> {
         let serial = ctx.store.next_awb_serial(&ctx.tenant.id, SERIES).await?;
         let awb = fleet_awb(ctx.tenant.awb_series, serial).map_err(|e| CarrierError::Rejected {
             carrier: CODE,
             code: e.code.to_string(),
             message: e.message,
         })?;
-        Ok(Booking { awb, routing_code: None })
+        Ok(Booking {
+            awb,
+            routing_code: None,
+        })
     }
 }
 

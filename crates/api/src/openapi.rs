@@ -1,0 +1,126 @@
+//! The OpenAPI document (generated from the handlers' annotations) and a
+//! self-contained docs page rendered from it (no CDN: it works offline).
+
+use utoipa::Modify;
+use utoipa::openapi::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+
+use crate::error::PROBLEM_CODES;
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "Shipgate API",
+        description = "One API for every courier: shipments, AWBs, labels, tracking.\n\nAuthenticate with `Authorization: Bearer <key>`. Errors are RFC 9457 problem documents with a stable `code`. Writes accept `Idempotency-Key`.",
+    ),
+    modifiers(&ApiKeyAuth),
+    components(schemas(crate::error::Problem, crate::error::ProblemField)),
+    tags(
+        (name = "shipments", description = "Create shipments, fetch them, their labels and timelines"),
+        (name = "fleet", description = "Scans from the self-managed fleet"),
+        (name = "carriers", description = "Supported carriers and their capabilities"),
+        (name = "system", description = "Health and metrics"),
+    )
+)]
+pub struct ApiDoc;
+
+struct ApiKeyAuth;
+
+impl Modify for ApiKeyAuth {
+    fn modify(&self, openapi: &mut OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("An API key from `shipgate tenants create NAME`"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// A plain HTML reference: every operation with its parameters and
+/// responses, and every problem code.
+pub fn docs_html(doc: &OpenApi) -> String {
+    let mut html = String::from(
+        "<!doctype html><html lang=en><head><meta charset=utf-8><title>Shipgate API</title>\
+         <style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}\
+         code,pre{background:#f4f4f4;padding:.1rem .3rem;border-radius:3px}.op{border-top:1px solid #ddd;padding:.6rem 0}\
+         .m{display:inline-block;min-width:4rem;font-weight:bold}.get{color:#2a7}.post{color:#27c}.patch{color:#c72}.delete{color:#c33}\
+         table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:.2rem .5rem;text-align:left}</style></head><body>",
+    );
+    html.push_str(&format!(
+        "<h1>{} <small>{}</small></h1>",
+        escape(&doc.info.title),
+        escape(&doc.info.version)
+    ));
+    if let Some(d) = &doc.info.description {
+        for para in d.split("\n\n") {
+            html.push_str(&format!("<p>{}</p>", escape(para)));
+        }
+    }
+    html.push_str(
+        "<p>Machine-readable: <a href=\"/openapi.json\">/openapi.json</a></p><h2>Operations</h2>",
+    );
+    for (path, item) in &doc.paths.paths {
+        let ops = [
+            ("get", &item.get),
+            ("post", &item.post),
+            ("put", &item.put),
+            ("patch", &item.patch),
+            ("delete", &item.delete),
+        ];
+        for (method, op) in ops {
+            let Some(op) = op else { continue };
+            html.push_str(&format!(
+                "<div class=op><span class=\"m {method}\">{}</span><code>{}</code> — {}",
+                method.to_uppercase(),
+                escape(path),
+                escape(op.summary.as_deref().unwrap_or(""))
+            ));
+            if let Some(d) = &op.description {
+                html.push_str(&format!("<p>{}</p>", escape(d)));
+            }
+            if let Some(params) = &op.parameters {
+                html.push_str("<ul>");
+                for p in params {
+                    let utoipa::openapi::RefOr::T(p) = p else {
+                        continue;
+                    };
+                    html.push_str(&format!(
+                        "<li><code>{}</code> ({}){}</li>",
+                        escape(&p.name),
+                        serde_json::to_value(&p.parameter_in)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_string))
+                            .unwrap_or_default(),
+                        p.description
+                            .as_deref()
+                            .map(|d| format!(": {}", escape(d)))
+                            .unwrap_or_default()
+                    ));
+                }
+                html.push_str("</ul>");
+            }
+            let codes: Vec<_> = op.responses.responses.keys().map(|c| escape(c)).collect();
+            html.push_str(&format!("<p>Responses: {}</p></div>", codes.join(", ")));
+        }
+    }
+    html.push_str(
+        "<h2>Problem codes</h2><table><tr><th>code</th><th>status</th><th>meaning</th></tr>",
+    );
+    for (code, status, title) in PROBLEM_CODES {
+        html.push_str(&format!("<tr id=\"problem-{code}\"><td><code>{code}</code></td><td>{status}</td><td>{}</td></tr>", escape(title)));
+    }
+    html.push_str("</table></body></html>");
+    html
+}

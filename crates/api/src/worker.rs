@@ -1,0 +1,180 @@
+//! The job runner: claims due jobs from the store with a lease, runs the
+//! handler registered for each kind, and completes or reschedules it. Any
+//! number of processes may run it against one PostgreSQL database; the
+//! store's claim guarantees no job runs in two places at once.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use jiff::{SignedDuration, Timestamp};
+use shipgate_storage::{Job, Store};
+use tokio::sync::watch;
+
+#[async_trait]
+pub trait JobHandler: Send + Sync + 'static {
+    async fn run(&self, job: &Job) -> Result<(), String>;
+}
+
+pub struct Worker {
+    store: Arc<dyn Store>,
+    name: String,
+    handlers: HashMap<String, Arc<dyn JobHandler>>,
+    lease: Duration,
+    idle_pause: Duration,
+}
+
+/// Exponential backoff from 5 s, capped at an hour, with up to 25% jitter so
+/// retries of a batch that failed together spread out.
+pub fn retry_delay(attempts: u32) -> SignedDuration {
+    let base = 5u64.saturating_mul(1 << attempts.min(12)).min(3600);
+    let jitter = rand::random::<u64>() % (base / 4 + 1);
+    SignedDuration::from_secs((base + jitter) as i64)
+}
+
+impl Worker {
+    pub fn new(store: Arc<dyn Store>, name: impl Into<String>) -> Self {
+        Self {
+            store,
+            name: name.into(),
+            handlers: HashMap::new(),
+            lease: Duration::from_secs(60),
+            idle_pause: Duration::from_millis(500),
+        }
+    }
+
+    pub fn register(mut self, kind: &str, handler: Arc<dyn JobHandler>) -> Self {
+        self.handlers.insert(kind.to_string(), handler);
+        self
+    }
+
+    pub fn with_idle_pause(mut self, pause: Duration) -> Self {
+        self.idle_pause = pause;
+        self
+    }
+
+    /// Claims and runs one batch; returns how many jobs it ran.
+    pub async fn run_once(&self) -> Result<usize, shipgate_storage::StoreError> {
+        let jobs = self.store.claim_jobs(&self.name, 10, self.lease).await?;
+        for job in &jobs {
+            let outcome = match self.handlers.get(&job.kind) {
+                Some(handler) => handler.run(job).await,
+                // A newer Shipgate process may know this kind; leave it for one.
+                None => Err(format!(
+                    "no handler for job kind `{}` in this process",
+                    job.kind
+                )),
+            };
+            match outcome {
+                Ok(()) => {
+                    if !self.store.complete_job(&job.id, &self.name).await? {
+                        tracing::warn!(job = %job.id, "job finished after its lease ran out");
+                    }
+                }
+                Err(error) => {
+                    let retry_at = Timestamp::now() + retry_delay(job.attempts);
+                    tracing::warn!(job = %job.id, kind = %job.kind, attempts = job.attempts, %error, "job failed");
+                    self.store
+                        .fail_job(&job.id, &self.name, &error, retry_at)
+                        .await?;
+                }
+            }
+        }
+        Ok(jobs.len())
+    }
+
+    /// Runs until `shutdown` turns true.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        loop {
+            if *shutdown.borrow() {
+                return;
+            }
+            let pause = match self.run_once().await {
+                Ok(0) => self.idle_pause,
+                Ok(_) => Duration::ZERO,
+                Err(e) => {
+                    tracing::error!(error = %e, "job worker: store error");
+                    self.idle_pause * 4
+                }
+            };
+            if !pause.is_zero() {
+                tokio::select! {
+                    _ = tokio::time::sleep(pause) => {}
+                    _ = shutdown.changed() => {}
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shipgate_storage::{JobStatus, NewJob, testing};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    struct Count(AtomicUsize, bool);
+
+    #[async_trait]
+    impl JobHandler for Count {
+        async fn run(&self, _job: &Job) -> Result<(), String> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            if self.1 {
+                Err("carrier said no".into())
+            } else {
+                Ok(())
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn runs_completes_and_reschedules() {
+        let store = testing::fresh_store().await;
+        let ok = Arc::new(Count(AtomicUsize::new(0), false));
+        let failing = Arc::new(Count(AtomicUsize::new(0), true));
+        let worker = Worker::new(store.clone(), "w")
+            .register("ok", ok.clone())
+            .register("fails", failing.clone());
+        let done = store
+            .enqueue_job(&NewJob::now("ok", None, serde_json::json!({})))
+            .await
+            .unwrap();
+        let retried = store
+            .enqueue_job(&NewJob::now("fails", None, serde_json::json!({})))
+            .await
+            .unwrap();
+        let orphan = store
+            .enqueue_job(&NewJob::now("unknown", None, serde_json::json!({})))
+            .await
+            .unwrap();
+        assert_eq!(worker.run_once().await.unwrap(), 3);
+        assert_eq!(
+            worker.run_once().await.unwrap(),
+            0,
+            "failed jobs wait for their retry time"
+        );
+        assert_eq!(ok.0.load(Ordering::SeqCst), 1);
+        assert_eq!(
+            store.job(&done).await.unwrap().unwrap().status,
+            JobStatus::Done
+        );
+        let retried = store.job(&retried).await.unwrap().unwrap();
+        assert_eq!(
+            (retried.status, retried.last_error.as_deref()),
+            (JobStatus::Pending, Some("carrier said no"))
+        );
+        assert!(retried.run_at > Timestamp::now() + SignedDuration::from_secs(5));
+        assert_eq!(
+            store.job(&orphan).await.unwrap().unwrap().status,
+            JobStatus::Pending
+        );
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        assert!(retry_delay(1).as_secs() >= 10 && retry_delay(1).as_secs() <= 13);
+        assert!(retry_delay(30).as_secs() <= 4500);
+        assert!(retry_delay(30).as_secs() >= 3600);
+    }
+}

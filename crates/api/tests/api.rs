@@ -1,0 +1,618 @@
+//! The API over real HTTP, against SQLite by default and PostgreSQL when
+//! SHIPGATE_TEST_POSTGRES_URL is set (see .ci/run).
+
+mod common;
+
+use std::collections::HashSet;
+
+use common::{problem, shipment_body, spawn_app};
+use serde_json::{Value, json};
+use shipgate_domain::awb::is_valid_fleet_awb;
+
+#[tokio::test]
+async fn walking_skeleton_create_label_scan_timeline() {
+    let app = spawn_app().await;
+    let created = app.create_shipment("ORD-1").await;
+    let (id, awb) = (
+        created["id"].as_str().unwrap(),
+        created["awb"].as_str().unwrap(),
+    );
+    assert!(is_valid_fleet_awb(awb), "{awb}");
+    assert_eq!(created["status"], "manifested");
+    assert_eq!(created["consignee"]["phone"], "+919812345678");
+
+    let fetched: Value = app
+        .get(&format!("/v1/shipments/{id}"), &app.key_a)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(fetched, created);
+
+    let pdf = app
+        .get(&format!("/v1/shipments/{id}/label"), &app.key_a)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    let pdf = pdf.bytes().await.unwrap();
+    assert!(pdf.starts_with(b"%PDF-") && pdf.windows(5).any(|w| w == b"%%EOF"));
+    assert!(
+        pdf.windows(awb.len()).any(|w| w == awb.as_bytes()),
+        "the AWB is printed on the label"
+    );
+    let zpl = app
+        .get(&format!("/v1/shipments/{id}/label?format=zpl"), &app.key_a)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(zpl.headers()["content-type"], "application/zpl");
+    let zpl = zpl.text().await.unwrap();
+    assert!(zpl.starts_with("^XA") && zpl.contains(&format!("^BCN,160,Y,N,N^FD{awb}^FS")));
+
+    // The rider's scans walk it to delivered.
+    let steps = [
+        ("picked_up", "2030-01-01T10:00:00Z"),
+        ("in_transit", "2030-01-01T18:00:00Z"),
+        ("out_for_delivery", "2030-01-02T08:00:00Z"),
+        ("delivered", "2030-01-02T12:30:00Z"),
+    ];
+    // Scans from the future are refused; use the past for the journey.
+    let past = |t: &str| t.replace("2030", "2025");
+    for (status, at) in steps {
+        let result = app.scan(awb, status, &past(at)).await;
+        assert_eq!(result["result"], "applied", "{status}");
+        assert_eq!(result["status"], status);
+    }
+    // The same scan twice is one event.
+    assert_eq!(
+        app.scan(awb, "delivered", &past("2030-01-02T12:30:00Z"))
+            .await["result"],
+        "duplicate"
+    );
+    // An illegal transition is kept in the history but does not move the shipment.
+    let late = app
+        .scan(awb, "picked_up", &past("2030-01-02T13:00:00Z"))
+        .await;
+    assert_eq!(
+        (late["result"].as_str(), late["status"].as_str()),
+        (Some("ignored"), Some("delivered"))
+    );
+
+    let timeline: Value = app
+        .get(&format!("/v1/shipments/{id}/events"), &app.key_a)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(timeline["status"], "delivered");
+    let events = timeline["events"].as_array().unwrap();
+    let statuses: Vec<_> = events
+        .iter()
+        .map(|e| e["status"].as_str().unwrap())
+        .collect();
+    // Ordered by when things happened; creation events come last because
+    // the scans were dated in the past.
+    assert_eq!(
+        statuses,
+        [
+            "picked_up",
+            "in_transit",
+            "out_for_delivery",
+            "delivered",
+            "picked_up",
+            "order_placed",
+            "manifested"
+        ]
+    );
+    let applied: Vec<_> = events
+        .iter()
+        .map(|e| e["applied"].as_bool().unwrap())
+        .collect();
+    assert_eq!(
+        applied[4], false,
+        "the late picked_up is kept but not applied"
+    );
+    let current: Value = app
+        .get(&format!("/v1/shipments/{id}"), &app.key_a)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            current["status"].as_str(),
+            current["customer_bucket"].as_str()
+        ),
+        (Some("delivered"), Some("delivered"))
+    );
+}
+
+#[tokio::test]
+async fn ndr_scan_records_reason_and_attempts() {
+    let app = spawn_app().await;
+    let awb = app.create_shipment("ORD-NDR").await["awb"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.scan(&awb, "picked_up", "2025-03-01T10:00:00Z").await;
+    app.scan(&awb, "out_for_delivery", "2025-03-02T08:00:00Z")
+        .await;
+    let body = json!({"scans": [{"awb": awb, "status": "delivery_failed", "occurred_at": "2025-03-02T14:00:00Z",
+        "ndr_reason": "customer_unavailable", "remarks": "Door locked", "rider_id": "R-17"}]});
+    let r: Value = app
+        .post("/v1/fleet/scans", &app.key_a)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = r["results"][0]["shipment_id"].as_str().unwrap();
+    let s: Value = app
+        .get(&format!("/v1/shipments/{id}"), &app.key_a)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            s["status"].as_str(),
+            s["ndr_reason"].as_str(),
+            s["failed_attempts"].as_u64()
+        ),
+        (
+            Some("delivery_failed"),
+            Some("customer_unavailable"),
+            Some(1)
+        )
+    );
+    assert_eq!(s["customer_bucket"], "delivery_failed");
+    let t: Value = app
+        .get(&format!("/v1/shipments/{id}/events"), &app.key_a)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let failed = t["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["status"] == "delivery_failed")
+        .unwrap();
+    assert_eq!(
+        (failed["description"].as_str(), failed["actor"].as_str()),
+        (Some("Door locked"), Some("rider:R-17"))
+    );
+}
+
+#[tokio::test]
+async fn fifty_concurrent_retries_create_one_shipment() {
+    let app = spawn_app().await;
+    let body = shipment_body("ORD-IDEM");
+    let mut tasks = Vec::new();
+    for _ in 0..50 {
+        let request = app
+            .post("/v1/shipments", &app.key_a)
+            .header("Idempotency-Key", "order-idem-1")
+            .json(&body);
+        tasks.push(tokio::spawn(async move {
+            let r = request.send().await.unwrap();
+            let status = r.status().as_u16();
+            (status, r.json::<Value>().await.unwrap())
+        }));
+    }
+    let mut ids = HashSet::new();
+    for t in tasks {
+        let (status, body) = t.await.unwrap();
+        assert_eq!(status, 201, "{body}");
+        ids.insert(body["id"].as_str().unwrap().to_string());
+    }
+    assert_eq!(ids.len(), 1, "every retry got the first response");
+    let list: Value = app
+        .get("/v1/shipments?order_reference=ORD-IDEM", &app.key_a)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        list["data"].as_array().unwrap().len(),
+        1,
+        "the shipment exists once"
+    );
+
+    let replay = app
+        .post("/v1/shipments", &app.key_a)
+        .header("Idempotency-Key", "order-idem-1")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replay.headers()["idempotency-replayed"], "true");
+    let other = app
+        .post("/v1/shipments", &app.key_a)
+        .header("Idempotency-Key", "order-idem-1")
+        .json(&shipment_body("ORD-OTHER"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(problem(other, 422).await["code"], "idempotency_key_reused");
+    // Keys belong to a tenant: B's same key is a new request.
+    let b = app
+        .post("/v1/shipments", &app.key_b)
+        .header("Idempotency-Key", "order-idem-1")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(b.status(), 201);
+    let bad = app
+        .post("/v1/shipments", &app.key_a)
+        .header("Idempotency-Key", "")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(problem(bad, 400).await["code"], "invalid_idempotency_key");
+}
+
+#[tokio::test]
+async fn another_tenant_sees_nothing() {
+    let app = spawn_app().await;
+    let created = app.create_shipment("ORD-A").await;
+    let (id, awb) = (
+        created["id"].as_str().unwrap(),
+        created["awb"].as_str().unwrap(),
+    );
+    for path in [
+        format!("/v1/shipments/{id}"),
+        format!("/v1/shipments/{id}/events"),
+        format!("/v1/shipments/{id}/label"),
+        format!("/v1/shipments/{id}/label?format=zpl"),
+    ] {
+        let r = app.get(&path, &app.key_b).send().await.unwrap();
+        assert_eq!(problem(r, 404).await["code"], "not_found", "{path}");
+        assert_eq!(
+            app.get(&path, &app.key_a).send().await.unwrap().status(),
+            200,
+            "{path}"
+        );
+    }
+    let list: Value = app
+        .get("/v1/shipments", &app.key_b)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(list["data"].as_array().unwrap().is_empty());
+    let scan = json!({"scans": [{"awb": awb, "status": "picked_up"}]});
+    let r: Value = app
+        .post("/v1/fleet/scans", &app.key_b)
+        .json(&scan)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r["results"][0]["result"], "not_found");
+    let s: Value = app
+        .get(&format!("/v1/shipments/{id}"), &app.key_a)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        s["status"], "manifested",
+        "B's scan did not touch A's shipment"
+    );
+}
+
+#[tokio::test]
+async fn bad_input_gets_problems_naming_the_field() {
+    let app = spawn_app().await;
+    let send = |body: String| {
+        app.post("/v1/shipments", &app.key_a)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    let r = send(r#"{"order_reference": "x", "pickup": {"name": }"#.into())
+        .await
+        .unwrap();
+    let p = problem(r, 400).await;
+    assert_eq!(
+        (p["code"].as_str(), p["errors"][0]["field"].as_str()),
+        (Some("malformed_json"), Some("pickup.name"))
+    );
+    assert!(p["request_id"].as_str().is_some_and(|id| !id.is_empty()));
+
+    let mut unknown = shipment_body("X");
+    unknown["consignee"]["floor"] = json!(3);
+    let p = problem(send(unknown.to_string()).await.unwrap(), 422).await;
+    assert_eq!(
+        (
+            p["errors"][0]["field"].as_str(),
+            p["errors"][0]["code"].as_str()
+        ),
+        (Some("consignee.floor"), Some("unknown_field"))
+    );
+
+    let mut bad = shipment_body("X");
+    bad["consignee"]["postal_code"] = json!("56001");
+    bad["parcels"][0]["weight_grams"] = json!(-750);
+    let p = problem(send(bad.to_string()).await.unwrap(), 422).await;
+    let fields: Vec<_> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["field"].as_str().unwrap(), e["code"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            ("consignee.postal_code", "invalid_postal_code"),
+            ("parcels[0].weight_grams", "must_be_positive")
+        ]
+    );
+
+    let mut typo = shipment_body("X");
+    typo["carrier"] = json!("teleport");
+    let p = problem(send(typo.to_string()).await.unwrap(), 422).await;
+    assert_eq!(p["errors"][0]["field"], "carrier");
+
+    let mut wrong_type = shipment_body("X");
+    wrong_type["parcels"][0]["weight_grams"] = json!("heavy");
+    let p = problem(send(wrong_type.to_string()).await.unwrap(), 422).await;
+    assert_eq!(p["errors"][0]["field"], "parcels[0].weight_grams");
+
+    let r = app
+        .post("/v1/shipments", &app.key_a)
+        .header("content-type", "text/plain")
+        .body("hi")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(problem(r, 415).await["code"], "unsupported_media_type");
+    let r = app
+        .client
+        .post(app.url("/v1/shipments"))
+        .json(&shipment_body("X"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(problem(r, 401).await["code"], "unauthorized");
+    let r = app
+        .post("/v1/shipments", "sg_live_nope")
+        .json(&shipment_body("X"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(problem(r, 401).await["code"], "unauthorized");
+
+    // Scans: a bad status or reason names the row.
+    let r = app
+        .post("/v1/fleet/scans", &app.key_a)
+        .json(&json!({"scans": [{"awb": "X", "status": "teleported"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        problem(r, 422).await["errors"][0]["field"],
+        "scans[0].status"
+    );
+    let r = app
+        .post("/v1/fleet/scans", &app.key_a)
+        .json(&json!({"scans": [{"awb": "X", "status": "picked_up", "ndr_reason": "refused"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        problem(r, 422).await["errors"][0]["field"],
+        "scans[0].ndr_reason"
+    );
+    let r = app.post("/v1/fleet/scans", &app.key_a).json(&json!({"scans": [{"awb": "X", "status": "picked_up", "occurred_at": "2999-01-01T00:00:00Z"}]})).send().await.unwrap();
+    assert_eq!(problem(r, 422).await["errors"][0]["code"], "in_future");
+    let r = app
+        .post("/v1/fleet/scans", &app.key_a)
+        .json(&json!({"scans": []}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(problem(r, 422).await["errors"][0]["field"], "scans");
+
+    // Nothing panicked: the server still answers.
+    assert_eq!(
+        app.client
+            .get(app.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn lists_page_with_cursors() {
+    let app = spawn_app().await;
+    let mut created = Vec::new();
+    for i in 0..5 {
+        created.push(
+            app.create_shipment(&format!("ORD-{i}")).await["id"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    created.reverse();
+    let mut seen = Vec::new();
+    let mut path = "/v1/shipments?limit=2".to_string();
+    let mut pages = 0;
+    loop {
+        let page: Value = app
+            .get(&path, &app.key_a)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        pages += 1;
+        seen.extend(
+            page["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s["id"].as_str().unwrap().to_string()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(c) => path = format!("/v1/shipments?limit=2&cursor={c}"),
+            None => break,
+        }
+    }
+    assert_eq!((pages, seen), (3, created));
+    let r = app
+        .get("/v1/shipments?cursor=garbage!", &app.key_a)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(problem(r, 400).await["errors"][0]["field"], "cursor");
+    let r = app
+        .get("/v1/shipments?limit=0", &app.key_a)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(problem(r, 400).await["errors"][0]["field"], "limit");
+    let r = app
+        .get("/v1/shipments?status=flying", &app.key_a)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(problem(r, 400).await["errors"][0]["field"], "status");
+    let r = app
+        .get("/v1/shipments?colour=red", &app.key_a)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(problem(r, 400).await["errors"][0]["field"], "colour");
+    let manifested: Value = app
+        .get("/v1/shipments?status=manifested&limit=100", &app.key_a)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(manifested["data"].as_array().unwrap().len(), 5);
+}
+
+#[tokio::test]
+async fn concurrent_creations_get_distinct_awbs() {
+    let app = spawn_app().await;
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let request = app
+            .post("/v1/shipments", &app.key_a)
+            .json(&shipment_body(&format!("ORD-{i}")));
+        tasks.push(tokio::spawn(async move {
+            request.send().await.unwrap().json::<Value>().await.unwrap()
+        }));
+    }
+    let mut awbs = HashSet::new();
+    for t in tasks {
+        let awb = t.await.unwrap()["awb"].as_str().unwrap().to_string();
+        assert!(is_valid_fleet_awb(&awb));
+        assert!(awbs.insert(awb), "an AWB was issued twice");
+    }
+    assert_eq!(awbs.len(), 40);
+}
+
+#[tokio::test]
+async fn service_endpoints_answer() {
+    let app = spawn_app().await;
+    let health = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert!(health.headers().contains_key("x-request-id"));
+    assert_eq!(health.json::<Value>().await.unwrap()["database"], "ok");
+
+    let doc: Value = app
+        .client
+        .get(app.url("/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for path in [
+        "/v1/shipments",
+        "/v1/shipments/{id}",
+        "/v1/shipments/{id}/events",
+        "/v1/shipments/{id}/label",
+        "/v1/fleet/scans",
+        "/v1/carriers",
+        "/healthz",
+    ] {
+        assert!(
+            doc["paths"][path].is_object(),
+            "{path} missing from the OpenAPI document"
+        );
+    }
+    assert!(doc["components"]["securitySchemes"]["api_key"].is_object());
+    assert!(doc["components"]["schemas"]["NewShipmentInput"].is_object());
+
+    let docs = app
+        .client
+        .get(app.url("/docs"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(docs.contains("/v1/shipments") && docs.contains("problem-validation_failed"));
+
+    app.create_shipment("ORD-M").await;
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("http_requests_total") && metrics.contains("route=\"/v1/shipments\""),
+        "{metrics}"
+    );
+
+    let carriers: Value = app
+        .get("/v1/carriers", &app.key_a)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(carriers[0]["code"], "fleet");
+    let r = app.client.get(app.url("/nowhere")).send().await.unwrap();
+    assert_eq!(problem(r, 404).await["code"], "not_found");
+}
