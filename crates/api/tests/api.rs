@@ -113,10 +113,7 @@ async fn walking_skeleton_create_label_scan_timeline() {
         .iter()
         .map(|e| e["applied"].as_bool().unwrap())
         .collect();
-    assert_eq!(
-        applied[4], false,
-        "the late picked_up is kept but not applied"
-    );
+    assert!(!applied[4], "the late picked_up is kept but not applied");
     let current: Value = app
         .get(&format!("/v1/shipments/{id}"), &app.key_a)
         .send()
