@@ -93,10 +93,10 @@ async fn serve_reads_a_config_file_and_is_ready_to_call() {
     let base = format!("http://127.0.0.1:{port}");
     let started = Instant::now();
     loop {
-        if let Ok(r) = client.get(format!("{base}/healthz")).send().await {
-            if r.status() == 200 {
-                break;
-            }
+        if let Ok(r) = client.get(format!("{base}/healthz")).send().await
+            && r.status() == 200
+        {
+            break;
         }
         assert!(
             started.elapsed() < Duration::from_secs(30),
