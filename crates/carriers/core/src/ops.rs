@@ -157,6 +157,26 @@ pub trait CreateShipment: CarrierCode {
         let _ = (account, request, response);
         unsupported(self, "create_shipment")
     }
+    /// After a create whose outcome is unknown (timeout, 5xx), asks the carrier
+    /// whether a shipment with this order reference exists, so the runtime
+    /// never creates it twice. Carriers that de-duplicate creates on the
+    /// reference mark the create request `Retry::Safe` instead.
+    fn build_find_by_reference(
+        &self,
+        account: &Account,
+        reference: &str,
+    ) -> Result<HttpRequest, CarrierError> {
+        let _ = (account, reference);
+        unsupported(self, "find_by_reference")
+    }
+    /// `Ok(None)`: the carrier has no shipment with that reference.
+    fn parse_find_by_reference(
+        &self,
+        response: &HttpResponse,
+    ) -> Result<Option<Booking>, CarrierError> {
+        let _ = response;
+        unsupported(self, "find_by_reference")
+    }
 }
 
 /// Carriers whose AWBs are fetched in bulk before use (Delhivery, Ecom Express).
