@@ -8,7 +8,9 @@ use jiff::{SignedDuration, Timestamp};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
-use shipgate_carrier_core::sim::{SimCreate, SimError, SimErrorKind, SimNdr, SimOp, SimReply, SimScan, SimShipment};
+use shipgate_carrier_core::sim::{
+    SimCreate, SimError, SimErrorKind, SimNdr, SimOp, SimReply, SimScan, SimShipment,
+};
 use shipgate_carrier_core::{Adapter, ServiceabilityRecord};
 use shipgate_domain::status::Phase;
 use shipgate_domain::{NdrReason, ShipmentStatus};
@@ -90,7 +92,14 @@ struct Record {
     awaiting_instruction_since: Option<Timestamp>,
 }
 
-const LOCATIONS: [&str; 6] = ["Origin hub", "Origin hub", "Line haul", "Destination hub", "Delivery centre", "Delivery centre"];
+const LOCATIONS: [&str; 6] = [
+    "Origin hub",
+    "Origin hub",
+    "Line haul",
+    "Destination hub",
+    "Delivery centre",
+    "Delivery centre",
+];
 
 fn hours(h: i64) -> SignedDuration {
     SignedDuration::from_hours(h)
@@ -115,7 +124,11 @@ impl Record {
             Journey::NdrDelivered | Journey::NdrRto => {
                 self.step(t + hours(30), S::AtDestinationHub, None);
                 self.step(t + hours(40), S::OutForDelivery, None);
-                self.step(t + hours(44), S::DeliveryFailed, Some(NdrReason::CustomerUnavailable));
+                self.step(
+                    t + hours(44),
+                    S::DeliveryFailed,
+                    Some(NdrReason::CustomerUnavailable),
+                );
                 self.awaiting_instruction_since = Some(t + hours(44));
             }
             Journey::Lost => self.step(t + hours(72), S::Lost, None),
@@ -143,7 +156,10 @@ impl Record {
     }
 
     fn failed_attempts(&self, now: Timestamp) -> u32 {
-        self.steps.iter().filter(|s| s.at <= now && s.status == S::DeliveryFailed).count() as u32
+        self.steps
+            .iter()
+            .filter(|s| s.at <= now && s.status == S::DeliveryFailed)
+            .count() as u32
     }
 
     fn reattempt(&mut self, from: Timestamp, now: Timestamp) {
@@ -151,7 +167,11 @@ impl Record {
         self.step(from + hours(20), S::OutForDelivery, None);
         let attempt = self.failed_attempts(now) + 1;
         if self.journey == Journey::NdrRto {
-            let reason = if attempt >= 2 { NdrReason::Refused } else { NdrReason::CustomerUnavailable };
+            let reason = if attempt >= 2 {
+                NdrReason::Refused
+            } else {
+                NdrReason::CustomerUnavailable
+            };
             self.step(from + hours(24), S::DeliveryFailed, Some(reason));
             if attempt >= 3 {
                 self.return_to_origin(from + hours(25));
@@ -170,7 +190,11 @@ impl Record {
             if now < deadline {
                 break;
             }
-            let failures = self.steps.iter().filter(|s| s.status == S::DeliveryFailed).count();
+            let failures = self
+                .steps
+                .iter()
+                .filter(|s| s.status == S::DeliveryFailed)
+                .count();
             if self.journey == Journey::NdrRto && failures >= 3 {
                 self.return_to_origin(deadline);
             } else {
@@ -228,7 +252,10 @@ impl Simulator {
     }
 
     pub fn adapter(&self, carrier: &str) -> Option<&'static dyn Adapter> {
-        self.adapters.iter().copied().find(|a| a.carrier() == carrier)
+        self.adapters
+            .iter()
+            .copied()
+            .find(|a| a.carrier() == carrier)
     }
 
     pub fn now(&self) -> Timestamp {
@@ -244,7 +271,10 @@ impl Simulator {
     }
 
     pub fn faults(&self) -> Faults {
-        self.faults.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.faults
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Draws the fault for one request.
@@ -257,7 +287,11 @@ impl Simulator {
         }
         edge += f.error_rate;
         if x < edge {
-            return if x < edge - f.error_rate / 2.0 { Fault::ErrorBefore } else { Fault::ErrorAfter };
+            return if x < edge - f.error_rate / 2.0 {
+                Fault::ErrorBefore
+            } else {
+                Fault::ErrorAfter
+            };
         }
         edge += f.timeout_rate;
         if x < edge {
@@ -283,10 +317,19 @@ impl Simulator {
     /// How many shipments with this order reference exist at the carrier (for tests).
     pub fn count_by_reference(&self, carrier: &str, reference: &str) -> usize {
         let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        state.records.values().filter(|r| r.carrier == carrier && r.create.reference == reference).count()
+        state
+            .records
+            .values()
+            .filter(|r| r.carrier == carrier && r.create.reference == reference)
+            .count()
     }
 
-    fn scan_for(&self, adapter: &'static dyn Adapter, step: &Step, location: &str) -> Option<SimScan> {
+    fn scan_for(
+        &self,
+        adapter: &'static dyn Adapter,
+        step: &Step,
+        location: &str,
+    ) -> Option<SimScan> {
         let table = adapter.status_codes();
         let entry = table
             .iter()
@@ -306,7 +349,9 @@ impl Simulator {
         let scans = record
             .visible(now)
             .enumerate()
-            .filter_map(|(i, step)| self.scan_for(adapter, step, LOCATIONS[i.min(LOCATIONS.len() - 1)]))
+            .filter_map(|(i, step)| {
+                self.scan_for(adapter, step, LOCATIONS[i.min(LOCATIONS.len() - 1)])
+            })
             .collect();
         SimShipment {
             awb: record.awb.clone(),
@@ -317,12 +362,19 @@ impl Simulator {
             destination_postal_code: record.create.consignee_postal_code.clone(),
             scans,
             attempts: record.failed_attempts(now),
-            edd: Some((record.created_at + hours(48)).to_zoned(shipgate_carrier_core::time::ist()).date()),
+            edd: Some(
+                (record.created_at + hours(48))
+                    .to_zoned(shipgate_carrier_core::time::ist())
+                    .date(),
+            ),
         }
     }
 
     fn next_awb(state: &mut State, adapter: &'static dyn Adapter) -> String {
-        let serial = state.serials.entry(adapter.carrier().to_string()).or_insert(0);
+        let serial = state
+            .serials
+            .entry(adapter.carrier().to_string())
+            .or_insert(0);
         *serial += 1;
         adapter.sim_awb(*serial)
     }
@@ -338,7 +390,9 @@ impl Simulator {
         state.requests += 1;
         let key = |awb: &str| (carrier.to_string(), awb.to_string());
         match op {
-            SimOp::Login => SimReply::Token { token: format!("sim-{carrier}-{}", now.as_second()) },
+            SimOp::Login => SimReply::Token {
+                token: format!("sim-{carrier}-{}", now.as_second()),
+            },
             SimOp::FetchAwbs { count } => {
                 let count = (*count).clamp(1, 10_000);
                 SimReply::Awbs((0..count).map(|_| Self::next_awb(state, adapter)).collect())
@@ -347,15 +401,31 @@ impl Simulator {
                 if create.reference.trim().is_empty() {
                     return err(SimErrorKind::Invalid, "order number is required");
                 }
-                if create.consignee_postal_code.starts_with("99") || create.consignee_postal_code.starts_with("00") {
-                    return err(SimErrorKind::Refused, format!("pincode {} is not serviceable", create.consignee_postal_code));
+                if create.consignee_postal_code.starts_with("99")
+                    || create.consignee_postal_code.starts_with("00")
+                {
+                    return err(
+                        SimErrorKind::Refused,
+                        format!(
+                            "pincode {} is not serviceable",
+                            create.consignee_postal_code
+                        ),
+                    );
                 }
                 if let Some(awb) = state.by_reference.get(&key(&create.reference)) {
-                    return SimReply::Created { awb: awb.clone(), reference: create.reference.clone(), routing_code: routing_code(&create.consignee_postal_code), duplicate: true };
+                    return SimReply::Created {
+                        awb: awb.clone(),
+                        reference: create.reference.clone(),
+                        routing_code: routing_code(&create.consignee_postal_code),
+                        duplicate: true,
+                    };
                 }
                 let awb = match &create.awb {
                     Some(awb) if state.records.contains_key(&key(awb)) => {
-                        return err(SimErrorKind::Refused, format!("waybill {awb} is already used"));
+                        return err(
+                            SimErrorKind::Refused,
+                            format!("waybill {awb} is already used"),
+                        );
                     }
                     Some(awb) => awb.clone(),
                     None => Self::next_awb(state, adapter),
@@ -370,39 +440,68 @@ impl Simulator {
                     awaiting_instruction_since: None,
                 };
                 record.script();
-                state.by_reference.insert(key(&create.reference), awb.clone());
+                state
+                    .by_reference
+                    .insert(key(&create.reference), awb.clone());
                 state.records.insert(key(&awb), record);
-                SimReply::Created { awb, reference: create.reference.clone(), routing_code: routing_code(&create.consignee_postal_code), duplicate: false }
+                SimReply::Created {
+                    awb,
+                    reference: create.reference.clone(),
+                    routing_code: routing_code(&create.consignee_postal_code),
+                    duplicate: false,
+                }
             }
             SimOp::Track { awbs, references } => {
                 let mut found = Vec::new();
-                let wanted = awbs
-                    .iter()
-                    .cloned()
-                    .chain(references.iter().filter_map(|r| state.by_reference.get(&key(r)).cloned()));
+                let wanted = awbs.iter().cloned().chain(
+                    references
+                        .iter()
+                        .filter_map(|r| state.by_reference.get(&key(r)).cloned()),
+                );
                 for awb in wanted {
                     if let Some(record) = state.records.get_mut(&key(&awb)) {
                         record.advance(now);
                         found.push(self.view(adapter, record, now));
                     }
                 }
-                if found.is_empty() && !(awbs.is_empty() && references.is_empty()) && references.is_empty() {
+                if found.is_empty()
+                    && !(awbs.is_empty() && references.is_empty())
+                    && references.is_empty()
+                {
                     return err(SimErrorKind::NotFound, "no such waybill");
                 }
                 SimReply::Tracked(found)
             }
             SimOp::Label { awb } => match state.records.get(&key(awb)) {
-                Some(record) => SimReply::Label { awb: awb.clone(), pdf: label_pdf(carrier, awb, &record.create.reference) },
+                Some(record) => SimReply::Label {
+                    awb: awb.clone(),
+                    pdf: label_pdf(carrier, awb, &record.create.reference),
+                },
                 None => err(SimErrorKind::NotFound, format!("no waybill {awb}")),
             },
-            SimOp::Pickup { location, date, expected_packages } => {
+            SimOp::Pickup {
+                location,
+                date,
+                expected_packages,
+            } => {
                 if location.trim().is_empty() || *expected_packages == 0 {
-                    return err(SimErrorKind::Invalid, "pickup location and a package count are required");
+                    return err(
+                        SimErrorKind::Invalid,
+                        "pickup location and a package count are required",
+                    );
                 }
-                if !state.pickups.insert((carrier.to_string(), location.clone(), *date)) {
-                    return err(SimErrorKind::Refused, format!("a pickup for {location} on {date} already exists"));
+                if !state
+                    .pickups
+                    .insert((carrier.to_string(), location.clone(), *date))
+                {
+                    return err(
+                        SimErrorKind::Refused,
+                        format!("a pickup for {location} on {date} already exists"),
+                    );
                 }
-                SimReply::PickupCreated { pickup_id: format!("{}", 100_000 + state.pickups.len()) }
+                SimReply::PickupCreated {
+                    pickup_id: format!("{}", 100_000 + state.pickups.len()),
+                }
             }
             SimOp::Cancel { awb } => {
                 let Some(record) = state.records.get_mut(&key(awb)) else {
@@ -411,7 +510,10 @@ impl Simulator {
                 record.advance(now);
                 let latest = record.latest(now);
                 if latest.is_terminal() || matches!(latest.phase(), Phase::Rto { .. }) {
-                    return err(SimErrorKind::Refused, format!("shipment is {latest}; it cannot be cancelled"));
+                    return err(
+                        SimErrorKind::Refused,
+                        format!("shipment is {latest}; it cannot be cancelled"),
+                    );
                 }
                 if latest.is_before_pickup() {
                     record.steps.retain(|s| s.at <= now);
@@ -429,8 +531,14 @@ impl Simulator {
                 };
                 record.advance(now);
                 let latest = record.latest(now);
-                if latest.is_terminal() || matches!(latest, S::OutForDelivery) || matches!(latest.phase(), Phase::Rto { .. }) {
-                    return err(SimErrorKind::Refused, format!("shipment is {latest}; it cannot be edited"));
+                if latest.is_terminal()
+                    || matches!(latest, S::OutForDelivery)
+                    || matches!(latest.phase(), Phase::Rto { .. })
+                {
+                    return err(
+                        SimErrorKind::Refused,
+                        format!("shipment is {latest}; it cannot be edited"),
+                    );
                 }
                 SimReply::Modified
             }
@@ -443,13 +551,16 @@ impl Simulator {
                 let outcome = match (record.latest(now), record.awaiting_instruction_since) {
                     (S::DeliveryFailed, Some(_)) => {
                         let attempts = record.failed_attempts(now);
-                        let refused = record.visible(now).last().and_then(|s| s.ndr) == Some(NdrReason::Refused);
+                        let refused = record.visible(now).last().and_then(|s| s.ndr)
+                            == Some(NdrReason::Refused);
                         match instruction {
                             SimNdr::ReturnToOrigin => {
                                 record.return_to_origin(now);
                                 Ok(())
                             }
-                            _ if attempts >= 3 || refused => Err(format!("re-attempt not allowed after {attempts} attempts / refusal")),
+                            _ if attempts >= 3 || refused => Err(format!(
+                                "re-attempt not allowed after {attempts} attempts / refusal"
+                            )),
                             _ => {
                                 record.reattempt(now, now);
                                 Ok(())
@@ -458,23 +569,32 @@ impl Simulator {
                     }
                     (latest, _) => Err(format!("Package in incorrect status: {latest}")),
                 };
-                state.ndr_requests.insert(request_id.clone(), outcome.clone());
+                state
+                    .ndr_requests
+                    .insert(request_id.clone(), outcome.clone());
                 match outcome {
                     Ok(()) => SimReply::NdrAccepted { request_id },
                     Err(message) => err(SimErrorKind::Refused, message),
                 }
             }
             SimOp::NdrStatus { request_id } => match state.ndr_requests.get(request_id) {
-                Some(outcome) => SimReply::NdrStatus { request_id: request_id.clone(), settled: Some(outcome.clone()) },
+                Some(outcome) => SimReply::NdrStatus {
+                    request_id: request_id.clone(),
+                    settled: Some(outcome.clone()),
+                },
                 None => err(SimErrorKind::NotFound, format!("no request {request_id}")),
             },
-            SimOp::Serviceability { postal_code } => SimReply::Serviceable(serviceability(postal_code)),
+            SimOp::Serviceability { postal_code } => {
+                SimReply::Serviceable(serviceability(postal_code))
+            }
         }
     }
 
     /// Scans visible now for every shipment (for pushes and inspection).
     pub fn shipments(&self, carrier: &str) -> Vec<SimShipment> {
-        let Some(adapter) = self.adapter(carrier) else { return Vec::new() };
+        let Some(adapter) = self.adapter(carrier) else {
+            return Vec::new();
+        };
         let now = self.now();
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         state
@@ -490,7 +610,11 @@ impl Simulator {
 }
 
 fn routing_code(pin: &str) -> String {
-    format!("{}/{}", pin.get(..3).unwrap_or("000"), pin.get(3..).unwrap_or("000"))
+    format!(
+        "{}/{}",
+        pin.get(..3).unwrap_or("000"),
+        pin.get(3..).unwrap_or("000")
+    )
 }
 
 fn serviceability(pin: &str) -> Vec<ServiceabilityRecord> {
@@ -516,15 +640,38 @@ fn serviceability(pin: &str) -> Vec<ServiceabilityRecord> {
 fn label_pdf(carrier: &str, awb: &str, reference: &str) -> Vec<u8> {
     use pdf_writer::{Content, Name, Pdf, Rect, Ref, Str};
     let mut content = Content::new();
-    content.begin_text().set_font(Name(b"F1"), 14.0).next_line(20.0, 380.0).show(Str(format!("{carrier} sandbox label").as_bytes())).end_text();
-    content.begin_text().set_font(Name(b"F1"), 18.0).next_line(20.0, 340.0).show(Str(awb.as_bytes())).end_text();
-    content.begin_text().set_font(Name(b"F1"), 10.0).next_line(20.0, 310.0).show(Str(format!("Order {reference}").as_bytes())).end_text();
+    content
+        .begin_text()
+        .set_font(Name(b"F1"), 14.0)
+        .next_line(20.0, 380.0)
+        .show(Str(format!("{carrier} sandbox label").as_bytes()))
+        .end_text();
+    content
+        .begin_text()
+        .set_font(Name(b"F1"), 18.0)
+        .next_line(20.0, 340.0)
+        .show(Str(awb.as_bytes()))
+        .end_text();
+    content
+        .begin_text()
+        .set_font(Name(b"F1"), 10.0)
+        .next_line(20.0, 310.0)
+        .show(Str(format!("Order {reference}").as_bytes()))
+        .end_text();
     let mut pdf = Pdf::new();
-    let (catalog, pages, page, contents, font) = (Ref::new(1), Ref::new(2), Ref::new(3), Ref::new(4), Ref::new(5));
+    let (catalog, pages, page, contents, font) = (
+        Ref::new(1),
+        Ref::new(2),
+        Ref::new(3),
+        Ref::new(4),
+        Ref::new(5),
+    );
     pdf.catalog(catalog).pages(pages);
     pdf.pages(pages).kids([page]).count(1);
     let mut p = pdf.page(page);
-    p.parent(pages).media_box(Rect::new(0.0, 0.0, 288.0, 432.0)).contents(contents);
+    p.parent(pages)
+        .media_box(Rect::new(0.0, 0.0, 288.0, 432.0))
+        .contents(contents);
     p.resources().fonts().pair(Name(b"F1"), font);
     drop(p);
     pdf.type1_font(font).base_font(Name(b"Helvetica"));
@@ -561,7 +708,9 @@ mod tests {
     }
 
     fn statuses(r: &Record, at_hours: i64) -> Vec<ShipmentStatus> {
-        r.visible(Timestamp::UNIX_EPOCH + hours(at_hours)).map(|s| s.status).collect()
+        r.visible(Timestamp::UNIX_EPOCH + hours(at_hours))
+            .map(|s| s.status)
+            .collect()
     }
 
     #[test]
@@ -586,9 +735,16 @@ mod tests {
     #[test]
     fn the_fault_draw_respects_rates() {
         let sim = Simulator::new(Vec::new(), 7);
-        sim.set_faults(Faults { error_rate: 0.2, timeout_rate: 0.1, ..Faults::default() });
+        sim.set_faults(Faults {
+            error_rate: 0.2,
+            timeout_rate: 0.1,
+            ..Faults::default()
+        });
         let draws: Vec<_> = (0..10_000).map(|_| sim.draw_fault()).collect();
-        let errors = draws.iter().filter(|f| matches!(f, Fault::ErrorBefore | Fault::ErrorAfter)).count();
+        let errors = draws
+            .iter()
+            .filter(|f| matches!(f, Fault::ErrorBefore | Fault::ErrorAfter))
+            .count();
         let timeouts = draws.iter().filter(|f| **f == Fault::Timeout).count();
         assert!((1_800..2_200).contains(&errors), "{errors}");
         assert!((850..1_150).contains(&timeouts), "{timeouts}");

@@ -26,7 +26,10 @@ pub fn router(sim: Arc<Simulator>) -> Router {
 }
 
 /// Serves the simulator on `listener` in the background; returns its base URL.
-pub async fn spawn(sim: Arc<Simulator>, listener: tokio::net::TcpListener) -> std::io::Result<String> {
+pub async fn spawn(
+    sim: Arc<Simulator>,
+    listener: tokio::net::TcpListener,
+) -> std::io::Result<String> {
     let url = format!("http://{}", listener.local_addr()?);
     tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, router(sim)).await {
@@ -42,9 +45,16 @@ struct ClockAdvance {
     advance_hours: f64,
 }
 
-async fn advance_clock(State(sim): State<Arc<Simulator>>, Json(body): Json<ClockAdvance>) -> Response {
+async fn advance_clock(
+    State(sim): State<Arc<Simulator>>,
+    Json(body): Json<ClockAdvance>,
+) -> Response {
     if !body.advance_hours.is_finite() || body.advance_hours < 0.0 {
-        return (StatusCode::UNPROCESSABLE_ENTITY, "advance_hours must be a non-negative number").into_response();
+        return (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "advance_hours must be a non-negative number",
+        )
+            .into_response();
     }
     sim.advance(SignedDuration::from_secs_f64(body.advance_hours * 3600.0));
     Json(serde_json::json!({"now": sim.now().to_string()})).into_response()
@@ -67,7 +77,10 @@ fn to_axum(response: HttpResponse) -> Response {
     let status = StatusCode::from_u16(response.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut out = (status, response.body).into_response();
     for (name, value) in response.headers {
-        if let (Ok(n), Ok(v)) = (header::HeaderName::try_from(name), header::HeaderValue::try_from(value)) {
+        if let (Ok(n), Ok(v)) = (
+            header::HeaderName::try_from(name),
+            header::HeaderValue::try_from(value),
+        ) {
             out.headers_mut().insert(n, v);
         }
     }
@@ -83,7 +96,11 @@ async fn carrier_call(
     body: Bytes,
 ) -> Response {
     let Some(adapter) = sim.adapter(&carrier) else {
-        return (StatusCode::NOT_FOUND, format!("the simulator has no carrier `{carrier}`")).into_response();
+        return (
+            StatusCode::NOT_FOUND,
+            format!("the simulator has no carrier `{carrier}`"),
+        )
+            .into_response();
     };
     let faults = sim.faults();
     if faults.latency_ms > 0 {
@@ -91,11 +108,22 @@ async fn carrier_call(
     }
     let fault = sim.draw_fault();
     match fault {
-        Fault::RateLimited => return (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "1")], "rate limited").into_response(),
-        Fault::ErrorBefore => return (StatusCode::SERVICE_UNAVAILABLE, "upstream unavailable").into_response(),
+        Fault::RateLimited => {
+            return (
+                StatusCode::TOO_MANY_REQUESTS,
+                [(header::RETRY_AFTER, "1")],
+                "rate limited",
+            )
+                .into_response();
+        }
+        Fault::ErrorBefore => {
+            return (StatusCode::SERVICE_UNAVAILABLE, "upstream unavailable").into_response();
+        }
         _ => {}
     }
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
     let path = match uri.query() {
         Some(q) => format!("/{rest}?{q}"),
         None => format!("/{rest}"),
@@ -105,7 +133,11 @@ async fn carrier_call(
         path,
         headers: headers
             .iter()
-            .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_string(), v.to_string())))
+            .filter_map(|(k, v)| {
+                v.to_str()
+                    .ok()
+                    .map(|v| (k.as_str().to_string(), v.to_string()))
+            })
             .collect(),
         body: Body::decode(content_type, &body),
         retry: Retry::Never,

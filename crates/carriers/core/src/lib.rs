@@ -87,4 +87,13 @@ pub trait Adapter:
     fn rate_limits(&self) -> &'static [RateLimit] {
         &[]
     }
+    /// Credential names an account of this carrier must have
+    /// (`api_token`, …); checked when an account is created.
+    fn credential_names(&self) -> &'static [&'static str] {
+        &[]
+    }
+    /// The carrier's production base URL.
+    fn production_url(&self) -> &'static str {
+        ""
+    }
 }
