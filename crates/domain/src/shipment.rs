@@ -113,7 +113,11 @@ pub struct Shipment {
     pub tenant_id: String,
     pub order_reference: String,
     pub carrier: String,
+    /// The tenant's account at the carrier; `None` for the self-managed fleet.
+    pub carrier_account_id: Option<String>,
     pub awb: String,
+    /// The carrier's sort / routing code, printed on the label.
+    pub routing_code: Option<String>,
     pub pickup: Address,
     pub consignee: Address,
     pub return_address: Option<Address>,
@@ -133,9 +137,13 @@ pub struct Shipment {
 pub struct NewShipmentInput {
     /// The merchant's order reference, printed on the label.
     pub order_reference: String,
-    /// Carrier code; `fleet` is Shipgate's self-managed fleet.
-    #[serde(default = "default_carrier")]
-    pub carrier: String,
+    /// Carrier code; `fleet` (the default without a carrier account) is
+    /// Shipgate's self-managed fleet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carrier: Option<String>,
+    /// Which of the tenant's carrier accounts books it (see `POST /v1/carrier-accounts`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carrier_account_id: Option<String>,
     pub pickup: AddressInput,
     pub consignee: AddressInput,
     /// Where returns go; the pickup address if absent.
@@ -151,10 +159,6 @@ pub struct NewShipmentInput {
     /// ISO 4217; defaults to INR.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
-}
-
-fn default_carrier() -> String {
-    "fleet".to_string()
 }
 
 /// A validated request to create a shipment.
@@ -196,7 +200,7 @@ impl ShipmentDraft {
     pub fn parse(input: &NewShipmentInput) -> Result<Self, ValidationErrors> {
         let mut errs = ValidationErrors::new();
         let reference = errs.check("order_reference", order_reference(&input.order_reference));
-        let carrier = input.carrier.trim().to_ascii_lowercase();
+        let carrier = input.carrier.as_deref().unwrap_or("fleet").trim().to_ascii_lowercase();
         let mut address = |name: &str, input: &AddressInput| match Address::parse(input) {
             Ok(a) => Some(a),
             Err(e) => {
@@ -319,7 +323,7 @@ mod tests {
     fn input() -> NewShipmentInput {
         NewShipmentInput {
             order_reference: "ORD-1".into(),
-            carrier: "fleet".into(),
+            carrier: Some("fleet".into()),
             pickup: address("110001"),
             consignee: address("560001"),
             parcels: vec![ParcelInput {

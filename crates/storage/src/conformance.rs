@@ -47,7 +47,9 @@ pub fn sample_shipment(tenant_id: &str, awb: &str) -> (Shipment, ShipmentEvent) 
         tenant_id: tenant_id.to_string(),
         order_reference: format!("ORD-{awb}"),
         carrier: "fleet".into(),
+        carrier_account_id: None,
         awb: awb.to_string(),
+        routing_code: Some("560/001".into()),
         pickup: address("110001"),
         consignee: address("560001"),
         return_address: None,
@@ -625,4 +627,41 @@ pub async fn concurrent_workers_never_share_a_job(url: &str) {
         }
     }
     assert_eq!(all.len(), 200);
+}
+
+pub async fn carrier_accounts_stay_within_their_tenant(url: &str) {
+    let store = open(url).await;
+    let a = store.create_tenant("Acme", "ha", "pa").await.unwrap();
+    let b = store.create_tenant("Bolt", "hb", "pb").await.unwrap();
+    let now = crate::now();
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        let record = crate::CarrierAccountRecord {
+            id: new_id("ca"),
+            tenant_id: a.id.clone(),
+            carrier: "delhivery".into(),
+            name: format!("Delhivery {i}"),
+            base_url: (i > 0).then(|| "https://track.delhivery.com".to_string()),
+            sealed_credentials: "v1:opaque".into(),
+            settings: serde_json::json!({"pickup_location": "Main"}),
+            created_at: now,
+            updated_at: now,
+        };
+        store.insert_carrier_account(&record).await.unwrap();
+        assert_eq!(store.carrier_account(&a.id, &record.id).await.unwrap().unwrap(), record);
+        assert!(store.carrier_account(&b.id, &record.id).await.unwrap().is_none());
+        ids.push(record.id);
+    }
+    let first = store.list_carrier_accounts(&a.id, None, 2).await.unwrap();
+    assert_eq!(first.items.len(), 2);
+    let rest = store.list_carrier_accounts(&a.id, first.next_after.as_deref(), 2).await.unwrap();
+    assert_eq!((rest.items.len(), rest.next_after), (1, None));
+    assert!(store.list_carrier_accounts(&b.id, None, 10).await.unwrap().items.is_empty());
+
+    // A shipment booked through an account keeps the link and its routing code.
+    let (mut shipment, first_event) = sample_shipment(&a.id, "AWB-CA");
+    shipment.carrier = "delhivery".into();
+    shipment.carrier_account_id = Some(ids[0].clone());
+    store.insert_shipment(&shipment, &[first_event], &[]).await.unwrap();
+    assert_eq!(store.shipment(&a.id, &shipment.id).await.unwrap().unwrap(), shipment);
 }

@@ -58,6 +58,22 @@ pub struct Tenant {
     pub created_at: Timestamp,
 }
 
+/// A tenant's account at a carrier. Credentials arrive here already sealed
+/// (encrypted by the caller); the store never sees them in clear.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CarrierAccountRecord {
+    pub id: String,
+    pub tenant_id: String,
+    pub carrier: String,
+    pub name: String,
+    /// `None`: a sandbox account, served by the built-in simulator.
+    pub base_url: Option<String>,
+    pub sealed_credentials: String,
+    pub settings: serde_json::Value,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
 /// A job to run later, outside the request that caused it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewJob {
@@ -248,6 +264,11 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<()>;
     /// Forgets a key whose request failed on our side, so a retry can run.
     async fn idempotency_abandon(&self, tenant_id: &str, key: &str) -> Result<()>;
+
+    // Carrier accounts.
+    async fn insert_carrier_account(&self, account: &CarrierAccountRecord) -> Result<()>;
+    async fn carrier_account(&self, tenant_id: &str, id: &str) -> Result<Option<CarrierAccountRecord>>;
+    async fn list_carrier_accounts(&self, tenant_id: &str, after: Option<&str>, limit: u32) -> Result<Page<CarrierAccountRecord>>;
 
     // Jobs.
     async fn enqueue_job(&self, job: &NewJob) -> Result<String>;

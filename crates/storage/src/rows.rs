@@ -77,13 +77,16 @@ pub(crate) struct ShipmentRow {
     pub details: String,
     pub created_at: i64,
     pub updated_at: i64,
+    pub carrier_account_id: Option<String>,
+    pub routing_code: Option<String>,
 }
 
 /// Column lists as macros so that queries stay `&'static str` via `concat!`.
 macro_rules! shipment_columns {
     () => {
         "id, tenant_id, order_reference, carrier, awb, status, progress, failed_attempts, ndr_reason, \
-         last_event_at, payment_mode, cod_amount, declared_value, currency, details, created_at, updated_at"
+         last_event_at, payment_mode, cod_amount, declared_value, currency, details, created_at, updated_at, \
+         carrier_account_id, routing_code"
     };
 }
 pub(crate) use shipment_columns;
@@ -105,7 +108,9 @@ impl TryFrom<ShipmentRow> for Shipment {
             tenant_id: r.tenant_id,
             order_reference: r.order_reference,
             carrier: r.carrier,
+            carrier_account_id: r.carrier_account_id,
             awb: r.awb,
+            routing_code: r.routing_code,
             pickup: details.pickup,
             consignee: details.consignee,
             return_address: details.return_address,
@@ -243,4 +248,41 @@ pub(crate) struct IdempotencyRow {
     pub status_code: Option<i64>,
     pub content_type: Option<String>,
     pub body: Option<Vec<u8>>,
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct CarrierAccountRow {
+    pub id: String,
+    pub tenant_id: String,
+    pub carrier: String,
+    pub name: String,
+    pub base_url: Option<String>,
+    pub credentials: String,
+    pub settings: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+macro_rules! carrier_account_columns {
+    () => {
+        "id, tenant_id, carrier, name, base_url, credentials, settings, created_at, updated_at"
+    };
+}
+pub(crate) use carrier_account_columns;
+
+impl TryFrom<CarrierAccountRow> for crate::CarrierAccountRecord {
+    type Error = StoreError;
+    fn try_from(r: CarrierAccountRow) -> Result<Self, StoreError> {
+        Ok(crate::CarrierAccountRecord {
+            id: r.id,
+            tenant_id: r.tenant_id,
+            carrier: r.carrier,
+            name: r.name,
+            base_url: r.base_url,
+            sealed_credentials: r.credentials,
+            settings: serde_json::from_str(&r.settings).map_err(|e| StoreError::Corrupt(format!("account settings: {e}")))?,
+            created_at: timestamp(r.created_at)?,
+            updated_at: timestamp(r.updated_at)?,
+        })
+    }
 }

@@ -115,7 +115,7 @@ macro_rules! impl_store {
                     "INSERT INTO shipments (",
                     $crate::rows::shipment_columns!(),
                     ", consignee_phone, pickup_postal_code, consignee_postal_code) VALUES \
-                     ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
+                     ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)"
                 ))
                 .bind(&s.id)
                 .bind(&s.tenant_id)
@@ -134,6 +134,8 @@ macro_rules! impl_store {
                 .bind($crate::rows::shipment_details_json(s))
                 .bind(micros(s.created_at))
                 .bind(micros(s.updated_at))
+                .bind(s.carrier_account_id.as_deref())
+                .bind(s.routing_code.as_deref())
                 .bind(s.consignee.phone.as_str())
                 .bind(s.pickup.postal_code.as_str())
                 .bind(s.consignee.postal_code.as_str())
@@ -448,6 +450,61 @@ macro_rules! impl_store {
                 .await?
                 .rows_affected();
                 Ok(failed == 1)
+            }
+
+            async fn insert_carrier_account(&self, account: &$crate::CarrierAccountRecord) -> $crate::Result<()> {
+                use $crate::rows::micros;
+                sqlx::query(concat!(
+                    "INSERT INTO carrier_accounts (",
+                    $crate::rows::carrier_account_columns!(),
+                    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+                ))
+                .bind(&account.id)
+                .bind(&account.tenant_id)
+                .bind(&account.carrier)
+                .bind(&account.name)
+                .bind(account.base_url.as_deref())
+                .bind(&account.sealed_credentials)
+                .bind(account.settings.to_string())
+                .bind(micros(account.created_at))
+                .bind(micros(account.updated_at))
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn carrier_account(&self, tenant_id: &str, id: &str) -> $crate::Result<Option<$crate::CarrierAccountRecord>> {
+                let row = sqlx::query_as::<_, $crate::rows::CarrierAccountRow>(concat!(
+                    "SELECT ",
+                    $crate::rows::carrier_account_columns!(),
+                    " FROM carrier_accounts WHERE tenant_id = $1 AND id = $2"
+                ))
+                .bind(tenant_id)
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map($crate::CarrierAccountRecord::try_from).transpose()
+            }
+
+            async fn list_carrier_accounts(&self, tenant_id: &str, after: Option<&str>, limit: u32) -> $crate::Result<$crate::Page<$crate::CarrierAccountRecord>> {
+                let rows = sqlx::query_as::<_, $crate::rows::CarrierAccountRow>(concat!(
+                    "SELECT ",
+                    $crate::rows::carrier_account_columns!(),
+                    " FROM carrier_accounts WHERE tenant_id = $1 AND ($2 IS NULL OR id < $2) ORDER BY id DESC LIMIT $3"
+                ))
+                .bind(tenant_id)
+                .bind(after)
+                .bind(i64::from(limit) + 1)
+                .fetch_all(&self.pool)
+                .await?;
+                let mut items = rows.into_iter().map($crate::CarrierAccountRecord::try_from).collect::<$crate::Result<Vec<_>>>()?;
+                let next_after = if items.len() > limit as usize {
+                    items.truncate(limit as usize);
+                    items.last().map(|a| a.id.clone())
+                } else {
+                    None
+                };
+                Ok($crate::Page { items, next_after })
             }
 
             async fn job(&self, job_id: &str) -> $crate::Result<Option<$crate::Job>> {

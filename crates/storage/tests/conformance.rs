@@ -26,4 +26,5 @@ conformance_tests!(
     idempotency_keys_replay_and_guard,
     jobs_follow_their_lifecycle,
     concurrent_workers_never_share_a_job,
+    carrier_accounts_stay_within_their_tenant,
 );
