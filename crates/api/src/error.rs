@@ -76,6 +76,16 @@ pub const PROBLEM_CODES: &[(&str, u16, &str)] = &[
         "The carrier does not support this operation",
     ),
     ("internal_error", 500, "Something went wrong on our side"),
+    (
+        "carrier_unavailable",
+        502,
+        "The carrier could not be reached or answered nonsense; nothing was booked twice",
+    ),
+    (
+        "carrier_credentials_refused",
+        502,
+        "The carrier refused the account's credentials",
+    ),
 ];
 
 #[derive(Debug, Clone)]
@@ -193,21 +203,42 @@ impl From<StoreError> for ApiError {
     }
 }
 
-impl From<shipgate_carriers::CarrierError> for ApiError {
-    fn from(err: shipgate_carriers::CarrierError) -> Self {
-        use shipgate_carriers::CarrierError as E;
+impl From<shipgate_carriers::fleet::FleetError> for ApiError {
+    fn from(err: shipgate_carriers::fleet::FleetError) -> Self {
+        use shipgate_carriers::fleet::FleetError as E;
+        match err {
+            E::Storage(e) => e.into(),
+            E::SeriesExhausted(message) => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "carrier_rejected",
+                message,
+            ),
+        }
+    }
+}
+
+impl From<shipgate_carriers::core::CarrierError> for ApiError {
+    fn from(err: shipgate_carriers::core::CarrierError) -> Self {
+        use shipgate_carriers::core::CarrierError as E;
+        let detail = err.to_string();
         match err {
             E::Unsupported { .. } => Self::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "unsupported_operation",
-                err.to_string(),
+                detail,
             ),
-            E::Rejected { .. } => Self::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "carrier_rejected",
-                err.to_string(),
+            E::Rejected { .. } | E::InvalidRequest { .. } => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "carrier_rejected", detail)
+            }
+            E::Unauthorized { .. } => Self::new(
+                StatusCode::BAD_GATEWAY,
+                "carrier_credentials_refused",
+                detail,
             ),
-            E::Storage(e) => e.into(),
+            E::Parse { .. } | E::Transport { .. } => {
+                tracing::warn!(error = %detail, "carrier call failed");
+                Self::new(StatusCode::BAD_GATEWAY, "carrier_unavailable", detail)
+            }
         }
     }
 }

@@ -13,7 +13,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use shipgate_carriers::Registry;
+use shipgate_carriers::client::{CarrierClient, ClientConfig};
+use shipgate_carriers::secrets::SecretBox;
 use shipgate_storage::Store;
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -39,21 +40,28 @@ pub mod worker;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
-    pub carriers: Registry,
+    /// Sends every carrier request (timeouts, retries, limits, breaker).
+    pub carrier_client: Arc<CarrierClient>,
+    /// Seals carrier credentials before they are stored.
+    pub secrets: SecretBox,
+    /// Base URL of the built-in carrier simulator, when sandbox mode is on.
+    pub sandbox_url: Option<String>,
 }
 
 impl AppState {
-    pub fn new(store: Arc<dyn Store>) -> Self {
+    pub fn new(store: Arc<dyn Store>, secrets: SecretBox, sandbox_url: Option<String>) -> Self {
         Self {
             store,
-            carriers: Registry::builtin(),
+            carrier_client: Arc::new(CarrierClient::new(ClientConfig::default())),
+            secrets,
+            sandbox_url,
         }
     }
 }
 
 /// The OpenAPI document and the router it describes.
 pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
-    use routes::{carriers, fleet, shipments, system};
+    use routes::{carrier_accounts, carriers, fleet, shipments, system};
     let v1 = OpenApiRouter::new()
         .routes(routes!(shipments::create, shipments::list))
         .routes(routes!(shipments::get))
@@ -61,6 +69,8 @@ pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .routes(routes!(shipments::label))
         .routes(routes!(fleet::post_scans))
         .routes(routes!(carriers::list))
+        .routes(routes!(carrier_accounts::create, carrier_accounts::list))
+        .routes(routes!(carrier_accounts::get))
         // Later layers run first: authenticate, then guard idempotency.
         .layer(middleware::from_fn_with_state(
             state.clone(),

@@ -17,7 +17,13 @@ pub struct ShipmentView {
     pub id: String,
     pub order_reference: String,
     pub carrier: String,
+    /// The carrier account that booked it; absent for the self-managed fleet.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub carrier_account_id: Option<String>,
     pub awb: String,
+    /// The carrier's sort / routing code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub routing_code: Option<String>,
     pub status: ShipmentStatus,
     /// What the end customer is shown.
     pub customer_bucket: CustomerBucket,
@@ -58,7 +64,9 @@ impl From<Shipment> for ShipmentView {
             id: s.id,
             order_reference: s.order_reference,
             carrier: s.carrier,
+            carrier_account_id: s.carrier_account_id,
             awb: s.awb,
+            routing_code: s.routing_code,
             pickup: s.pickup,
             consignee: s.consignee,
             return_address: s.return_address,

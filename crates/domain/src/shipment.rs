@@ -200,7 +200,12 @@ impl ShipmentDraft {
     pub fn parse(input: &NewShipmentInput) -> Result<Self, ValidationErrors> {
         let mut errs = ValidationErrors::new();
         let reference = errs.check("order_reference", order_reference(&input.order_reference));
-        let carrier = input.carrier.as_deref().unwrap_or("fleet").trim().to_ascii_lowercase();
+        let carrier = input
+            .carrier
+            .as_deref()
+            .unwrap_or("fleet")
+            .trim()
+            .to_ascii_lowercase();
         let mut address = |name: &str, input: &AddressInput| match Address::parse(input) {
             Ok(a) => Some(a),
             Err(e) => {

@@ -12,7 +12,11 @@ use clap::{Parser, Subcommand};
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
 use shipgate_api::{AppState, keys};
+use shipgate_carriers::secrets::SecretBox;
+use shipgate_simulator::Simulator;
 
 #[derive(Parser)]
 #[command(name = "shipgate", version, about = "One API for every courier")]
@@ -37,6 +41,12 @@ enum Command {
     },
     /// Apply database migrations and exit.
     Migrate,
+    /// Run the carrier simulator alone: every carrier's API on loopback.
+    Sim {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8090")]
+        listen: String,
+    },
     /// Manage tenants (merchants).
     Tenants {
         #[command(subcommand)]
@@ -56,6 +66,15 @@ struct Config {
     database_url: String,
     /// `pretty` or `json`.
     log_format: String,
+    /// Key that encrypts carrier credentials at rest: 32 bytes as 64 hex
+    /// characters or base64. Without it, `secret_key_file` is read, and
+    /// created with a new random key if missing.
+    secret_key: Option<String>,
+    secret_key_file: String,
+    /// Start the built-in carrier simulator and let sandbox carrier accounts use it.
+    sandbox: bool,
+    /// Where the built-in simulator listens (port 0: any free port).
+    sandbox_listen: String,
 }
 
 impl Default for Config {
@@ -64,6 +83,10 @@ impl Default for Config {
             listen: "127.0.0.1:8080".into(),
             database_url: "sqlite://shipgate.db".into(),
             log_format: "pretty".into(),
+            secret_key: None,
+            secret_key_file: "shipgate.key".into(),
+            sandbox: true,
+            sandbox_listen: "127.0.0.1:0".into(),
         }
     }
 }
@@ -133,6 +156,47 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
+fn load_secret_box(config: &Config) -> anyhow::Result<SecretBox> {
+    if let Some(key) = &config.secret_key {
+        return SecretBox::from_config(key).context("secret_key");
+    }
+    let path = std::path::Path::new(&config.secret_key_file);
+    let key = match std::fs::read_to_string(path) {
+        Ok(key) => key,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let key = SecretBox::generate_key();
+            write_private(path, &key).with_context(|| format!("create {}", path.display()))?;
+            tracing::warn!(file = %path.display(), "generated a new key for carrier credentials; keep this file (or set SHIPGATE_SECRET_KEY)");
+            key
+        }
+        Err(e) => return Err(e).with_context(|| format!("read {}", path.display())),
+    };
+    SecretBox::from_config(&key).with_context(|| format!("the key in {}", path.display()))
+}
+
+fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(contents.as_bytes())
+}
+
+async fn start_simulator(listen: &str) -> anyhow::Result<String> {
+    let simulator = Arc::new(Simulator::new(shipgate_carriers::adapters(), rand_seed()));
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("simulator: listen on {listen}"))?;
+    Ok(shipgate_simulator::spawn(simulator, listener).await?)
+}
+
+fn rand_seed() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64)
+}
+
 async fn create_tenant(
     store: &dyn shipgate_storage::Store,
     name: &str,
@@ -150,6 +214,14 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let config = load_config(&cli)?;
     init_logging(&config.log_format);
+    if let Command::Sim { listen } = &cli.command {
+        let url = start_simulator(listen).await?;
+        println!(
+            "Carrier simulator on {url}: /{{carrier}}/… in each carrier's format; /_sim/clock, /_sim/faults, /_sim/stats"
+        );
+        shutdown_signal().await;
+        return Ok(());
+    }
     let store = shipgate_storage::connect(&config.database_url)
         .await
         .with_context(|| format!("open database {}", redact(&config.database_url)))?;
@@ -173,20 +245,50 @@ async fn main() -> anyhow::Result<()> {
             println!("API key (shown once; store it safely):");
             println!("{key}");
         }
+        Command::Sim { .. } => unreachable!("handled before the database is opened"),
         Command::Serve { .. } => {
+            let secrets = load_secret_box(&config)?;
+            let sandbox_url = if config.sandbox {
+                Some(start_simulator(&config.sandbox_listen).await?)
+            } else {
+                None
+            };
+            let state = AppState::new(store.clone(), secrets, sandbox_url.clone());
             if store.count_tenants().await? == 0 {
-                // A fresh install is callable at once.
+                // A fresh install is callable at once, with every carrier in sandbox.
                 let (tenant, key) = create_tenant(store.as_ref(), "Default tenant").await?;
+                let mut note = String::new();
+                if sandbox_url.is_some() {
+                    let accounts =
+                        shipgate_api::service::carrier_accounts::create_sandbox_accounts(
+                            &state, &tenant,
+                        )
+                        .await
+                        .map_err(|e| {
+                            anyhow::anyhow!(
+                                "create sandbox carrier accounts: {}",
+                                e.detail.unwrap_or_default()
+                            )
+                        })?;
+                    note = format!(
+                        "\nSandbox carrier accounts: {}",
+                        accounts
+                            .iter()
+                            .map(|a| format!("{} {}", a.carrier, a.id))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    );
+                }
                 eprintln!(
-                    "First start: created tenant {} with API key\n\n    {key}\n\n(shown once; create more with `shipgate tenants create NAME`)\n",
+                    "First start: created tenant {} with API key\n\n    {key}\n\n(shown once; create more with `shipgate tenants create NAME`){note}\n",
                     tenant.id
                 );
             }
             let listener = tokio::net::TcpListener::bind(&config.listen)
                 .await
                 .with_context(|| format!("listen on {}", config.listen))?;
-            tracing::info!(address = %listener.local_addr()?, database = %redact(&config.database_url), "Shipgate listening; docs at /docs");
-            shipgate_api::serve(listener, AppState::new(store), shutdown_signal()).await?;
+            tracing::info!(address = %listener.local_addr()?, database = %redact(&config.database_url), sandbox = ?sandbox_url, "Shipgate listening; docs at /docs");
+            shipgate_api::serve(listener, state, shutdown_signal()).await?;
         }
     }
     Ok(())

@@ -14,6 +14,7 @@ fn shipgate() -> Command {
         .env_remove("SHIPGATE_LISTEN")
         .env_remove("SHIPGATE_CONFIG");
     cmd.current_dir(std::env::temp_dir());
+    cmd.env("SHIPGATE_SECRET_KEY", "ab".repeat(32));
     cmd
 }
 
@@ -89,6 +90,7 @@ async fn serve_reads_a_config_file_and_is_ready_to_call() {
         .recv_timeout(Duration::from_secs(30))
         .expect("serve printed the first tenant's key");
 
+    shipgate_carriers::client::install_tls_provider();
     let client = reqwest::Client::builder().no_proxy().build().unwrap();
     let base = format!("http://127.0.0.1:{port}");
     let started = Instant::now();

@@ -648,20 +648,49 @@ pub async fn carrier_accounts_stay_within_their_tenant(url: &str) {
             updated_at: now,
         };
         store.insert_carrier_account(&record).await.unwrap();
-        assert_eq!(store.carrier_account(&a.id, &record.id).await.unwrap().unwrap(), record);
-        assert!(store.carrier_account(&b.id, &record.id).await.unwrap().is_none());
+        assert_eq!(
+            store
+                .carrier_account(&a.id, &record.id)
+                .await
+                .unwrap()
+                .unwrap(),
+            record
+        );
+        assert!(
+            store
+                .carrier_account(&b.id, &record.id)
+                .await
+                .unwrap()
+                .is_none()
+        );
         ids.push(record.id);
     }
     let first = store.list_carrier_accounts(&a.id, None, 2).await.unwrap();
     assert_eq!(first.items.len(), 2);
-    let rest = store.list_carrier_accounts(&a.id, first.next_after.as_deref(), 2).await.unwrap();
+    let rest = store
+        .list_carrier_accounts(&a.id, first.next_after.as_deref(), 2)
+        .await
+        .unwrap();
     assert_eq!((rest.items.len(), rest.next_after), (1, None));
-    assert!(store.list_carrier_accounts(&b.id, None, 10).await.unwrap().items.is_empty());
+    assert!(
+        store
+            .list_carrier_accounts(&b.id, None, 10)
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
 
     // A shipment booked through an account keeps the link and its routing code.
     let (mut shipment, first_event) = sample_shipment(&a.id, "AWB-CA");
     shipment.carrier = "delhivery".into();
     shipment.carrier_account_id = Some(ids[0].clone());
-    store.insert_shipment(&shipment, &[first_event], &[]).await.unwrap();
-    assert_eq!(store.shipment(&a.id, &shipment.id).await.unwrap().unwrap(), shipment);
+    store
+        .insert_shipment(&shipment, &[first_event], &[])
+        .await
+        .unwrap();
+    assert_eq!(
+        store.shipment(&a.id, &shipment.id).await.unwrap().unwrap(),
+        shipment
+    );
 }

@@ -267,8 +267,17 @@ pub trait Store: Send + Sync + 'static {
 
     // Carrier accounts.
     async fn insert_carrier_account(&self, account: &CarrierAccountRecord) -> Result<()>;
-    async fn carrier_account(&self, tenant_id: &str, id: &str) -> Result<Option<CarrierAccountRecord>>;
-    async fn list_carrier_accounts(&self, tenant_id: &str, after: Option<&str>, limit: u32) -> Result<Page<CarrierAccountRecord>>;
+    async fn carrier_account(
+        &self,
+        tenant_id: &str,
+        id: &str,
+    ) -> Result<Option<CarrierAccountRecord>>;
+    async fn list_carrier_accounts(
+        &self,
+        tenant_id: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<CarrierAccountRecord>>;
 
     // Jobs.
     async fn enqueue_job(&self, job: &NewJob) -> Result<String>;

@@ -280,7 +280,8 @@ impl TryFrom<CarrierAccountRow> for crate::CarrierAccountRecord {
             name: r.name,
             base_url: r.base_url,
             sealed_credentials: r.credentials,
-            settings: serde_json::from_str(&r.settings).map_err(|e| StoreError::Corrupt(format!("account settings: {e}")))?,
+            settings: serde_json::from_str(&r.settings)
+                .map_err(|e| StoreError::Corrupt(format!("account settings: {e}")))?,
             created_at: timestamp(r.created_at)?,
             updated_at: timestamp(r.updated_at)?,
         })

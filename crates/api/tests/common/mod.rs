@@ -8,6 +8,8 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 use shipgate_api::{AppState, app, keys};
+use shipgate_carriers::secrets::SecretBox;
+use shipgate_simulator::Simulator;
 use shipgate_storage::{Store, Tenant, testing};
 
 pub struct TestApp {
@@ -15,6 +17,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub store: Arc<dyn Store>,
     pub tenant_a: Tenant,
+    pub simulator: Arc<Simulator>,
     pub key_a: String,
     pub key_b: String,
 }
@@ -30,16 +33,24 @@ pub async fn spawn_app() -> TestApp {
         .create_tenant("Bolt", &b.hash, &b.prefix)
         .await
         .unwrap();
+    let simulator = Arc::new(Simulator::new(shipgate_carriers::adapters(), 7));
+    let sim_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let sim_url = shipgate_simulator::spawn(simulator.clone(), sim_listener)
+        .await
+        .unwrap();
+    let secrets = SecretBox::from_config(&SecretBox::generate_key()).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let router = app(AppState::new(store.clone()));
+    let router = app(AppState::new(store.clone(), secrets, Some(sim_url)));
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    shipgate_carriers::client::install_tls_provider();
     let client = reqwest::Client::builder().no_proxy().build().unwrap();
     TestApp {
         base,
         client,
         store,
         tenant_a,
+        simulator,
         key_a: a.secret,
         key_b: b.secret,
     }

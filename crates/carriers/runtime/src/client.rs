@@ -99,8 +99,9 @@ fn transport(carrier: &'static str, message: String, retryable: bool) -> Carrier
     }
 }
 
-/// Installs rustls' ring provider once, for HTTPS to real carriers.
-fn install_tls_provider() {
+/// Installs rustls' ring provider once, for HTTPS to real carriers (and
+/// for any other reqwest client in the process).
+pub fn install_tls_provider() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         let _ = rustls::crypto::ring::default_provider().install_default();

@@ -27,4 +27,3 @@ pub fn adapters() -> Vec<&'static dyn shipgate_carrier_core::Adapter> {
 pub fn adapter(code: &str) -> Option<&'static dyn shipgate_carrier_core::Adapter> {
     adapters().into_iter().find(|a| a.carrier() == code)
 }
-

@@ -8,8 +8,8 @@ use std::time::Duration;
 use jiff::SignedDuration;
 use shipgate_carrier_core::account::{AccountSettings, Secret};
 use shipgate_carrier_core::{
-    Account, Adapter, CancelOutcome, Capability, CarrierError, CreateRequest, LabelDocument, NdrInstruction, NdrOutcome,
-    PickupRequest, TrackedShipment,
+    Account, Adapter, CancelOutcome, Capability, CarrierError, CreateRequest, LabelDocument,
+    NdrInstruction, NdrOutcome, PickupRequest, TrackedShipment,
 };
 use shipgate_carriers::adapters;
 use shipgate_carriers::client::{CarrierClient, ClientConfig};
@@ -27,13 +27,18 @@ struct Sandbox {
 async fn sandbox() -> Sandbox {
     let sim = Arc::new(Simulator::new(adapters(), 42));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = shipgate_simulator::spawn(sim.clone(), listener).await.unwrap();
+    let url = shipgate_simulator::spawn(sim.clone(), listener)
+        .await
+        .unwrap();
     Sandbox { sim, url }
 }
 
 fn account(adapter: &dyn Adapter, sandbox: &Sandbox) -> Account {
-    let mut credentials: std::collections::BTreeMap<String, Secret> =
-        adapter.credential_names().iter().map(|n| (n.to_string(), Secret(format!("sim-{n}")))).collect();
+    let mut credentials: std::collections::BTreeMap<String, Secret> = adapter
+        .credential_names()
+        .iter()
+        .map(|n| (n.to_string(), Secret(format!("sim-{n}"))))
+        .collect();
     credentials.insert("webhook_secret".into(), Secret("sim-webhook-secret".into()));
     Account {
         id: format!("acct_e2e_{}", adapter.carrier()),
@@ -43,10 +48,14 @@ fn account(adapter: &dyn Adapter, sandbox: &Sandbox) -> Account {
         settings: AccountSettings {
             pickup_location: Some("Main Warehouse".into()),
             awb_pool_size: Some(10),
-            extra: [("customer_code", "SIM001"), ("origin_area", "DEL"), ("service_type", "standard")]
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
+            extra: [
+                ("customer_code", "SIM001"),
+                ("origin_area", "DEL"),
+                ("service_type", "standard"),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
         },
         token: None,
     }
@@ -67,7 +76,13 @@ fn draft(reference: &str, payment: PaymentMode) -> ShipmentDraft {
         carrier: "sim".into(),
         pickup: address("Acme Warehouse", "110020"),
         consignee: address("Asha Rao", "560001"),
-        parcels: vec![ParcelInput { weight_grams: 750, length_cm: Some(20), width_cm: Some(15), height_cm: Some(10), description: Some("T-shirt".into()) }],
+        parcels: vec![ParcelInput {
+            weight_grams: 750,
+            length_cm: Some(20),
+            width_cm: Some(15),
+            height_cm: Some(10),
+            description: Some("T-shirt".into()),
+        }],
         payment_mode: payment,
         cod_amount: (payment == PaymentMode::Cod).then_some(149_900),
         declared_value: 149_900,
@@ -77,17 +92,29 @@ fn draft(reference: &str, payment: PaymentMode) -> ShipmentDraft {
 }
 
 fn client() -> CarrierClient {
-    CarrierClient::new(ClientConfig { backoff: Duration::from_millis(20), ..ClientConfig::default() })
+    CarrierClient::new(ClientConfig {
+        backoff: Duration::from_millis(20),
+        ..ClientConfig::default()
+    })
 }
 
-async fn create(client: &CarrierClient, adapter: &dyn Adapter, account: &Account, reference: &str) -> Result<String, CarrierError> {
+async fn create(
+    client: &CarrierClient,
+    adapter: &dyn Adapter,
+    account: &Account,
+    reference: &str,
+) -> Result<String, CarrierError> {
     let draft = draft(reference, PaymentMode::Cod);
     let pooled = if adapter.capabilities().contains(&Capability::AwbPool) {
         Some(client.fetch_awbs(adapter, account, 1).await?.remove(0))
     } else {
         None
     };
-    let request = CreateRequest { reference, draft: &draft, awb: pooled.as_deref() };
+    let request = CreateRequest {
+        reference,
+        draft: &draft,
+        awb: pooled.as_deref(),
+    };
     let booking = client.create_shipment(adapter, account, &request).await?;
     assert!(!booking.awb.is_empty());
     if let Some(pooled) = pooled {
@@ -96,12 +123,32 @@ async fn create(client: &CarrierClient, adapter: &dyn Adapter, account: &Account
     Ok(booking.awb)
 }
 
-async fn latest(client: &CarrierClient, adapter: &dyn Adapter, account: &Account, awb: &str) -> TrackedShipment {
-    let tracked = client.track(adapter, account, &[awb.to_string()]).await.unwrap();
-    let shipment = tracked.into_iter().find(|t| t.awb == awb).expect("tracking answers for the AWB");
+async fn latest(
+    client: &CarrierClient,
+    adapter: &dyn Adapter,
+    account: &Account,
+    awb: &str,
+) -> TrackedShipment {
+    let tracked = client
+        .track(adapter, account, &[awb.to_string()])
+        .await
+        .unwrap();
+    let shipment = tracked
+        .into_iter()
+        .find(|t| t.awb == awb)
+        .expect("tracking answers for the AWB");
     for scan in &shipment.scans {
-        assert!(!scan.code.is_empty(), "{}: raw code kept", adapter.carrier());
-        assert!(scan.status.is_some(), "{}: the simulator only sends documented codes, got {}", adapter.carrier(), scan.code);
+        assert!(
+            !scan.code.is_empty(),
+            "{}: raw code kept",
+            adapter.carrier()
+        );
+        assert!(
+            scan.status.is_some(),
+            "{}: the simulator only sends documented codes, got {}",
+            adapter.carrier(),
+            scan.code
+        );
     }
     shipment
 }
@@ -114,7 +161,11 @@ fn last_status(t: &TrackedShipment) -> Option<ShipmentStatus> {
 
 fn required(adapter: &dyn Adapter, needed: &[Capability]) {
     for capability in needed {
-        assert!(adapter.capabilities().contains(capability), "{} must support {capability:?}", adapter.carrier());
+        assert!(
+            adapter.capabilities().contains(capability),
+            "{} must support {capability:?}",
+            adapter.carrier()
+        );
     }
 }
 
@@ -123,20 +174,40 @@ async fn every_carrier_creates_labels_picks_up_and_delivers() {
     let sandbox = sandbox().await;
     let client = client();
     for adapter in adapters() {
-        required(adapter, &[Capability::CreateShipment, Capability::TrackPull]);
+        required(
+            adapter,
+            &[Capability::CreateShipment, Capability::TrackPull],
+        );
         let account = account(adapter, &sandbox);
-        let awb = create(&client, adapter, &account, &format!("E2E-OK-{}", adapter.carrier())).await.unwrap();
+        let awb = create(
+            &client,
+            adapter,
+            &account,
+            &format!("E2E-OK-{}", adapter.carrier()),
+        )
+        .await
+        .unwrap();
         if adapter.capabilities().contains(&Capability::Label) {
             match client.label(adapter, &account, &awb).await.unwrap() {
-                LabelDocument::Pdf(pdf) => assert!(pdf.starts_with(b"%PDF"), "{}", adapter.carrier()),
-                LabelDocument::Url(url) => assert!(url.contains(&awb) || url.starts_with("http"), "{}", adapter.carrier()),
+                LabelDocument::Pdf(pdf) => {
+                    assert!(pdf.starts_with(b"%PDF"), "{}", adapter.carrier())
+                }
+                LabelDocument::Url(url) => assert!(
+                    url.contains(&awb) || url.starts_with("http"),
+                    "{}",
+                    adapter.carrier()
+                ),
                 LabelDocument::Zpl(zpl) => assert!(zpl.contains("^XA")),
             }
         }
         if adapter.capabilities().contains(&Capability::Pickup) {
             let pickup = PickupRequest {
                 location: "Main Warehouse".into(),
-                date: sandbox.sim.now().to_zoned(shipgate_carrier_core::time::ist()).date(),
+                date: sandbox
+                    .sim
+                    .now()
+                    .to_zoned(shipgate_carrier_core::time::ist())
+                    .date(),
                 time: jiff::civil::time(14, 0, 0, 0),
                 expected_packages: 1,
                 awbs: vec![awb.clone()],
@@ -144,12 +215,28 @@ async fn every_carrier_creates_labels_picks_up_and_delivers() {
             let confirmed = client.pickup(adapter, &account, &pickup).await.unwrap();
             assert!(!confirmed.pickup_id.is_empty());
             let again = client.pickup(adapter, &account, &pickup).await;
-            assert!(matches!(again, Err(CarrierError::Rejected { .. })), "{}: second pickup the same day is refused: {again:?}", adapter.carrier());
+            assert!(
+                matches!(again, Err(CarrierError::Rejected { .. })),
+                "{}: second pickup the same day is refused: {again:?}",
+                adapter.carrier()
+            );
         }
         sandbox.sim.advance(SignedDuration::from_hours(45));
         let tracked = latest(&client, adapter, &account, &awb).await;
-        assert_eq!(last_status(&tracked), Some(ShipmentStatus::Delivered), "{}: {:?}", adapter.carrier(), tracked.scans);
-        assert!(tracked.scans.iter().any(|s| s.status == Some(ShipmentStatus::PickedUp) || s.status == Some(ShipmentStatus::InTransit)));
+        assert_eq!(
+            last_status(&tracked),
+            Some(ShipmentStatus::Delivered),
+            "{}: {:?}",
+            adapter.carrier(),
+            tracked.scans
+        );
+        assert!(
+            tracked
+                .scans
+                .iter()
+                .any(|s| s.status == Some(ShipmentStatus::PickedUp)
+                    || s.status == Some(ShipmentStatus::InTransit))
+        );
     }
 }
 
@@ -157,19 +244,58 @@ async fn every_carrier_creates_labels_picks_up_and_delivers() {
 async fn ndr_then_reattempt_then_delivered() {
     let sandbox = sandbox().await;
     let client = client();
-    for adapter in adapters().into_iter().filter(|a| a.capabilities().contains(&Capability::NdrAction)) {
+    for adapter in adapters()
+        .into_iter()
+        .filter(|a| a.capabilities().contains(&Capability::NdrAction))
+    {
         let account = account(adapter, &sandbox);
-        let awb = create(&client, adapter, &account, &format!("E2E-sim-ndr-delivered-{}", adapter.carrier())).await.unwrap();
+        let awb = create(
+            &client,
+            adapter,
+            &account,
+            &format!("E2E-sim-ndr-delivered-{}", adapter.carrier()),
+        )
+        .await
+        .unwrap();
         sandbox.sim.advance(SignedDuration::from_hours(45));
         let tracked = latest(&client, adapter, &account, &awb).await;
-        assert_eq!(last_status(&tracked), Some(ShipmentStatus::DeliveryFailed), "{}", adapter.carrier());
-        let failed = tracked.scans.iter().find(|s| s.status == Some(ShipmentStatus::DeliveryFailed)).unwrap();
-        assert_eq!(failed.ndr_reason, Some(NdrReason::CustomerUnavailable), "{}", adapter.carrier());
-        let outcome = client.ndr_action(adapter, &account, &awb, &NdrInstruction::Reattempt { date: None }, 3).await.unwrap();
+        assert_eq!(
+            last_status(&tracked),
+            Some(ShipmentStatus::DeliveryFailed),
+            "{}",
+            adapter.carrier()
+        );
+        let failed = tracked
+            .scans
+            .iter()
+            .find(|s| s.status == Some(ShipmentStatus::DeliveryFailed))
+            .unwrap();
+        assert_eq!(
+            failed.ndr_reason,
+            Some(NdrReason::CustomerUnavailable),
+            "{}",
+            adapter.carrier()
+        );
+        let outcome = client
+            .ndr_action(
+                adapter,
+                &account,
+                &awb,
+                &NdrInstruction::Reattempt { date: None },
+                3,
+            )
+            .await
+            .unwrap();
         assert_eq!(outcome, NdrOutcome::Accepted, "{}", adapter.carrier());
         sandbox.sim.advance(SignedDuration::from_hours(25));
         let tracked = latest(&client, adapter, &account, &awb).await;
-        assert_eq!(last_status(&tracked), Some(ShipmentStatus::Delivered), "{}: {:?}", adapter.carrier(), tracked.scans);
+        assert_eq!(
+            last_status(&tracked),
+            Some(ShipmentStatus::Delivered),
+            "{}: {:?}",
+            adapter.carrier(),
+            tracked.scans
+        );
     }
 }
 
@@ -177,17 +303,50 @@ async fn ndr_then_reattempt_then_delivered() {
 async fn cancel_in_transit_becomes_rto_and_before_pickup_cancels() {
     let sandbox = sandbox().await;
     let client = client();
-    for adapter in adapters().into_iter().filter(|a| a.capabilities().contains(&Capability::Cancel)) {
+    for adapter in adapters()
+        .into_iter()
+        .filter(|a| a.capabilities().contains(&Capability::Cancel))
+    {
         let account = account(adapter, &sandbox);
-        let early = create(&client, adapter, &account, &format!("E2E-CANCEL-{}", adapter.carrier())).await.unwrap();
-        assert_eq!(client.cancel(adapter, &account, &early).await.unwrap(), CancelOutcome::Cancelled, "{}", adapter.carrier());
+        let early = create(
+            &client,
+            adapter,
+            &account,
+            &format!("E2E-CANCEL-{}", adapter.carrier()),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            client.cancel(adapter, &account, &early).await.unwrap(),
+            CancelOutcome::Cancelled,
+            "{}",
+            adapter.carrier()
+        );
 
-        let awb = create(&client, adapter, &account, &format!("E2E-RTO-{}", adapter.carrier())).await.unwrap();
+        let awb = create(
+            &client,
+            adapter,
+            &account,
+            &format!("E2E-RTO-{}", adapter.carrier()),
+        )
+        .await
+        .unwrap();
         sandbox.sim.advance(SignedDuration::from_hours(13));
-        assert_eq!(client.cancel(adapter, &account, &awb).await.unwrap(), CancelOutcome::RtoInitiated, "{}", adapter.carrier());
+        assert_eq!(
+            client.cancel(adapter, &account, &awb).await.unwrap(),
+            CancelOutcome::RtoInitiated,
+            "{}",
+            adapter.carrier()
+        );
         sandbox.sim.advance(SignedDuration::from_hours(60));
         let tracked = latest(&client, adapter, &account, &awb).await;
-        assert_eq!(last_status(&tracked), Some(ShipmentStatus::RtoDelivered), "{}: {:?}", adapter.carrier(), tracked.scans);
+        assert_eq!(
+            last_status(&tracked),
+            Some(ShipmentStatus::RtoDelivered),
+            "{}: {:?}",
+            adapter.carrier(),
+            tracked.scans
+        );
     }
 }
 
@@ -204,14 +363,25 @@ async fn flaky_carrier_never_gets_duplicates() {
         breaker_failures: u32::MAX,
         ..ClientConfig::default()
     }));
-    let faults = Faults { error_rate: 0.2, timeout_rate: 0.1, timeout_ms: 600, ..Faults::default() };
-    let per_carrier: usize = std::env::var("SHIPGATE_FLAKY_CREATES").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000);
+    let faults = Faults {
+        error_rate: 0.2,
+        timeout_rate: 0.1,
+        timeout_ms: 600,
+        ..Faults::default()
+    };
+    let per_carrier: usize = std::env::var("SHIPGATE_FLAKY_CREATES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000);
     for adapter in adapters() {
         let account = Arc::new(account(adapter, &sandbox));
         // Pool carriers draw pre-fetched AWBs; fetch them before the faults start.
         sandbox.sim.set_faults(Faults::default());
         let mut pool = if adapter.capabilities().contains(&Capability::AwbPool) {
-            client.fetch_awbs(adapter, &account, per_carrier as u32).await.unwrap()
+            client
+                .fetch_awbs(adapter, &account, per_carrier as u32)
+                .await
+                .unwrap()
         } else {
             Vec::new()
         };
@@ -225,14 +395,23 @@ async fn flaky_carrier_never_gets_duplicates() {
                 let _permit = semaphore.acquire().await.unwrap();
                 let reference = format!("FLAKY-{}-{i}", adapter.carrier());
                 let draft = draft(&reference, PaymentMode::Prepaid);
-                let request = CreateRequest { reference: &reference, draft: &draft, awb: pooled.as_deref() };
-                (reference.clone(), client.create_shipment(adapter, &account, &request).await)
+                let request = CreateRequest {
+                    reference: &reference,
+                    draft: &draft,
+                    awb: pooled.as_deref(),
+                };
+                (
+                    reference.clone(),
+                    client.create_shipment(adapter, &account, &request).await,
+                )
             }));
         }
         let (mut created, mut failed) = (0, 0);
         for task in tasks {
             let (reference, outcome) = task.await.unwrap();
-            let at_carrier = sandbox.sim.count_by_reference(adapter.carrier(), &reference);
+            let at_carrier = sandbox
+                .sim
+                .count_by_reference(adapter.carrier(), &reference);
             match outcome {
                 Ok(_) => {
                     created += 1;
@@ -246,7 +425,14 @@ async fn flaky_carrier_never_gets_duplicates() {
             }
         }
         sandbox.sim.set_faults(Faults::default());
-        println!("{}: {created} created, {failed} failed with a clear error", adapter.carrier());
-        assert!(created > per_carrier / 2, "{}: most creations succeed despite faults ({created})", adapter.carrier());
+        println!(
+            "{}: {created} created, {failed} failed with a clear error",
+            adapter.carrier()
+        );
+        assert!(
+            created > per_carrier / 2,
+            "{}: most creations succeed despite faults ({created})",
+            adapter.carrier()
+        );
     }
 }

@@ -6,53 +6,34 @@
 //! ever issued twice, even across processes. Riders post scans in Shipgate's
 //! own status taxonomy through `POST /v1/fleet/scans`.
 
-use async_trait::async_trait;
 use jiff::Timestamp;
+use shipgate_carrier_core::Capability;
 use shipgate_domain::awb::fleet_awb;
-use shipgate_domain::shipment::ShipmentDraft;
 use shipgate_domain::{EventSource, NdrReason, ShipmentEvent, ShipmentStatus};
-
-use crate::{Booking, Capability, Carrier, CarrierError, Context};
+use shipgate_storage::{Store, StoreError, Tenant};
 
 pub const CODE: &str = "fleet";
+pub const NAME: &str = "Self-managed fleet";
+/// Labels come from Shipgate; scans arrive through Shipgate's API (a push).
+pub const CAPABILITIES: &[Capability] = &[
+    Capability::CreateShipment,
+    Capability::Label,
+    Capability::TrackPush,
+];
 const SERIES: &str = "fleet";
 
-pub struct Fleet;
+#[derive(Debug, thiserror::Error)]
+pub enum FleetError {
+    #[error(transparent)]
+    Storage(#[from] StoreError),
+    #[error("{0}")]
+    SeriesExhausted(String),
+}
 
-#[async_trait]
-impl Carrier for Fleet {
-    fn code(&self) -> &'static str {
-        CODE
-    }
-
-    fn name(&self) -> &'static str {
-        "Self-managed fleet"
-    }
-
-    fn capabilities(&self) -> &'static [Capability] {
-        &[
-            Capability::CreateShipment,
-            Capability::Label,
-            Capability::ScanIngest,
-        ]
-    }
-
-    async fn book(
-        &self,
-        ctx: &Context<'_>,
-        _draft: &ShipmentDraft,
-    ) -> Result<Booking, CarrierError> {
-        let serial = ctx.store.next_awb_serial(&ctx.tenant.id, SERIES).await?;
-        let awb = fleet_awb(ctx.tenant.awb_series, serial).map_err(|e| CarrierError::Rejected {
-            carrier: CODE,
-            code: e.code.to_string(),
-            message: e.message,
-        })?;
-        Ok(Booking {
-            awb,
-            routing_code: None,
-        })
-    }
+/// Issues the next AWB of the tenant's series.
+pub async fn issue_awb(store: &dyn Store, tenant: &Tenant) -> Result<String, FleetError> {
+    let serial = store.next_awb_serial(&tenant.id, SERIES).await?;
+    fleet_awb(tenant.awb_series, serial).map_err(|e| FleetError::SeriesExhausted(e.message))
 }
 
 /// A rider's scan, already checked field by field by the API.

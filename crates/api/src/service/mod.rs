@@ -1,7 +1,8 @@
 //! What the API does, apart from HTTP: handlers parse and respond; the work
 //! happens here.
 
-use shipgate_carriers::{Context, fleet};
+use shipgate_carriers::core::{Capability, CreateRequest};
+use shipgate_carriers::{adapter, fleet};
 use shipgate_domain::shipment::{NewShipmentInput, ShipmentDraft};
 use shipgate_domain::validation::{InvalidValue, ValidationErrors};
 use shipgate_domain::{EventSource, Shipment, ShipmentEvent, ShipmentStatus, Timeline};
@@ -10,6 +11,14 @@ use shipgate_storage::{EventsRecorded, NewJob, Tenant, new_id, now};
 use crate::AppState;
 use crate::error::ApiError;
 
+pub mod carrier_accounts;
+
+/// Where a shipment is booked.
+enum Booker {
+    Fleet,
+    Account(shipgate_storage::CarrierAccountRecord),
+}
+
 /// Validates, books at the carrier (which issues the AWB) and stores the
 /// shipment with its first events.
 pub async fn create_shipment(
@@ -17,38 +26,88 @@ pub async fn create_shipment(
     tenant: &Tenant,
     input: &NewShipmentInput,
 ) -> Result<Shipment, ApiError> {
-    let draft = ShipmentDraft::parse(input);
-    let carrier = state.carriers.get(input.carrier.trim());
-    let draft = match (draft, carrier) {
-        (Ok(draft), Some(_)) => draft,
-        (result, carrier) => {
-            let mut errs = result.err().unwrap_or_default();
-            if carrier.is_none() {
-                let known = state.carriers.codes().join(", ");
+    let parsed = ShipmentDraft::parse(input);
+    let mut errs = parsed.as_ref().err().cloned().unwrap_or_default();
+    let requested = input
+        .carrier
+        .as_deref()
+        .map(|c| c.trim().to_ascii_lowercase());
+    let booker = match (&input.carrier_account_id, requested.as_deref()) {
+        (None, None | Some(fleet::CODE)) => Some(Booker::Fleet),
+        (None, Some(other)) => {
+            let message = if adapter(other).is_some() {
+                format!(
+                    "{other} books through a carrier account: pass carrier_account_id (see POST /v1/carrier-accounts)"
+                )
+            } else {
+                "unknown carrier; see GET /v1/carriers".to_string()
+            };
+            errs.push("carrier", InvalidValue::new("unsupported_carrier", message));
+            None
+        }
+        (Some(id), requested) => match state.store.carrier_account(&tenant.id, id).await? {
+            None => {
+                errs.push(
+                    "carrier_account_id",
+                    InvalidValue::new("not_found", "no carrier account with this id"),
+                );
+                None
+            }
+            Some(record) if requested.is_some_and(|r| r != record.carrier) => {
                 errs.push(
                     "carrier",
                     InvalidValue::new(
-                        "unsupported_carrier",
-                        format!("unknown carrier; use one of: {known}"),
+                        "mismatch",
+                        format!("the carrier account is for {}", record.carrier),
                     ),
                 );
+                None
             }
-            return Err(errs.into());
+            Some(record) => Some(Booker::Account(record)),
+        },
+    };
+    let (mut draft, booker) = match (parsed, booker) {
+        (Ok(draft), Some(booker)) if errs.is_empty() => (draft, booker),
+        _ => return Err(errs.into()),
+    };
+    let (awb, routing_code, carrier_account_id, carrier_name) = match booker {
+        Booker::Fleet => (
+            fleet::issue_awb(state.store.as_ref(), tenant).await?,
+            None,
+            None,
+            fleet::NAME.to_string(),
+        ),
+        Booker::Account(record) => {
+            let adapter = adapter(&record.carrier)
+                .ok_or_else(|| ApiError::internal(&"carrier account for an unknown carrier"))?;
+            let account = carrier_accounts::open_account(state, &record)?;
+            draft.carrier = record.carrier.clone();
+            let client = &state.carrier_client;
+            // Pool carriers need an AWB before the create call (pools kept
+            // topped up in the background come with allocation).
+            let pooled = if adapter.capabilities().contains(&Capability::AwbPool) {
+                client
+                    .fetch_awbs(adapter, &account, 1)
+                    .await?
+                    .into_iter()
+                    .next()
+            } else {
+                None
+            };
+            let request = CreateRequest {
+                reference: &draft.order_reference,
+                draft: &draft,
+                awb: pooled.as_deref(),
+            };
+            let booking = client.create_shipment(adapter, &account, &request).await?;
+            (
+                booking.awb,
+                booking.routing_code,
+                Some(record.id),
+                adapter.name().to_string(),
+            )
         }
     };
-    let carrier = state
-        .carriers
-        .get(&draft.carrier)
-        .ok_or_else(|| ApiError::internal(&"carrier vanished"))?;
-    let booking = carrier
-        .book(
-            &Context {
-                tenant,
-                store: state.store.as_ref(),
-            },
-            &draft,
-        )
-        .await?;
 
     let at = now();
     let system_event = |status: ShipmentStatus, description: String| ShipmentEvent {
@@ -68,7 +127,7 @@ pub async fn create_shipment(
         system_event(ShipmentStatus::OrderPlaced, "Shipment created".into()),
         system_event(
             ShipmentStatus::Manifested,
-            format!("AWB {} issued by {}", booking.awb, carrier.name()),
+            format!("AWB {awb} issued by {carrier_name}"),
         ),
     ];
     for (seq, e) in events.iter_mut().enumerate() {
@@ -80,7 +139,9 @@ pub async fn create_shipment(
         tenant_id: tenant.id.clone(),
         order_reference: draft.order_reference,
         carrier: draft.carrier,
-        awb: booking.awb,
+        carrier_account_id,
+        awb,
+        routing_code,
         pickup: draft.pickup,
         consignee: draft.consignee,
         return_address: draft.return_address,
