@@ -286,6 +286,7 @@ pub trait Modify: CarrierCode {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(clippy::large_enum_variant)] // built once per action; boxing buys nothing
 pub enum NdrInstruction {
     Reattempt { date: Option<Date> },
     ChangeAddress { address: Address },
