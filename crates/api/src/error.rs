@@ -49,6 +49,7 @@ pub const PROBLEM_CODES: &[(&str, u16, &str)] = &[
         400,
         "The Idempotency-Key header is invalid",
     ),
+    ("malformed_push", 400, "The carrier push could not be read"),
     ("unauthorized", 401, "Missing or invalid API key"),
     ("not_found", 404, "No such resource"),
     ("conflict", 409, "The request conflicts with existing data"),

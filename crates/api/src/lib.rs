@@ -44,24 +44,44 @@ pub struct AppState {
     pub carrier_client: Arc<CarrierClient>,
     /// Seals carrier credentials before they are stored.
     pub secrets: SecretBox,
-    /// Base URL of the built-in carrier simulator, when sandbox mode is on.
-    pub sandbox_url: Option<String>,
+    /// The built-in carrier simulator, when sandbox mode is on.
+    pub sandbox: Option<Sandbox>,
+    /// This server's own base URL, where the sandbox pushes carrier scans.
+    pub self_url: Option<String>,
+}
+
+/// The in-process carrier simulator that sandbox carrier accounts call.
+#[derive(Clone)]
+pub struct Sandbox {
+    pub url: String,
+    pub simulator: Arc<shipgate_simulator::Simulator>,
+}
+
+impl Sandbox {
+    /// Starts a simulator for every built-in carrier on `listen`.
+    pub async fn start(listen: &str, seed: u64) -> std::io::Result<Self> {
+        let simulator = Arc::new(shipgate_simulator::Simulator::new(shipgate_carriers::adapters(), seed));
+        let listener = TcpListener::bind(listen).await?;
+        let url = shipgate_simulator::spawn(simulator.clone(), listener).await?;
+        Ok(Self { url, simulator })
+    }
 }
 
 impl AppState {
-    pub fn new(store: Arc<dyn Store>, secrets: SecretBox, sandbox_url: Option<String>) -> Self {
+    pub fn new(store: Arc<dyn Store>, secrets: SecretBox, sandbox: Option<Sandbox>, self_url: Option<String>) -> Self {
         Self {
             store,
             carrier_client: Arc::new(CarrierClient::new(ClientConfig::default())),
             secrets,
-            sandbox_url,
+            sandbox,
+            self_url,
         }
     }
 }
 
 /// The OpenAPI document and the router it describes.
 pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
-    use routes::{carrier_accounts, carriers, fleet, shipments, system};
+    use routes::{carrier_accounts, carriers, fleet, hooks, shipments, system};
     let v1 = OpenApiRouter::new()
         .routes(routes!(shipments::create, shipments::list))
         .routes(routes!(shipments::get))
@@ -82,6 +102,7 @@ pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         ));
     let (router, doc) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .merge(v1)
+        .routes(routes!(hooks::receive))
         .routes(routes!(system::healthz))
         .routes(routes!(system::metrics))
         .split_for_parts();
@@ -146,7 +167,8 @@ pub async fn serve(
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let worker_name = format!("{}-{}", hostname(), std::process::id());
     let worker = worker::Worker::new(state.store.clone(), worker_name)
-        .with_idle_pause(Duration::from_millis(500));
+        .with_idle_pause(Duration::from_millis(500))
+        .register(service::tracking::APPLY_PUSH, Arc::new(service::tracking::ApplyPushJob(state.clone())));
     let worker_task = tokio::spawn(worker.run(stop_rx));
     let result = axum::serve(listener, app(state))
         .with_graceful_shutdown(async move {

@@ -12,11 +12,8 @@ use clap::{Parser, Subcommand};
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
-use std::sync::Arc;
-
-use shipgate_api::{AppState, keys};
+use shipgate_api::{AppState, Sandbox, keys};
 use shipgate_carriers::secrets::SecretBox;
-use shipgate_simulator::Simulator;
 
 #[derive(Parser)]
 #[command(name = "shipgate", version, about = "One API for every courier")]
@@ -183,14 +180,6 @@ fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> 
     options.open(path)?.write_all(contents.as_bytes())
 }
 
-async fn start_simulator(listen: &str) -> anyhow::Result<String> {
-    let simulator = Arc::new(Simulator::new(shipgate_carriers::adapters(), rand_seed()));
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .with_context(|| format!("simulator: listen on {listen}"))?;
-    Ok(shipgate_simulator::spawn(simulator, listener).await?)
-}
-
 fn rand_seed() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -215,7 +204,7 @@ async fn main() -> anyhow::Result<()> {
     let config = load_config(&cli)?;
     init_logging(&config.log_format);
     if let Command::Sim { listen } = &cli.command {
-        let url = start_simulator(listen).await?;
+        let url = Sandbox::start(listen, rand_seed()).await.with_context(|| format!("simulator: listen on {listen}"))?.url;
         println!(
             "Carrier simulator on {url}: /{{carrier}}/… in each carrier's format; /_sim/clock, /_sim/faults, /_sim/stats"
         );
@@ -248,12 +237,17 @@ async fn main() -> anyhow::Result<()> {
         Command::Sim { .. } => unreachable!("handled before the database is opened"),
         Command::Serve { .. } => {
             let secrets = load_secret_box(&config)?;
-            let sandbox_url = if config.sandbox {
-                Some(start_simulator(&config.sandbox_listen).await?)
+            let sandbox = if config.sandbox {
+                Some(Sandbox::start(&config.sandbox_listen, rand_seed()).await.context("start the sandbox carrier simulator")?)
             } else {
                 None
             };
-            let state = AppState::new(store.clone(), secrets, sandbox_url.clone());
+            let sandbox_url = sandbox.as_ref().map(|s| s.url.clone());
+            let listener = tokio::net::TcpListener::bind(&config.listen)
+                .await
+                .with_context(|| format!("listen on {}", config.listen))?;
+            let self_url = format!("http://{}", listener.local_addr()?);
+            let state = AppState::new(store.clone(), secrets, sandbox, Some(self_url));
             if store.count_tenants().await? == 0 {
                 // A fresh install is callable at once, with every carrier in sandbox.
                 let (tenant, key) = create_tenant(store.as_ref(), "Default tenant").await?;
@@ -284,9 +278,6 @@ async fn main() -> anyhow::Result<()> {
                     tenant.id
                 );
             }
-            let listener = tokio::net::TcpListener::bind(&config.listen)
-                .await
-                .with_context(|| format!("listen on {}", config.listen))?;
             tracing::info!(address = %listener.local_addr()?, database = %redact(&config.database_url), sandbox = ?sandbox_url, "Shipgate listening; docs at /docs");
             shipgate_api::serve(listener, state, shutdown_signal()).await?;
         }

@@ -221,8 +221,21 @@ struct State {
     requests: u64,
 }
 
+/// Where the simulator pushes a carrier's scans, and the account secret the
+/// carrier's push authentication uses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushTarget {
+    pub carrier: String,
+    pub url: String,
+    pub secret: String,
+}
+
 pub struct Simulator {
     adapters: Vec<&'static dyn Adapter>,
+    push_targets: Mutex<Vec<PushTarget>>,
+    /// Scans already pushed, per (target index, carrier, AWB).
+    pushed: Mutex<HashMap<(usize, String, String), usize>>,
     state: Mutex<State>,
     clock_offset: Mutex<SignedDuration>,
     faults: Mutex<Faults>,
@@ -237,6 +250,8 @@ impl Simulator {
     pub fn new(adapters: Vec<&'static dyn Adapter>, seed: u64) -> Self {
         Self {
             adapters,
+            push_targets: Mutex::new(Vec::new()),
+            pushed: Mutex::new(HashMap::new()),
             state: Mutex::new(State {
                 records: HashMap::new(),
                 by_reference: HashMap::new(),
@@ -588,6 +603,34 @@ impl Simulator {
                 SimReply::Serviceable(serviceability(postal_code))
             }
         }
+    }
+
+    pub fn add_push_target(&self, target: PushTarget) {
+        self.push_targets.lock().unwrap_or_else(|e| e.into_inner()).push(target);
+    }
+
+    /// Pushes due now: for each target, the scans of its carrier's shipments
+    /// not pushed to it yet, in the carrier's push format. Marks them pushed.
+    pub fn due_pushes(&self) -> Vec<(String, shipgate_carrier_core::HttpRequest)> {
+        let targets = self.push_targets.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let mut due = Vec::new();
+        for (index, target) in targets.iter().enumerate() {
+            let Some(adapter) = self.adapter(&target.carrier) else { continue };
+            for shipment in self.shipments(&target.carrier) {
+                let key = (index, target.carrier.clone(), shipment.awb.clone());
+                let mut pushed = self.pushed.lock().unwrap_or_else(|e| e.into_inner());
+                let already = pushed.get(&key).copied().unwrap_or(0);
+                if shipment.scans.len() <= already {
+                    continue;
+                }
+                let new_scans = &shipment.scans[already..];
+                if let Some(request) = adapter.sim_push(&target.secret, &shipment, new_scans) {
+                    due.push((target.url.clone(), request));
+                }
+                pushed.insert(key, shipment.scans.len());
+            }
+        }
+        due
     }
 
     /// Scans visible now for every shipment (for pushes and inspection).

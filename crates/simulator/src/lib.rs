@@ -32,9 +32,12 @@
 //! - `POST /_sim/faults` `{"latency_ms": 0, "error_rate": 0.2, "timeout_rate": 0.1,
 //!   "timeout_ms": 3000, "malformed_rate": 0, "rate_limit_rate": 0}`: fault injection.
 //! - `GET /_sim/stats`: requests, shipments created per carrier.
+//! - `POST /_sim/webhooks` `{"carrier": "delhivery", "url": "http://…/hooks/carriers/ca_…",
+//!   "secret": "…"}`: push that carrier's new scans there, in its push format,
+//!   authenticated with `secret` (one try and one retry, like the carriers).
 
 pub mod engine;
 pub mod server;
 
-pub use engine::{Faults, Simulator};
+pub use engine::{Faults, PushTarget, Simulator};
 pub use server::{router, spawn};

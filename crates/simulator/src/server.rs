@@ -14,13 +14,14 @@ use jiff::SignedDuration;
 use serde::Deserialize;
 use shipgate_carrier_core::http::{Body, HttpRequest, HttpResponse, Method, Retry};
 
-use crate::engine::{Fault, Faults, Simulator};
+use crate::engine::{Fault, Faults, PushTarget, Simulator};
 
 pub fn router(sim: Arc<Simulator>) -> Router {
     Router::new()
         .route("/_sim/clock", post(advance_clock))
         .route("/_sim/faults", post(set_faults).get(get_faults))
         .route("/_sim/stats", get(stats))
+        .route("/_sim/webhooks", post(add_webhook))
         .route("/{carrier}/{*rest}", any(carrier_call))
         .with_state(sim)
 }
@@ -31,6 +32,7 @@ pub async fn spawn(
     listener: tokio::net::TcpListener,
 ) -> std::io::Result<String> {
     let url = format!("http://{}", listener.local_addr()?);
+    tokio::spawn(push_loop(sim.clone()));
     tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, router(sim)).await {
             tracing::error!(error = %e, "simulator stopped");
@@ -67,6 +69,42 @@ async fn set_faults(State(sim): State<Arc<Simulator>>, Json(faults): Json<Faults
 
 async fn get_faults(State(sim): State<Arc<Simulator>>) -> Json<Faults> {
     Json(sim.faults())
+}
+
+async fn add_webhook(State(sim): State<Arc<Simulator>>, Json(target): Json<PushTarget>) -> Response {
+    if sim.adapter(&target.carrier).is_none() {
+        return (StatusCode::UNPROCESSABLE_ENTITY, format!("unknown carrier {}", target.carrier)).into_response();
+    }
+    sim.add_push_target(target.clone());
+    (StatusCode::CREATED, Json(target)).into_response()
+}
+
+/// Sends due pushes every quarter second, as carriers do: one try, a
+/// retry on failure, then the scan is dropped (the receiver must backfill by
+/// pulling).
+async fn push_loop(sim: Arc<Simulator>) {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(5)).no_proxy().build().unwrap_or_default();
+    loop {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        for (url, request) in sim.due_pushes() {
+            let (content_type, body) = request.body.encode();
+            for _attempt in 0..2 {
+                let mut builder = client.post(&url).body(body.clone());
+                if let Some(ct) = content_type {
+                    builder = builder.header("content-type", ct);
+                }
+                for (name, value) in &request.headers {
+                    builder = builder.header(name.as_str(), value.as_str());
+                }
+                match builder.send().await {
+                    Ok(r) if r.status().is_success() => break,
+                    Ok(r) => tracing::warn!(%url, status = r.status().as_u16(), "simulator push refused"),
+                    Err(e) => tracing::warn!(%url, error = %e, "simulator push failed"),
+                }
+            }
+        }
+    }
 }
 
 async fn stats(State(sim): State<Arc<Simulator>>) -> Json<serde_json::Value> {

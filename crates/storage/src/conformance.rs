@@ -694,3 +694,48 @@ pub async fn carrier_accounts_stay_within_their_tenant(url: &str) {
         shipment
     );
 }
+
+pub async fn carrier_pushes_are_kept_with_their_job(url: &str) {
+    let store = open(url).await;
+    let a = store.create_tenant("Acme", "ha", "pa").await.unwrap();
+    let now = crate::now();
+    let account = crate::CarrierAccountRecord {
+        id: new_id("ca"),
+        tenant_id: a.id.clone(),
+        carrier: "delhivery".into(),
+        name: "D".into(),
+        base_url: None,
+        sealed_credentials: "v1:x".into(),
+        settings: serde_json::json!({}),
+        created_at: now,
+        updated_at: now,
+    };
+    store.insert_carrier_account(&account).await.unwrap();
+    assert_eq!(store.carrier_account_by_id(&account.id).await.unwrap().unwrap().tenant_id, a.id);
+    assert!(store.carrier_account_by_id("ca_nope").await.unwrap().is_none());
+
+    let push = crate::CarrierPush {
+        id: new_id("push"),
+        tenant_id: a.id.clone(),
+        carrier_account_id: account.id.clone(),
+        received_at: now,
+        headers: vec![("content-type".into(), "application/json".into())],
+        body: b"{\"Shipment\":{}}".to_vec(),
+        status: crate::PushStatus::Received,
+        error: None,
+    };
+    let job = NewJob::now("carrier_push.apply", Some(a.id.clone()), serde_json::json!({"push_id": push.id}));
+    store.insert_carrier_push(&push, &job).await.unwrap();
+    assert_eq!(store.carrier_push(&push.id).await.unwrap().unwrap(), push);
+    let claimed = store.claim_jobs("w", 10, Duration::from_secs(30)).await.unwrap();
+    assert_eq!(claimed[0].payload["push_id"], push.id.as_str());
+    store.finish_carrier_push(&push.id, crate::PushStatus::Failed, Some("malformed")).await.unwrap();
+    let stored = store.carrier_push(&push.id).await.unwrap().unwrap();
+    assert_eq!((stored.status, stored.error.as_deref()), (crate::PushStatus::Failed, Some("malformed")));
+
+    let code = crate::UnknownCode { carrier: "delhivery".into(), code: "X-NEW".into(), description: "Something new".into(), example_awb: "123".into(), seen_count: 0 };
+    store.flag_unknown_code(&a.id, &code).await.unwrap();
+    store.flag_unknown_code(&a.id, &code).await.unwrap();
+    let flagged = store.unknown_codes(&a.id).await.unwrap();
+    assert_eq!((flagged.len(), flagged[0].code.as_str(), flagged[0].seen_count), (1, "X-NEW", 2));
+}

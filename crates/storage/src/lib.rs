@@ -74,6 +74,50 @@ pub struct CarrierAccountRecord {
     pub updated_at: Timestamp,
 }
 
+/// A carrier push as received, before it is applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CarrierPush {
+    pub id: String,
+    pub tenant_id: String,
+    pub carrier_account_id: String,
+    pub received_at: Timestamp,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    pub status: PushStatus,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PushStatus {
+    Received,
+    Applied,
+    Failed,
+}
+
+impl PushStatus {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            PushStatus::Received => "received",
+            PushStatus::Applied => "applied",
+            PushStatus::Failed => "failed",
+        }
+    }
+
+    pub(crate) fn parse(s: &str) -> Option<Self> {
+        [Self::Received, Self::Applied, Self::Failed].into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+/// A carrier code Shipgate could not map, seen on a scan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownCode {
+    pub carrier: String,
+    pub code: String,
+    pub description: String,
+    pub example_awb: String,
+    pub seen_count: u64,
+}
+
 /// A job to run later, outside the request that caused it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewJob {
@@ -278,6 +322,19 @@ pub trait Store: Send + Sync + 'static {
         after: Option<&str>,
         limit: u32,
     ) -> Result<Page<CarrierAccountRecord>>;
+
+    /// An account by id alone: carrier pushes name the account in their URL
+    /// before any tenant is known.
+    async fn carrier_account_by_id(&self, id: &str) -> Result<Option<CarrierAccountRecord>>;
+
+    // Carrier pushes.
+    /// Stores a push and the job that will apply it, atomically.
+    async fn insert_carrier_push(&self, push: &CarrierPush, job: &NewJob) -> Result<()>;
+    async fn carrier_push(&self, id: &str) -> Result<Option<CarrierPush>>;
+    async fn finish_carrier_push(&self, id: &str, status: PushStatus, error: Option<&str>) -> Result<()>;
+    /// Counts a sighting of a code the carrier's table does not have.
+    async fn flag_unknown_code(&self, tenant_id: &str, code: &UnknownCode) -> Result<()>;
+    async fn unknown_codes(&self, tenant_id: &str) -> Result<Vec<UnknownCode>>;
 
     // Jobs.
     async fn enqueue_job(&self, job: &NewJob) -> Result<String>;

@@ -287,3 +287,40 @@ impl TryFrom<CarrierAccountRow> for crate::CarrierAccountRecord {
         })
     }
 }
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct CarrierPushRow {
+    pub id: String,
+    pub tenant_id: String,
+    pub carrier_account_id: String,
+    pub received_at: i64,
+    pub headers: String,
+    pub body: Vec<u8>,
+    pub status: String,
+    pub error: Option<String>,
+}
+
+impl TryFrom<CarrierPushRow> for crate::CarrierPush {
+    type Error = StoreError;
+    fn try_from(r: CarrierPushRow) -> Result<Self, StoreError> {
+        Ok(crate::CarrierPush {
+            id: r.id,
+            tenant_id: r.tenant_id,
+            carrier_account_id: r.carrier_account_id,
+            received_at: timestamp(r.received_at)?,
+            headers: serde_json::from_str(&r.headers).map_err(|e| StoreError::Corrupt(format!("push headers: {e}")))?,
+            body: r.body,
+            status: crate::PushStatus::parse(&r.status).ok_or_else(|| StoreError::Corrupt(format!("push status `{}`", r.status)))?,
+            error: r.error,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct UnknownCodeRow {
+    pub carrier: String,
+    pub code: String,
+    pub description: String,
+    pub example_awb: String,
+    pub seen_count: i64,
+}

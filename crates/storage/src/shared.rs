@@ -507,6 +507,99 @@ macro_rules! impl_store {
                 Ok($crate::Page { items, next_after })
             }
 
+            async fn carrier_account_by_id(&self, id: &str) -> $crate::Result<Option<$crate::CarrierAccountRecord>> {
+                let row = sqlx::query_as::<_, $crate::rows::CarrierAccountRow>(concat!(
+                    "SELECT ",
+                    $crate::rows::carrier_account_columns!(),
+                    " FROM carrier_accounts WHERE id = $1"
+                ))
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map($crate::CarrierAccountRecord::try_from).transpose()
+            }
+
+            async fn insert_carrier_push(&self, push: &$crate::CarrierPush, job: &$crate::NewJob) -> $crate::Result<()> {
+                let mut tx = self.begin_write().await?;
+                sqlx::query(
+                    "INSERT INTO carrier_pushes (id, tenant_id, carrier_account_id, received_at, headers, body, status) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(&push.id)
+                .bind(&push.tenant_id)
+                .bind(&push.carrier_account_id)
+                .bind($crate::rows::micros(push.received_at))
+                .bind(serde_json::to_string(&push.headers).unwrap_or_default())
+                .bind(&push.body)
+                .bind(push.status.as_str())
+                .execute(&mut *tx)
+                .await?;
+                $crate::shared::insert_job!(&mut *tx, job)?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn carrier_push(&self, id: &str) -> $crate::Result<Option<$crate::CarrierPush>> {
+                let row = sqlx::query_as::<_, $crate::rows::CarrierPushRow>(
+                    "SELECT id, tenant_id, carrier_account_id, received_at, headers, body, status, error \
+                     FROM carrier_pushes WHERE id = $1",
+                )
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map($crate::CarrierPush::try_from).transpose()
+            }
+
+            async fn finish_carrier_push(&self, id: &str, status: $crate::PushStatus, error: Option<&str>) -> $crate::Result<()> {
+                sqlx::query("UPDATE carrier_pushes SET status = $1, error = $2, processed_at = $3 WHERE id = $4")
+                    .bind(status.as_str())
+                    .bind(error)
+                    .bind($crate::rows::micros(jiff::Timestamp::now()))
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn flag_unknown_code(&self, tenant_id: &str, code: &$crate::UnknownCode) -> $crate::Result<()> {
+                let now = $crate::rows::micros(jiff::Timestamp::now());
+                sqlx::query(
+                    "INSERT INTO unknown_carrier_codes (tenant_id, carrier, code, description, example_awb, first_seen, last_seen, seen_count) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $6, 1) \
+                     ON CONFLICT (tenant_id, carrier, code) DO UPDATE SET last_seen = $6, \
+                     seen_count = unknown_carrier_codes.seen_count + 1",
+                )
+                .bind(tenant_id)
+                .bind(&code.carrier)
+                .bind(&code.code)
+                .bind(&code.description)
+                .bind(&code.example_awb)
+                .bind(now)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn unknown_codes(&self, tenant_id: &str) -> $crate::Result<Vec<$crate::UnknownCode>> {
+                let rows = sqlx::query_as::<_, $crate::rows::UnknownCodeRow>(
+                    "SELECT carrier, code, description, example_awb, seen_count FROM unknown_carrier_codes \
+                     WHERE tenant_id = $1 ORDER BY last_seen DESC",
+                )
+                .bind(tenant_id)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|r| $crate::UnknownCode {
+                        carrier: r.carrier,
+                        code: r.code,
+                        description: r.description,
+                        example_awb: r.example_awb,
+                        seen_count: r.seen_count.max(0) as u64,
+                    })
+                    .collect())
+            }
+
             async fn job(&self, job_id: &str) -> $crate::Result<Option<$crate::Job>> {
                 let row = sqlx::query_as::<_, $crate::rows::JobRow>(concat!(
                     "SELECT ",

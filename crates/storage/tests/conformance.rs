@@ -27,4 +27,5 @@ conformance_tests!(
     jobs_follow_their_lifecycle,
     concurrent_workers_never_share_a_job,
     carrier_accounts_stay_within_their_tenant,
+    carrier_pushes_are_kept_with_their_job,
 );

@@ -4,5 +4,6 @@
 pub mod carrier_accounts;
 pub mod carriers;
 pub mod fleet;
+pub mod hooks;
 pub mod shipments;
 pub mod system;

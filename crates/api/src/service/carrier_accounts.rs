@@ -69,7 +69,7 @@ pub async fn create_account(
                 ),
             );
         }
-        if state.sandbox_url.is_none() {
+        if state.sandbox.is_none() {
             errs.push(
                 "sandbox",
                 InvalidValue::new("sandbox_off", "sandbox mode is off on this server"),
@@ -147,6 +147,14 @@ pub async fn create_account(
         updated_at: at,
     };
     state.store.insert_carrier_account(&record).await?;
+    if let (Some(sandbox), Some(self_url), None) = (&state.sandbox, &state.self_url, &record.base_url) {
+        // The sandbox carrier pushes its scans back to this account's hook.
+        sandbox.simulator.add_push_target(shipgate_simulator::PushTarget {
+            carrier: record.carrier.clone(),
+            url: format!("{}/hooks/carriers/{}", self_url.trim_end_matches('/'), record.id),
+            secret: credentials.get("webhook_secret").cloned().unwrap_or_default(),
+        });
+    }
     Ok((record, credentials.into_keys().collect()))
 }
 
@@ -166,7 +174,7 @@ pub fn credentials(
 
 /// The adapter-facing account: where to call and with what.
 pub fn open_account(state: &AppState, record: &CarrierAccountRecord) -> Result<Account, ApiError> {
-    let base_url = match (&record.base_url, &state.sandbox_url) {
+    let base_url = match (&record.base_url, state.sandbox.as_ref().map(|s| &s.url)) {
         (Some(url), _) => url.clone(),
         (None, Some(sandbox)) => format!("{}/{}", sandbox.trim_end_matches('/'), record.carrier),
         (None, None) => {

@@ -12,6 +12,7 @@ use crate::AppState;
 use crate::error::ApiError;
 
 pub mod carrier_accounts;
+pub mod tracking;
 
 /// Where a shipment is booked.
 enum Booker {

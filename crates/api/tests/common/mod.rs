@@ -7,7 +7,8 @@
 use std::sync::Arc;
 
 use serde_json::{Value, json};
-use shipgate_api::{AppState, app, keys};
+use shipgate_api::service::tracking;
+use shipgate_api::{AppState, Sandbox, app, keys};
 use shipgate_carriers::secrets::SecretBox;
 use shipgate_simulator::Simulator;
 use shipgate_storage::{Store, Tenant, testing};
@@ -33,15 +34,22 @@ pub async fn spawn_app() -> TestApp {
         .create_tenant("Bolt", &b.hash, &b.prefix)
         .await
         .unwrap();
-    let simulator = Arc::new(Simulator::new(shipgate_carriers::adapters(), 7));
-    let sim_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let sim_url = shipgate_simulator::spawn(simulator.clone(), sim_listener)
-        .await
-        .unwrap();
+    let sandbox = Sandbox::start("127.0.0.1:0", 7).await.unwrap();
+    let simulator = sandbox.simulator.clone();
     let secrets = SecretBox::from_config(&SecretBox::generate_key()).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let router = app(AppState::new(store.clone(), secrets, Some(sim_url)));
+    let state = AppState::new(store.clone(), secrets, Some(sandbox), Some(base.clone()));
+    // The job worker, as `serve` runs it, so pushes get applied.
+    let worker = shipgate_api::worker::Worker::new(store.clone(), "test-worker")
+        .with_idle_pause(std::time::Duration::from_millis(50))
+        .register(tracking::APPLY_PUSH, Arc::new(tracking::ApplyPushJob(state.clone())));
+    let (stop, stop_rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        let _keep_running = stop;
+        worker.run(stop_rx).await
+    });
+    let router = app(state);
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     shipgate_carriers::client::install_tls_provider();
     let client = reqwest::Client::builder().no_proxy().build().unwrap();
