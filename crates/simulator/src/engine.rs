@@ -530,6 +530,9 @@ impl Simulator {
                         format!("shipment is {latest}; it cannot be cancelled"),
                     );
                 }
+                if !latest.is_before_pickup() && !adapter.sim_cancel_after_pickup_returns() {
+                    return err(SimErrorKind::Refused, format!("shipment is {latest}; it can no longer be cancelled"));
+                }
                 if latest.is_before_pickup() {
                     record.steps.retain(|s| s.at <= now);
                     record.awaiting_instruction_since = None;

@@ -20,7 +20,8 @@
 //! | `sim-delayed` | … in transit 12, delayed 30, in transit 54, destination hub 70, out for delivery 80, delivered 84 |
 //!
 //! Cancelling before pickup cancels; after pickup it starts a return to
-//! origin (Delhivery's rule, applied to all); after delivery it is refused.
+//! origin where the carrier does so (Delhivery), and is refused where the
+//! carrier refuses (the personality says which); after delivery it is refused.
 //! A re-attempt is refused after three failed attempts or when the customer
 //! refused the parcel. One pickup per location per day; a second is refused.
 //! Serviceability: PIN codes starting `99` or `00` are not serviceable, those

@@ -185,6 +185,12 @@ pub trait Personality {
     /// Answers in the carrier's format.
     fn sim_render(&self, op: &SimOp, reply: &SimReply) -> HttpResponse;
 
+    /// What the carrier does with a cancel once the parcel is picked up:
+    /// start a return to origin (Delhivery's rule, the default) or refuse.
+    fn sim_cancel_after_pickup_returns(&self) -> bool {
+        true
+    }
+
     /// The carrier's AWB for the simulator's `serial`-th number (its format,
     /// prefix and length).
     fn sim_awb(&self, serial: u64) -> String;
