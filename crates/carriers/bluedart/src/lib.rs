@@ -980,6 +980,14 @@ impl Label for BlueDart {}
 impl Modify for BlueDart {}
 
 impl Adapter for BlueDart {
+    fn credential_names(&self) -> &'static [&'static str] {
+        &["client_id", "client_secret", "login_id", "licence_key"]
+    }
+
+    fn production_url(&self) -> &'static str {
+        "https://apigateway.bluedart.com/in/transportation"
+    }
+
     fn name(&self) -> &'static str {
         "Blue Dart"
     }

@@ -902,6 +902,14 @@ impl Track for Dtdc {
 }
 
 impl Adapter for Dtdc {
+    fn credential_names(&self) -> &'static [&'static str] {
+        &["api_key", "tracking_username", "tracking_password"]
+    }
+
+    fn production_url(&self) -> &'static str {
+        "https://dtdcapi.shipsy.io"
+    }
+
     fn name(&self) -> &'static str {
         "DTDC"
     }

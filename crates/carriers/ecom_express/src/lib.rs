@@ -913,6 +913,14 @@ impl Push for EcomExpress {
 }
 
 impl Adapter for EcomExpress {
+    fn credential_names(&self) -> &'static [&'static str] {
+        &["username", "password"]
+    }
+
+    fn production_url(&self) -> &'static str {
+        "https://api.ecomexpress.in"
+    }
+
     fn name(&self) -> &'static str {
         "Ecom Express"
     }

@@ -11,7 +11,6 @@ use shipgate_carrier_core::{
     Account, Adapter, CancelOutcome, Capability, CarrierError, CreateRequest, LabelDocument,
     NdrInstruction, NdrOutcome, PickupRequest, TrackedShipment,
 };
-use shipgate_carriers::adapters;
 use shipgate_carriers::client::{CarrierClient, ClientConfig};
 use shipgate_domain::address::AddressInput;
 use shipgate_domain::parcel::ParcelInput;
@@ -19,13 +18,23 @@ use shipgate_domain::shipment::{NewShipmentInput, ShipmentDraft};
 use shipgate_domain::{NdrReason, PaymentMode, ShipmentStatus};
 use shipgate_simulator::{Faults, Simulator};
 
+/// The adapters under test: all, or those named in SHIPGATE_E2E_CARRIERS
+/// (comma-separated), for working on one carrier.
+fn adapters() -> Vec<&'static dyn Adapter> {
+    let only = std::env::var("SHIPGATE_E2E_CARRIERS").unwrap_or_default();
+    shipgate_carriers::adapters()
+        .into_iter()
+        .filter(|a| only.is_empty() || only.split(',').any(|c| c.trim() == a.carrier()))
+        .collect()
+}
+
 struct Sandbox {
     sim: Arc<Simulator>,
     url: String,
 }
 
 async fn sandbox() -> Sandbox {
-    let sim = Arc::new(Simulator::new(adapters(), 42));
+    let sim = Arc::new(Simulator::new(shipgate_carriers::adapters(), 42));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = shipgate_simulator::spawn(sim.clone(), listener)
         .await
@@ -51,7 +60,10 @@ fn account(adapter: &dyn Adapter, sandbox: &Sandbox) -> Account {
             extra: [
                 ("customer_code", "SIM001"),
                 ("origin_area", "DEL"),
-                ("service_type", "standard"),
+                ("pickup_address", "Plot 4, Okhla Phase 2, New Delhi"),
+                ("pickup_pincode", "110020"),
+                ("pickup_postcode", "110020"),
+                ("pickup_phone", "9876543210"),
             ]
             .into_iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -73,7 +85,7 @@ fn draft(reference: &str, payment: PaymentMode) -> ShipmentDraft {
     };
     ShipmentDraft::parse(&NewShipmentInput {
         order_reference: reference.into(),
-        carrier: "sim".into(),
+        carrier: None,
         pickup: address("Acme Warehouse", "110020"),
         consignee: address("Asha Rao", "560001"),
         parcels: vec![ParcelInput {
@@ -240,114 +252,77 @@ async fn every_carrier_creates_labels_picks_up_and_delivers() {
     }
 }
 
+fn has_status(adapter: &dyn Adapter, status: ShipmentStatus) -> bool {
+    adapter.status_codes().iter().any(|c| c.status == status)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ndr_then_reattempt_then_delivered() {
     let sandbox = sandbox().await;
     let client = client();
-    for adapter in adapters()
-        .into_iter()
-        .filter(|a| a.capabilities().contains(&Capability::NdrAction))
-    {
+    let mut ran = Vec::new();
+    for adapter in adapters() {
+        if !adapter.capabilities().contains(&Capability::NdrAction) {
+            continue;
+        }
+        // A carrier whose documented codes have no failed-delivery scan cannot
+        // show this journey (reported in the issue note as a table gap).
+        if !has_status(adapter, ShipmentStatus::DeliveryFailed) {
+            println!("{}: no failed-delivery code in its table; NDR journey not shown", adapter.carrier());
+            continue;
+        }
         let account = account(adapter, &sandbox);
-        let awb = create(
-            &client,
-            adapter,
-            &account,
-            &format!("E2E-sim-ndr-delivered-{}", adapter.carrier()),
-        )
-        .await
-        .unwrap();
+        let reference = format!("E2E-sim-ndr-delivered-{}", adapter.carrier());
+        let awb = create(&client, adapter, &account, &reference).await.unwrap();
         sandbox.sim.advance(SignedDuration::from_hours(45));
         let tracked = latest(&client, adapter, &account, &awb).await;
-        assert_eq!(
-            last_status(&tracked),
-            Some(ShipmentStatus::DeliveryFailed),
-            "{}",
-            adapter.carrier()
-        );
-        let failed = tracked
-            .scans
-            .iter()
-            .find(|s| s.status == Some(ShipmentStatus::DeliveryFailed))
-            .unwrap();
-        assert_eq!(
-            failed.ndr_reason,
-            Some(NdrReason::CustomerUnavailable),
-            "{}",
-            adapter.carrier()
-        );
-        let outcome = client
-            .ndr_action(
-                adapter,
-                &account,
-                &awb,
-                &NdrInstruction::Reattempt { date: None },
-                3,
-            )
-            .await
-            .unwrap();
+        assert_eq!(last_status(&tracked), Some(ShipmentStatus::DeliveryFailed), "{}", adapter.carrier());
+        let failed = tracked.scans.iter().find(|s| s.status == Some(ShipmentStatus::DeliveryFailed)).unwrap();
+        let expressible = adapter.status_codes().iter().any(|c| c.ndr_reason == Some(NdrReason::CustomerUnavailable));
+        if expressible {
+            assert_eq!(failed.ndr_reason, Some(NdrReason::CustomerUnavailable), "{}", adapter.carrier());
+        }
+        let instruction = NdrInstruction::Reattempt { date: None };
+        let outcome = client.ndr_action(adapter, &account, &awb, &instruction, 3).await.unwrap();
         assert_eq!(outcome, NdrOutcome::Accepted, "{}", adapter.carrier());
         sandbox.sim.advance(SignedDuration::from_hours(25));
         let tracked = latest(&client, adapter, &account, &awb).await;
-        assert_eq!(
-            last_status(&tracked),
-            Some(ShipmentStatus::Delivered),
-            "{}: {:?}",
-            adapter.carrier(),
-            tracked.scans
-        );
+        assert_eq!(last_status(&tracked), Some(ShipmentStatus::Delivered), "{}: {:?}", adapter.carrier(), tracked.scans);
+        ran.push(adapter.carrier());
     }
+    assert!(ran.len() >= 4, "most carriers run the NDR journey: {ran:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancel_in_transit_becomes_rto_and_before_pickup_cancels() {
     let sandbox = sandbox().await;
     let client = client();
-    for adapter in adapters()
-        .into_iter()
-        .filter(|a| a.capabilities().contains(&Capability::Cancel))
-    {
+    let mut returned = Vec::new();
+    for adapter in adapters().into_iter().filter(|a| a.capabilities().contains(&Capability::Cancel)) {
         let account = account(adapter, &sandbox);
-        let early = create(
-            &client,
-            adapter,
-            &account,
-            &format!("E2E-CANCEL-{}", adapter.carrier()),
-        )
-        .await
-        .unwrap();
-        assert_eq!(
-            client.cancel(adapter, &account, &early).await.unwrap(),
-            CancelOutcome::Cancelled,
-            "{}",
-            adapter.carrier()
-        );
+        let early = create(&client, adapter, &account, &format!("E2E-CANCEL-{}", adapter.carrier())).await.unwrap();
+        let cancelled = client.cancel(adapter, &account, &early).await.unwrap();
+        assert_eq!(cancelled, CancelOutcome::Cancelled, "{}", adapter.carrier());
 
-        let awb = create(
-            &client,
-            adapter,
-            &account,
-            &format!("E2E-RTO-{}", adapter.carrier()),
-        )
-        .await
-        .unwrap();
+        let awb = create(&client, adapter, &account, &format!("E2E-RTO-{}", adapter.carrier())).await.unwrap();
         sandbox.sim.advance(SignedDuration::from_hours(13));
-        assert_eq!(
-            client.cancel(adapter, &account, &awb).await.unwrap(),
-            CancelOutcome::RtoInitiated,
-            "{}",
-            adapter.carrier()
-        );
+        let outcome = client.cancel(adapter, &account, &awb).await;
+        if !adapter.sim_cancel_after_pickup_returns() {
+            // This carrier refuses once the parcel moves; Shipgate asks for an RTO instead.
+            assert!(matches!(outcome, Err(CarrierError::Rejected { .. })), "{}: {outcome:?}", adapter.carrier());
+            continue;
+        }
+        assert_eq!(outcome.unwrap(), CancelOutcome::RtoInitiated, "{}", adapter.carrier());
+        if !has_status(adapter, ShipmentStatus::RtoDelivered) {
+            println!("{}: no RTO-delivered code in its table; return journey not shown", adapter.carrier());
+            continue;
+        }
         sandbox.sim.advance(SignedDuration::from_hours(60));
         let tracked = latest(&client, adapter, &account, &awb).await;
-        assert_eq!(
-            last_status(&tracked),
-            Some(ShipmentStatus::RtoDelivered),
-            "{}: {:?}",
-            adapter.carrier(),
-            tracked.scans
-        );
+        assert_eq!(last_status(&tracked), Some(ShipmentStatus::RtoDelivered), "{}: {:?}", adapter.carrier(), tracked.scans);
+        returned.push(adapter.carrier());
     }
+    assert!(!returned.is_empty(), "at least one carrier turns an in-transit cancel into a delivered RTO");
 }
 
 /// 1,000 creations per carrier through a simulator failing 20% of calls with

@@ -1078,6 +1078,14 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 impl Adapter for Shiprocket {
+    fn credential_names(&self) -> &'static [&'static str] {
+        &["email", "password"]
+    }
+
+    fn production_url(&self) -> &'static str {
+        "https://apiv2.shiprocket.in/v1/external"
+    }
+
     fn name(&self) -> &'static str {
         "Shiprocket"
     }

@@ -860,6 +860,14 @@ impl Pickup for Xpressbees {}
 impl Modify for Xpressbees {}
 
 impl Adapter for Xpressbees {
+    fn credential_names(&self) -> &'static [&'static str] {
+        &["email", "password"]
+    }
+
+    fn production_url(&self) -> &'static str {
+        "https://shipment.xpressbees.com"
+    }
+
     fn name(&self) -> &'static str {
         "Xpressbees"
     }
