@@ -60,7 +60,10 @@ pub struct Sandbox {
 impl Sandbox {
     /// Starts a simulator for every built-in carrier on `listen`.
     pub async fn start(listen: &str, seed: u64) -> std::io::Result<Self> {
-        let simulator = Arc::new(shipgate_simulator::Simulator::new(shipgate_carriers::adapters(), seed));
+        let simulator = Arc::new(shipgate_simulator::Simulator::new(
+            shipgate_carriers::adapters(),
+            seed,
+        ));
         let listener = TcpListener::bind(listen).await?;
         let url = shipgate_simulator::spawn(simulator.clone(), listener).await?;
         Ok(Self { url, simulator })
@@ -68,7 +71,12 @@ impl Sandbox {
 }
 
 impl AppState {
-    pub fn new(store: Arc<dyn Store>, secrets: SecretBox, sandbox: Option<Sandbox>, self_url: Option<String>) -> Self {
+    pub fn new(
+        store: Arc<dyn Store>,
+        secrets: SecretBox,
+        sandbox: Option<Sandbox>,
+        self_url: Option<String>,
+    ) -> Self {
         Self {
             store,
             carrier_client: Arc::new(CarrierClient::new(ClientConfig::default())),
@@ -168,7 +176,10 @@ pub async fn serve(
     let worker_name = format!("{}-{}", hostname(), std::process::id());
     let worker = worker::Worker::new(state.store.clone(), worker_name)
         .with_idle_pause(Duration::from_millis(500))
-        .register(service::tracking::APPLY_PUSH, Arc::new(service::tracking::ApplyPushJob(state.clone())));
+        .register(
+            service::tracking::APPLY_PUSH,
+            Arc::new(service::tracking::ApplyPushJob(state.clone())),
+        );
     let worker_task = tokio::spawn(worker.run(stop_rx));
     let result = axum::serve(listener, app(state))
         .with_graceful_shutdown(async move {

@@ -204,7 +204,10 @@ async fn main() -> anyhow::Result<()> {
     let config = load_config(&cli)?;
     init_logging(&config.log_format);
     if let Command::Sim { listen } = &cli.command {
-        let url = Sandbox::start(listen, rand_seed()).await.with_context(|| format!("simulator: listen on {listen}"))?.url;
+        let url = Sandbox::start(listen, rand_seed())
+            .await
+            .with_context(|| format!("simulator: listen on {listen}"))?
+            .url;
         println!(
             "Carrier simulator on {url}: /{{carrier}}/… in each carrier's format; /_sim/clock, /_sim/faults, /_sim/stats"
         );
@@ -238,7 +241,11 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve { .. } => {
             let secrets = load_secret_box(&config)?;
             let sandbox = if config.sandbox {
-                Some(Sandbox::start(&config.sandbox_listen, rand_seed()).await.context("start the sandbox carrier simulator")?)
+                Some(
+                    Sandbox::start(&config.sandbox_listen, rand_seed())
+                        .await
+                        .context("start the sandbox carrier simulator")?,
+                )
             } else {
                 None
             };

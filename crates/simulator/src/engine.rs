@@ -531,7 +531,10 @@ impl Simulator {
                     );
                 }
                 if !latest.is_before_pickup() && !adapter.sim_cancel_after_pickup_returns() {
-                    return err(SimErrorKind::Refused, format!("shipment is {latest}; it can no longer be cancelled"));
+                    return err(
+                        SimErrorKind::Refused,
+                        format!("shipment is {latest}; it can no longer be cancelled"),
+                    );
                 }
                 if latest.is_before_pickup() {
                     record.steps.retain(|s| s.at <= now);
@@ -609,16 +612,25 @@ impl Simulator {
     }
 
     pub fn add_push_target(&self, target: PushTarget) {
-        self.push_targets.lock().unwrap_or_else(|e| e.into_inner()).push(target);
+        self.push_targets
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(target);
     }
 
     /// Pushes due now: for each target, the scans of its carrier's shipments
     /// not pushed to it yet, in the carrier's push format. Marks them pushed.
     pub fn due_pushes(&self) -> Vec<(String, shipgate_carrier_core::HttpRequest)> {
-        let targets = self.push_targets.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let targets = self
+            .push_targets
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         let mut due = Vec::new();
         for (index, target) in targets.iter().enumerate() {
-            let Some(adapter) = self.adapter(&target.carrier) else { continue };
+            let Some(adapter) = self.adapter(&target.carrier) else {
+                continue;
+            };
             for shipment in self.shipments(&target.carrier) {
                 let key = (index, target.carrier.clone(), shipment.awb.clone());
                 let mut pushed = self.pushed.lock().unwrap_or_else(|e| e.into_inner());

@@ -71,9 +71,16 @@ async fn get_faults(State(sim): State<Arc<Simulator>>) -> Json<Faults> {
     Json(sim.faults())
 }
 
-async fn add_webhook(State(sim): State<Arc<Simulator>>, Json(target): Json<PushTarget>) -> Response {
+async fn add_webhook(
+    State(sim): State<Arc<Simulator>>,
+    Json(target): Json<PushTarget>,
+) -> Response {
     if sim.adapter(&target.carrier).is_none() {
-        return (StatusCode::UNPROCESSABLE_ENTITY, format!("unknown carrier {}", target.carrier)).into_response();
+        return (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("unknown carrier {}", target.carrier),
+        )
+            .into_response();
     }
     sim.add_push_target(target.clone());
     (StatusCode::CREATED, Json(target)).into_response()
@@ -84,7 +91,11 @@ async fn add_webhook(State(sim): State<Arc<Simulator>>, Json(target): Json<PushT
 /// pulling).
 async fn push_loop(sim: Arc<Simulator>) {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let client = reqwest::Client::builder().timeout(Duration::from_secs(5)).no_proxy().build().unwrap_or_default();
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .no_proxy()
+        .build()
+        .unwrap_or_default();
     loop {
         tokio::time::sleep(Duration::from_millis(250)).await;
         for (url, request) in sim.due_pushes() {
@@ -99,7 +110,9 @@ async fn push_loop(sim: Arc<Simulator>) {
                 }
                 match builder.send().await {
                     Ok(r) if r.status().is_success() => break,
-                    Ok(r) => tracing::warn!(%url, status = r.status().as_u16(), "simulator push refused"),
+                    Ok(r) => {
+                        tracing::warn!(%url, status = r.status().as_u16(), "simulator push refused")
+                    }
                     Err(e) => tracing::warn!(%url, error = %e, "simulator push failed"),
                 }
             }

@@ -711,8 +711,22 @@ pub async fn carrier_pushes_are_kept_with_their_job(url: &str) {
         updated_at: now,
     };
     store.insert_carrier_account(&account).await.unwrap();
-    assert_eq!(store.carrier_account_by_id(&account.id).await.unwrap().unwrap().tenant_id, a.id);
-    assert!(store.carrier_account_by_id("ca_nope").await.unwrap().is_none());
+    assert_eq!(
+        store
+            .carrier_account_by_id(&account.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .tenant_id,
+        a.id
+    );
+    assert!(
+        store
+            .carrier_account_by_id("ca_nope")
+            .await
+            .unwrap()
+            .is_none()
+    );
 
     let push = crate::CarrierPush {
         id: new_id("push"),
@@ -724,18 +738,44 @@ pub async fn carrier_pushes_are_kept_with_their_job(url: &str) {
         status: crate::PushStatus::Received,
         error: None,
     };
-    let job = NewJob::now("carrier_push.apply", Some(a.id.clone()), serde_json::json!({"push_id": push.id}));
+    let job = NewJob::now(
+        "carrier_push.apply",
+        Some(a.id.clone()),
+        serde_json::json!({"push_id": push.id}),
+    );
     store.insert_carrier_push(&push, &job).await.unwrap();
     assert_eq!(store.carrier_push(&push.id).await.unwrap().unwrap(), push);
-    let claimed = store.claim_jobs("w", 10, Duration::from_secs(30)).await.unwrap();
+    let claimed = store
+        .claim_jobs("w", 10, Duration::from_secs(30))
+        .await
+        .unwrap();
     assert_eq!(claimed[0].payload["push_id"], push.id.as_str());
-    store.finish_carrier_push(&push.id, crate::PushStatus::Failed, Some("malformed")).await.unwrap();
+    store
+        .finish_carrier_push(&push.id, crate::PushStatus::Failed, Some("malformed"))
+        .await
+        .unwrap();
     let stored = store.carrier_push(&push.id).await.unwrap().unwrap();
-    assert_eq!((stored.status, stored.error.as_deref()), (crate::PushStatus::Failed, Some("malformed")));
+    assert_eq!(
+        (stored.status, stored.error.as_deref()),
+        (crate::PushStatus::Failed, Some("malformed"))
+    );
 
-    let code = crate::UnknownCode { carrier: "delhivery".into(), code: "X-NEW".into(), description: "Something new".into(), example_awb: "123".into(), seen_count: 0 };
+    let code = crate::UnknownCode {
+        carrier: "delhivery".into(),
+        code: "X-NEW".into(),
+        description: "Something new".into(),
+        example_awb: "123".into(),
+        seen_count: 0,
+    };
     store.flag_unknown_code(&a.id, &code).await.unwrap();
     store.flag_unknown_code(&a.id, &code).await.unwrap();
     let flagged = store.unknown_codes(&a.id).await.unwrap();
-    assert_eq!((flagged.len(), flagged[0].code.as_str(), flagged[0].seen_count), (1, "X-NEW", 2));
+    assert_eq!(
+        (
+            flagged.len(),
+            flagged[0].code.as_str(),
+            flagged[0].seen_count
+        ),
+        (1, "X-NEW", 2)
+    );
 }

@@ -104,7 +104,9 @@ impl PushStatus {
     }
 
     pub(crate) fn parse(s: &str) -> Option<Self> {
-        [Self::Received, Self::Applied, Self::Failed].into_iter().find(|v| v.as_str() == s)
+        [Self::Received, Self::Applied, Self::Failed]
+            .into_iter()
+            .find(|v| v.as_str() == s)
     }
 }
 
@@ -331,7 +333,12 @@ pub trait Store: Send + Sync + 'static {
     /// Stores a push and the job that will apply it, atomically.
     async fn insert_carrier_push(&self, push: &CarrierPush, job: &NewJob) -> Result<()>;
     async fn carrier_push(&self, id: &str) -> Result<Option<CarrierPush>>;
-    async fn finish_carrier_push(&self, id: &str, status: PushStatus, error: Option<&str>) -> Result<()>;
+    async fn finish_carrier_push(
+        &self,
+        id: &str,
+        status: PushStatus,
+        error: Option<&str>,
+    ) -> Result<()>;
     /// Counts a sighting of a code the carrier's table does not have.
     async fn flag_unknown_code(&self, tenant_id: &str, code: &UnknownCode) -> Result<()>;
     async fn unknown_codes(&self, tenant_id: &str) -> Result<Vec<UnknownCode>>;

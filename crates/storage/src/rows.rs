@@ -308,9 +308,11 @@ impl TryFrom<CarrierPushRow> for crate::CarrierPush {
             tenant_id: r.tenant_id,
             carrier_account_id: r.carrier_account_id,
             received_at: timestamp(r.received_at)?,
-            headers: serde_json::from_str(&r.headers).map_err(|e| StoreError::Corrupt(format!("push headers: {e}")))?,
+            headers: serde_json::from_str(&r.headers)
+                .map_err(|e| StoreError::Corrupt(format!("push headers: {e}")))?,
             body: r.body,
-            status: crate::PushStatus::parse(&r.status).ok_or_else(|| StoreError::Corrupt(format!("push status `{}`", r.status)))?,
+            status: crate::PushStatus::parse(&r.status)
+                .ok_or_else(|| StoreError::Corrupt(format!("push status `{}`", r.status)))?,
             error: r.error,
         })
     }

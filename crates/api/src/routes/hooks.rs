@@ -42,15 +42,32 @@ pub struct PushAccepted {
         (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn receive(State(state): State<AppState>, Path(account_id): Path<String>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
-    let record = state.store.carrier_account_by_id(&account_id).await?.ok_or_else(|| ApiError::not_found("carrier account"))?;
+pub async fn receive(
+    State(state): State<AppState>,
+    Path(account_id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let record = state
+        .store
+        .carrier_account_by_id(&account_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("carrier account"))?;
     let adapter = adapter(&record.carrier).ok_or_else(|| ApiError::not_found("carrier"))?;
     let account = open_account(&state, &record)?;
-    let headers: Vec<(String, String)> =
-        headers.iter().filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_string(), v.to_string()))).collect();
+    let headers: Vec<(String, String)> = headers
+        .iter()
+        .filter_map(|(k, v)| {
+            v.to_str()
+                .ok()
+                .map(|v| (k.as_str().to_string(), v.to_string()))
+        })
+        .collect();
     if let Err(e) = adapter.verify_push(&account, &headers, &body) {
         tracing::warn!(account = %account_id, carrier = %record.carrier, error = %e, "carrier push refused: authentication");
-        return Err(ApiError::unauthorized("the push did not authenticate as this carrier account"));
+        return Err(ApiError::unauthorized(
+            "the push did not authenticate as this carrier account",
+        ));
     }
     let tracked = adapter.parse_push(&body).map_err(|e| {
         tracing::warn!(account = %account_id, carrier = %record.carrier, error = %e, bytes = body.len(), "carrier push refused: malformed");
@@ -62,12 +79,26 @@ pub async fn receive(State(state): State<AppState>, Path(account_id): Path<Strin
         carrier_account_id: record.id.clone(),
         received_at: now(),
         // Credentials arrive in some carriers' headers; keep only what helps debugging.
-        headers: headers.into_iter().filter(|(k, _)| matches!(k.as_str(), "content-type" | "user-agent" | "x-request-id")).collect(),
+        headers: headers
+            .into_iter()
+            .filter(|(k, _)| matches!(k.as_str(), "content-type" | "user-agent" | "x-request-id"))
+            .collect(),
         body: body.to_vec(),
         status: PushStatus::Received,
         error: None,
     };
-    let job = NewJob::now(APPLY_PUSH, Some(record.tenant_id.clone()), serde_json::json!({"push_id": push.id}));
+    let job = NewJob::now(
+        APPLY_PUSH,
+        Some(record.tenant_id.clone()),
+        serde_json::json!({"push_id": push.id}),
+    );
     state.store.insert_carrier_push(&push, &job).await?;
-    Ok((StatusCode::OK, axum::Json(PushAccepted { id: push.id, shipments: tracked.len() })).into_response())
+    Ok((
+        StatusCode::OK,
+        axum::Json(PushAccepted {
+            id: push.id,
+            shipments: tracked.len(),
+        }),
+    )
+        .into_response())
 }

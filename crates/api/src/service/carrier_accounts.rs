@@ -147,13 +147,24 @@ pub async fn create_account(
         updated_at: at,
     };
     state.store.insert_carrier_account(&record).await?;
-    if let (Some(sandbox), Some(self_url), None) = (&state.sandbox, &state.self_url, &record.base_url) {
+    if let (Some(sandbox), Some(self_url), None) =
+        (&state.sandbox, &state.self_url, &record.base_url)
+    {
         // The sandbox carrier pushes its scans back to this account's hook.
-        sandbox.simulator.add_push_target(shipgate_simulator::PushTarget {
-            carrier: record.carrier.clone(),
-            url: format!("{}/hooks/carriers/{}", self_url.trim_end_matches('/'), record.id),
-            secret: credentials.get("webhook_secret").cloned().unwrap_or_default(),
-        });
+        sandbox
+            .simulator
+            .add_push_target(shipgate_simulator::PushTarget {
+                carrier: record.carrier.clone(),
+                url: format!(
+                    "{}/hooks/carriers/{}",
+                    self_url.trim_end_matches('/'),
+                    record.id
+                ),
+                secret: credentials
+                    .get("webhook_secret")
+                    .cloned()
+                    .unwrap_or_default(),
+            });
     }
     Ok((record, credentials.into_keys().collect()))
 }

@@ -9,7 +9,9 @@
 use shipgate_carriers::adapter;
 use shipgate_carriers::core::{CarrierScan, TrackedShipment};
 use shipgate_domain::{EventSource, ShipmentEvent};
-use shipgate_storage::{CarrierAccountRecord, EventsRecorded, NewJob, PushStatus, UnknownCode, new_id, now};
+use shipgate_storage::{
+    CarrierAccountRecord, EventsRecorded, NewJob, PushStatus, UnknownCode, new_id, now,
+};
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -48,11 +50,20 @@ fn no_follow_up(_: &EventsRecorded) -> Vec<NewJob> {
 }
 
 /// Records what a carrier reported for shipments booked through `account`.
-pub async fn apply(state: &AppState, account: &CarrierAccountRecord, tracked: &[TrackedShipment], source: EventSource) -> Result<Applied, ApiError> {
+pub async fn apply(
+    state: &AppState,
+    account: &CarrierAccountRecord,
+    tracked: &[TrackedShipment],
+    source: EventSource,
+) -> Result<Applied, ApiError> {
     let mut applied = Applied::default();
     let actor = format!("carrier_account:{}", account.id);
     for shipment in tracked {
-        let Some(stored) = state.store.shipment_by_awb(&account.tenant_id, &account.carrier, &shipment.awb).await? else {
+        let Some(stored) = state
+            .store
+            .shipment_by_awb(&account.tenant_id, &account.carrier, &shipment.awb)
+            .await?
+        else {
             applied.unmatched += 1;
             continue;
         };
@@ -70,14 +81,20 @@ pub async fn apply(state: &AppState, account: &CarrierAccountRecord, tracked: &[
                         example_awb: shipment.awb.clone(),
                         seen_count: 1,
                     };
-                    state.store.flag_unknown_code(&account.tenant_id, &code).await?;
+                    state
+                        .store
+                        .flag_unknown_code(&account.tenant_id, &code)
+                        .await?;
                 }
             }
         }
         if events.is_empty() {
             continue;
         }
-        let recorded = state.store.record_events(&account.tenant_id, &stored.id, &events, &no_follow_up).await?;
+        let recorded = state
+            .store
+            .record_events(&account.tenant_id, &stored.id, &events, &no_follow_up)
+            .await?;
         applied.events += recorded.inserted.len();
         applied.duplicates += recorded.duplicates;
     }
@@ -86,7 +103,12 @@ pub async fn apply(state: &AppState, account: &CarrierAccountRecord, tracked: &[
 
 /// Applies a push stored by the webhook endpoint (run by the job worker).
 pub async fn apply_push(state: &AppState, push_id: &str) -> Result<(), String> {
-    let push = state.store.carrier_push(push_id).await.map_err(|e| e.to_string())?.ok_or("the push is gone")?;
+    let push = state
+        .store
+        .carrier_push(push_id)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or("the push is gone")?;
     if push.status != PushStatus::Received {
         return Ok(());
     }
@@ -101,13 +123,30 @@ pub async fn apply_push(state: &AppState, push_id: &str) -> Result<(), String> {
         Ok(tracked) => tracked,
         Err(e) => {
             // Checked when received, so only a changed adapter gets here; keep it for review.
-            state.store.finish_carrier_push(push_id, PushStatus::Failed, Some(&e.to_string())).await.map_err(|e| e.to_string())?;
+            state
+                .store
+                .finish_carrier_push(push_id, PushStatus::Failed, Some(&e.to_string()))
+                .await
+                .map_err(|e| e.to_string())?;
             return Ok(());
         }
     };
-    let applied = apply(state, &account, &tracked, EventSource::CarrierPush).await.map_err(|e| e.detail.unwrap_or_default())?;
-    tracing::info!(push = push_id, events = applied.events, duplicates = applied.duplicates, unknown = applied.unknown_codes, unmatched = applied.unmatched, "carrier push applied");
-    state.store.finish_carrier_push(push_id, PushStatus::Applied, None).await.map_err(|e| e.to_string())
+    let applied = apply(state, &account, &tracked, EventSource::CarrierPush)
+        .await
+        .map_err(|e| e.detail.unwrap_or_default())?;
+    tracing::info!(
+        push = push_id,
+        events = applied.events,
+        duplicates = applied.duplicates,
+        unknown = applied.unknown_codes,
+        unmatched = applied.unmatched,
+        "carrier push applied"
+    );
+    state
+        .store
+        .finish_carrier_push(push_id, PushStatus::Applied, None)
+        .await
+        .map_err(|e| e.to_string())
 }
 
 /// The worker's handler for [`APPLY_PUSH`] jobs.
@@ -116,7 +155,11 @@ pub struct ApplyPushJob(pub AppState);
 #[async_trait::async_trait]
 impl crate::worker::JobHandler for ApplyPushJob {
     async fn run(&self, job: &shipgate_storage::Job) -> Result<(), String> {
-        let push_id = job.payload.get("push_id").and_then(|v| v.as_str()).ok_or("job has no push_id")?;
+        let push_id = job
+            .payload
+            .get("push_id")
+            .and_then(|v| v.as_str())
+            .ok_or("job has no push_id")?;
         apply_push(&self.0, push_id).await
     }
 }

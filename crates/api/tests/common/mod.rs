@@ -43,7 +43,10 @@ pub async fn spawn_app() -> TestApp {
     // The job worker, as `serve` runs it, so pushes get applied.
     let worker = shipgate_api::worker::Worker::new(store.clone(), "test-worker")
         .with_idle_pause(std::time::Duration::from_millis(50))
-        .register(tracking::APPLY_PUSH, Arc::new(tracking::ApplyPushJob(state.clone())));
+        .register(
+            tracking::APPLY_PUSH,
+            Arc::new(tracking::ApplyPushJob(state.clone())),
+        );
     let (stop, stop_rx) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
         let _keep_running = stop;

@@ -1370,6 +1370,14 @@ static RATE_LIMITS: &[RateLimit] = &[
 ];
 
 impl Adapter for Delhivery {
+    fn credential_names(&self) -> &'static [&'static str] {
+        &["api_token"]
+    }
+
+    fn production_url(&self) -> &'static str {
+        "https://track.delhivery.com"
+    }
+
     fn name(&self) -> &'static str {
         "Delhivery"
     }

@@ -268,26 +268,57 @@ async fn ndr_then_reattempt_then_delivered() {
         // A carrier whose documented codes have no failed-delivery scan cannot
         // show this journey (reported in the issue note as a table gap).
         if !has_status(adapter, ShipmentStatus::DeliveryFailed) {
-            println!("{}: no failed-delivery code in its table; NDR journey not shown", adapter.carrier());
+            println!(
+                "{}: no failed-delivery code in its table; NDR journey not shown",
+                adapter.carrier()
+            );
             continue;
         }
         let account = account(adapter, &sandbox);
         let reference = format!("E2E-sim-ndr-delivered-{}", adapter.carrier());
-        let awb = create(&client, adapter, &account, &reference).await.unwrap();
+        let awb = create(&client, adapter, &account, &reference)
+            .await
+            .unwrap();
         sandbox.sim.advance(SignedDuration::from_hours(45));
         let tracked = latest(&client, adapter, &account, &awb).await;
-        assert_eq!(last_status(&tracked), Some(ShipmentStatus::DeliveryFailed), "{}", adapter.carrier());
-        let failed = tracked.scans.iter().find(|s| s.status == Some(ShipmentStatus::DeliveryFailed)).unwrap();
-        let expressible = adapter.status_codes().iter().any(|c| c.ndr_reason == Some(NdrReason::CustomerUnavailable));
+        assert_eq!(
+            last_status(&tracked),
+            Some(ShipmentStatus::DeliveryFailed),
+            "{}",
+            adapter.carrier()
+        );
+        let failed = tracked
+            .scans
+            .iter()
+            .find(|s| s.status == Some(ShipmentStatus::DeliveryFailed))
+            .unwrap();
+        let expressible = adapter
+            .status_codes()
+            .iter()
+            .any(|c| c.ndr_reason == Some(NdrReason::CustomerUnavailable));
         if expressible {
-            assert_eq!(failed.ndr_reason, Some(NdrReason::CustomerUnavailable), "{}", adapter.carrier());
+            assert_eq!(
+                failed.ndr_reason,
+                Some(NdrReason::CustomerUnavailable),
+                "{}",
+                adapter.carrier()
+            );
         }
         let instruction = NdrInstruction::Reattempt { date: None };
-        let outcome = client.ndr_action(adapter, &account, &awb, &instruction, 3).await.unwrap();
+        let outcome = client
+            .ndr_action(adapter, &account, &awb, &instruction, 3)
+            .await
+            .unwrap();
         assert_eq!(outcome, NdrOutcome::Accepted, "{}", adapter.carrier());
         sandbox.sim.advance(SignedDuration::from_hours(25));
         let tracked = latest(&client, adapter, &account, &awb).await;
-        assert_eq!(last_status(&tracked), Some(ShipmentStatus::Delivered), "{}: {:?}", adapter.carrier(), tracked.scans);
+        assert_eq!(
+            last_status(&tracked),
+            Some(ShipmentStatus::Delivered),
+            "{}: {:?}",
+            adapter.carrier(),
+            tracked.scans
+        );
         ran.push(adapter.carrier());
     }
     assert!(ran.len() >= 4, "most carriers run the NDR journey: {ran:?}");
@@ -298,31 +329,69 @@ async fn cancel_in_transit_becomes_rto_and_before_pickup_cancels() {
     let sandbox = sandbox().await;
     let client = client();
     let mut returned = Vec::new();
-    for adapter in adapters().into_iter().filter(|a| a.capabilities().contains(&Capability::Cancel)) {
+    for adapter in adapters()
+        .into_iter()
+        .filter(|a| a.capabilities().contains(&Capability::Cancel))
+    {
         let account = account(adapter, &sandbox);
-        let early = create(&client, adapter, &account, &format!("E2E-CANCEL-{}", adapter.carrier())).await.unwrap();
+        let early = create(
+            &client,
+            adapter,
+            &account,
+            &format!("E2E-CANCEL-{}", adapter.carrier()),
+        )
+        .await
+        .unwrap();
         let cancelled = client.cancel(adapter, &account, &early).await.unwrap();
         assert_eq!(cancelled, CancelOutcome::Cancelled, "{}", adapter.carrier());
 
-        let awb = create(&client, adapter, &account, &format!("E2E-RTO-{}", adapter.carrier())).await.unwrap();
+        let awb = create(
+            &client,
+            adapter,
+            &account,
+            &format!("E2E-RTO-{}", adapter.carrier()),
+        )
+        .await
+        .unwrap();
         sandbox.sim.advance(SignedDuration::from_hours(13));
         let outcome = client.cancel(adapter, &account, &awb).await;
         if !adapter.sim_cancel_after_pickup_returns() {
             // This carrier refuses once the parcel moves; Shipgate asks for an RTO instead.
-            assert!(matches!(outcome, Err(CarrierError::Rejected { .. })), "{}: {outcome:?}", adapter.carrier());
+            assert!(
+                matches!(outcome, Err(CarrierError::Rejected { .. })),
+                "{}: {outcome:?}",
+                adapter.carrier()
+            );
             continue;
         }
-        assert_eq!(outcome.unwrap(), CancelOutcome::RtoInitiated, "{}", adapter.carrier());
+        assert_eq!(
+            outcome.unwrap(),
+            CancelOutcome::RtoInitiated,
+            "{}",
+            adapter.carrier()
+        );
         if !has_status(adapter, ShipmentStatus::RtoDelivered) {
-            println!("{}: no RTO-delivered code in its table; return journey not shown", adapter.carrier());
+            println!(
+                "{}: no RTO-delivered code in its table; return journey not shown",
+                adapter.carrier()
+            );
             continue;
         }
         sandbox.sim.advance(SignedDuration::from_hours(60));
         let tracked = latest(&client, adapter, &account, &awb).await;
-        assert_eq!(last_status(&tracked), Some(ShipmentStatus::RtoDelivered), "{}: {:?}", adapter.carrier(), tracked.scans);
+        assert_eq!(
+            last_status(&tracked),
+            Some(ShipmentStatus::RtoDelivered),
+            "{}: {:?}",
+            adapter.carrier(),
+            tracked.scans
+        );
         returned.push(adapter.carrier());
     }
-    assert!(!returned.is_empty(), "at least one carrier turns an in-transit cancel into a delivered RTO");
+    assert!(
+        !returned.is_empty(),
+        "at least one carrier turns an in-transit cancel into a delivered RTO"
+    );
 }
 
 /// 1,000 creations per carrier through a simulator failing 20% of calls with
