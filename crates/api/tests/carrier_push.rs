@@ -80,7 +80,11 @@ async fn sandbox_pushes_move_shipments_to_delivered() {
             .iter()
             .filter(|e| e["source"] == "carrier_push")
             .collect();
-        assert!(pushed.len() >= 3, "{carrier}: scans arrived by push");
+        // Some carriers push every scan, others only the latest status.
+        assert!(
+            pushed.iter().any(|e| e["status"] == "delivered"),
+            "{carrier}: the delivery arrived by push"
+        );
         assert!(
             pushed
                 .iter()

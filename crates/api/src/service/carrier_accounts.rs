@@ -34,6 +34,17 @@ pub struct NewCarrierAccount {
     pub settings: AccountSettings,
 }
 
+/// Settings some carriers need (customer codes, the pickup address for
+/// carriers that take it per request), filled in for sandbox accounts.
+const SANDBOX_SETTINGS: &[(&str, &str)] = &[
+    ("customer_code", "SANDBOX"),
+    ("origin_area", "DEL"),
+    ("pickup_address", "Plot 4, Okhla Phase 2, New Delhi"),
+    ("pickup_pincode", "110020"),
+    ("pickup_postcode", "110020"),
+    ("pickup_phone", "9876543210"),
+];
+
 fn valid_url(url: &str) -> bool {
     (url.starts_with("https://") || url.starts_with("http://"))
         && url.len() > 8
@@ -43,7 +54,7 @@ fn valid_url(url: &str) -> bool {
 pub async fn create_account(
     state: &AppState,
     tenant: &Tenant,
-    input: NewCarrierAccount,
+    mut input: NewCarrierAccount,
 ) -> Result<(CarrierAccountRecord, Vec<String>), ApiError> {
     let mut errs = ValidationErrors::new();
     let code = input.carrier.trim().to_ascii_lowercase();
@@ -83,6 +94,18 @@ pub async fn create_account(
         credentials
             .entry("webhook_secret".into())
             .or_insert_with(|| new_id("whsec"));
+        // Carrier-specific settings the sandbox carriers expect, unless given.
+        for (key, value) in SANDBOX_SETTINGS {
+            input
+                .settings
+                .extra
+                .entry(key.to_string())
+                .or_insert_with(|| value.to_string());
+        }
+        input
+            .settings
+            .pickup_location
+            .get_or_insert_with(|| "Main Warehouse".into());
         None
     } else {
         let url = input
