@@ -17,7 +17,7 @@ pub mod tracking;
 /// Where a shipment is booked.
 enum Booker {
     Fleet,
-    Account(shipgate_storage::CarrierAccountRecord),
+    Account(Box<shipgate_storage::CarrierAccountRecord>),
 }
 
 /// Validates, books at the carrier (which issues the AWB) and stores the
@@ -64,7 +64,7 @@ pub async fn create_shipment(
                 );
                 None
             }
-            Some(record) => Some(Booker::Account(record)),
+            Some(record) => Some(Booker::Account(Box::new(record))),
         },
     };
     let (mut draft, booker) = match (parsed, booker) {
