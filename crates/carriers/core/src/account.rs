@@ -67,6 +67,18 @@ impl Account {
         self.settings.extra.get(name).map(String::as_str)
     }
 
+    /// `path` on the host named by the `setting` (for carriers that serve
+    /// some operations from another host, e.g. tracking), or on the
+    /// account's base URL when the setting is absent (as in the sandbox).
+    pub fn on_host(&self, setting: &str, path: &str) -> String {
+        match self.setting(setting) {
+            Some(host) if !host.trim().is_empty() => {
+                format!("{}{path}", host.trim().trim_end_matches('/'))
+            }
+            _ => path.to_string(),
+        }
+    }
+
     pub fn token(&self, carrier: &'static str) -> Result<&str, CarrierError> {
         self.token
             .as_ref()
@@ -87,5 +99,32 @@ impl Account {
             settings: AccountSettings::default(),
             token: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operations_can_live_on_another_host() {
+        let mut account = Account::for_test("dtdc", "https://dtdcapi.shipsy.io", &[]);
+        assert_eq!(
+            account.on_host("tracking_url", "/dtdc-api/track"),
+            "/dtdc-api/track"
+        );
+        account.settings.extra.insert(
+            "tracking_url".into(),
+            "https://blktracksvc.dtdc.com/".into(),
+        );
+        let path = account.on_host("tracking_url", "/dtdc-api/track");
+        assert_eq!(path, "https://blktracksvc.dtdc.com/dtdc-api/track");
+        let request = crate::HttpRequest::new(crate::Method::Get, path, "track");
+        assert_eq!(
+            request.url(&account.base_url),
+            "https://blktracksvc.dtdc.com/dtdc-api/track"
+        );
+        let local = crate::HttpRequest::new(crate::Method::Get, "/x", "track");
+        assert_eq!(local.url(&account.base_url), "https://dtdcapi.shipsy.io/x");
     }
 }

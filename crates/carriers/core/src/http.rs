@@ -131,8 +131,14 @@ impl HttpRequest {
         self
     }
 
+    /// The full URL: the path on `base_url`, unless the path is already
+    /// absolute (an operation served from another host; see `Account::on_host`).
     pub fn url(&self, base_url: &str) -> String {
-        format!("{}{}", base_url.trim_end_matches('/'), self.path)
+        if self.path.starts_with("https://") || self.path.starts_with("http://") {
+            self.path.clone()
+        } else {
+            format!("{}{}", base_url.trim_end_matches('/'), self.path)
+        }
     }
 
     pub fn header_value(&self, name: &str) -> Option<&str> {

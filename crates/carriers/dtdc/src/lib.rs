@@ -15,8 +15,8 @@
 //!
 //! The account's `base_url` is the Shipsy host. Tracking paths start with
 //! `/dtdc-api/`, which the simulator serves on the same host; in production
-//! they belong on `https://blktracksvc.dtdc.com`, which needs the runtime to
-//! route that prefix to the tracking host (core has no per-request host).
+//! set the account setting `tracking_url` to `https://blktracksvc.dtdc.com`
+//! and login and tracking go there (`Account::on_host`).
 //!
 //! # Account
 //!
@@ -395,10 +395,14 @@ fn tracking_request(
     };
     let value =
         serde_json::to_value(&body).map_err(|e| CarrierError::invalid(CODE, e.to_string()))?;
-    Ok(HttpRequest::new(Method::Post, TRACK_PATH, operation)
-        .header("X-Access-Token", token)
-        .json(value)
-        .retry(Retry::Safe))
+    Ok(HttpRequest::new(
+        Method::Post,
+        account.on_host("tracking_url", TRACK_PATH),
+        operation,
+    )
+    .header("X-Access-Token", token)
+    .json(value)
+    .retry(Retry::Safe))
 }
 
 /// Reads a tracking answer: `Ok(None)` when DTDC has no such consignment.
@@ -517,8 +521,12 @@ impl Authenticate for Dtdc {
     fn build_login(&self, account: &Account) -> Result<HttpRequest, CarrierError> {
         let username = account.credential(CODE, "tracking_username")?;
         let password = account.credential(CODE, "tracking_password")?;
-        Ok(HttpRequest::new(Method::Get, AUTH_PATH, "login")
-            .query(&[("username", username), ("password", password)]))
+        Ok(HttpRequest::new(
+            Method::Get,
+            account.on_host("tracking_url", AUTH_PATH),
+            "login",
+        )
+        .query(&[("username", username), ("password", password)]))
     }
 
     fn parse_login(

@@ -41,9 +41,10 @@
 //! - serviceability: the pincode answer has no separate COD/pickup flags;
 //!   `active` is taken to cover prepaid, COD and pickup;
 //! - `VOLUMETRIC_WEIGHT` uses the 5000 cm³/kg divisor the integrations use;
-//! - tracking lives on `plapi.ecomexpress.in` in production; the path is the
-//!   same as on `api.ecomexpress.in` (used by the PHP wrapper), so one base URL
-//!   serves both (see the report on core: accounts hold one base URL).
+//! - tracking lives on `plapi.ecomexpress.in` in production: set the account
+//!   setting `tracking_url` to `https://plapi.ecomexpress.in`; without it the
+//!   account's base URL serves tracking too (as the PHP wrapper and the
+//!   simulator do).
 //!
 //! # Idempotency
 //!
@@ -727,7 +728,12 @@ impl Track for EcomExpress {
         }
         let joined = awbs.join(",");
         let [(_, user), (_, pass)] = credentials(account)?;
-        Ok(HttpRequest::new(Method::Get, PATH_TRACK, "track").query(&[
+        Ok(HttpRequest::new(
+            Method::Get,
+            account.on_host("tracking_url", PATH_TRACK),
+            "track",
+        )
+        .query(&[
             ("awb", joined.as_str()),
             ("username", user.as_str()),
             ("password", pass.as_str()),
