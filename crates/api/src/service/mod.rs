@@ -1,7 +1,7 @@
 //! What the API does, apart from HTTP: handlers parse and respond; the work
 //! happens here.
 
-use shipgate_carriers::core::{Capability, CreateRequest};
+use shipgate_carriers::core::CreateRequest;
 use shipgate_carriers::{adapter, fleet};
 use shipgate_domain::shipment::{NewShipmentInput, ShipmentDraft};
 use shipgate_domain::validation::{InvalidValue, ValidationErrors};
@@ -84,9 +84,9 @@ pub async fn create_shipment(
             let account = carrier_accounts::open_account(state, &record)?;
             draft.carrier = record.carrier.clone();
             let client = &state.carrier_client;
-            // Pool carriers need an AWB before the create call (pools kept
+            // Carriers that need a pooled AWB get one fetched now (pools kept
             // topped up in the background come with allocation).
-            let pooled = if adapter.capabilities().contains(&Capability::AwbPool) {
+            let pooled = if adapter.requires_pooled_awb() {
                 client
                     .fetch_awbs(adapter, &account, 1)
                     .await?

@@ -92,6 +92,12 @@ pub trait Adapter:
     fn credential_names(&self) -> &'static [&'static str] {
         &[]
     }
+    /// True when creates must carry an AWB from a pre-fetched pool (Ecom
+    /// Express); carriers that merely offer a pool (Delhivery) assign one
+    /// themselves when none is sent.
+    fn requires_pooled_awb(&self) -> bool {
+        false
+    }
     /// The carrier's production base URL.
     fn production_url(&self) -> &'static str {
         ""

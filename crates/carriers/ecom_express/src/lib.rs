@@ -919,6 +919,10 @@ impl Push for EcomExpress {
 }
 
 impl Adapter for EcomExpress {
+    fn requires_pooled_awb(&self) -> bool {
+        true
+    }
+
     fn credential_names(&self) -> &'static [&'static str] {
         &["username", "password"]
     }
