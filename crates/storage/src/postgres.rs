@@ -10,6 +10,8 @@ use crate::{Backend, Result};
 
 pub struct PgStore {
     pool: PgPool,
+    /// The same pool: PostgreSQL runs writers concurrently.
+    writer: PgPool,
 }
 
 impl PgStore {
@@ -19,7 +21,7 @@ impl PgStore {
             .acquire_timeout(Duration::from_secs(10))
             .connect(url)
             .await?;
-        Ok(Self { pool })
+        Ok(Self { writer: pool.clone(), pool })
     }
 
     async fn run_migrations(&self) -> Result<()> {

@@ -97,7 +97,7 @@ macro_rules! impl_store {
                 )
                 .bind(tenant_id)
                 .bind(series)
-                .fetch_one(&self.pool)
+                .fetch_one(&self.writer)
                 .await?;
                 Ok(serial as u64)
             }
@@ -327,7 +327,7 @@ macro_rules! impl_store {
                 .bind(fingerprint)
                 .bind(until)
                 .bind(micros(now))
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?
                 .rows_affected();
                 if claimed == 1 {
@@ -366,7 +366,7 @@ macro_rules! impl_store {
                     .bind(tenant_id)
                     .bind(key)
                     .bind(row.locked_until)
-                    .execute(&self.pool)
+                    .execute(&self.writer)
                     .await?
                     .rows_affected();
                     if taken == 1 {
@@ -386,7 +386,7 @@ macro_rules! impl_store {
                 .bind(&response.body)
                 .bind(tenant_id)
                 .bind(key)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?;
                 Ok(())
             }
@@ -395,13 +395,13 @@ macro_rules! impl_store {
                 sqlx::query("DELETE FROM idempotency_keys WHERE tenant_id = $1 AND idem_key = $2 AND status_code IS NULL")
                     .bind(tenant_id)
                     .bind(key)
-                    .execute(&self.pool)
+                    .execute(&self.writer)
                     .await?;
                 Ok(())
             }
 
             async fn enqueue_job(&self, job: &$crate::NewJob) -> $crate::Result<String> {
-                let mut conn = self.pool.acquire().await?;
+                let mut conn = self.writer.acquire().await?;
                 $crate::shared::insert_job!(&mut *conn, job)
             }
 
@@ -428,7 +428,7 @@ macro_rules! impl_store {
                 .bind($crate::rows::micros(jiff::Timestamp::now()))
                 .bind(job_id)
                 .bind(worker)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?
                 .rows_affected();
                 Ok(done == 1)
@@ -446,7 +446,7 @@ macro_rules! impl_store {
                 .bind(micros(jiff::Timestamp::now()))
                 .bind(job_id)
                 .bind(worker)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?
                 .rows_affected();
                 Ok(failed == 1)
@@ -468,7 +468,7 @@ macro_rules! impl_store {
                 .bind(account.settings.to_string())
                 .bind(micros(account.created_at))
                 .bind(micros(account.updated_at))
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?;
                 Ok(())
             }
@@ -556,7 +556,7 @@ macro_rules! impl_store {
                     .bind(error)
                     .bind($crate::rows::micros(jiff::Timestamp::now()))
                     .bind(id)
-                    .execute(&self.pool)
+                    .execute(&self.writer)
                     .await?;
                 Ok(())
             }
@@ -575,7 +575,7 @@ macro_rules! impl_store {
                 .bind(&code.description)
                 .bind(&code.example_awb)
                 .bind(now)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?;
                 Ok(())
             }
