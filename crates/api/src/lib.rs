@@ -179,7 +179,12 @@ pub async fn serve(
         .register(
             service::tracking::APPLY_PUSH,
             Arc::new(service::tracking::ApplyPushJob(state.clone())),
+        )
+        .register(
+            service::tracking::POLL,
+            Arc::new(service::tracking::PollJob(state.clone())),
         );
+    let poller = tokio::spawn(poll_scheduler(state.clone(), stop_rx.clone()));
     let worker_task = tokio::spawn(worker.run(stop_rx));
     let result = axum::serve(listener, app(state))
         .with_graceful_shutdown(async move {
@@ -188,7 +193,25 @@ pub async fn serve(
         })
         .await;
     let _ = worker_task.await;
+    let _ = poller.await;
     result
+}
+
+/// Every few seconds, hands shipments due for a pull-tracking poll to the job
+/// queue (claimed once across all processes sharing the database).
+async fn poll_scheduler(state: AppState, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        if *shutdown.borrow() {
+            return;
+        }
+        if let Err(e) = service::tracking::enqueue_due_polls(&state, 500).await {
+            tracing::error!(error = %e, "poll scheduler: store error");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+            _ = shutdown.changed() => {}
+        }
+    }
 }
 
 fn hostname() -> String {

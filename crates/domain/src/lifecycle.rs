@@ -48,6 +48,24 @@ impl ShipmentStatus {
     }
 }
 
+/// How soon to ask the carrier again about a shipment in `status` (pull
+/// tracking); `None` once nothing more can happen. Closer to the doorstep,
+/// more often: customers watch out-for-delivery shipments by the minute.
+pub fn poll_interval(status: ShipmentStatus) -> Option<jiff::SignedDuration> {
+    use ShipmentStatus as S;
+    let minutes = match status {
+        s if s.is_terminal() => return None,
+        S::OutForDelivery | S::RtoOutForDelivery | S::OutForPickup => 30,
+        S::DeliveryFailed | S::PickupFailed | S::RtoFailed => 60,
+        S::AtDestinationHub | S::InTransit | S::PickedUp | S::RtoInTransit | S::RtoRequested => 120,
+        S::Delayed | S::Held | S::ContactSupport | S::Damaged => 180,
+        S::OrderPlaced | S::Manifested | S::PickupScheduled | S::NotServiceable => 240,
+        // Terminal statuses returned above.
+        S::Delivered | S::RtoDelivered | S::Cancelled | S::Lost => return None,
+    };
+    Some(jiff::SignedDuration::from_mins(minutes))
+}
+
 /// What a shipment's history adds up to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ShipmentState {
@@ -247,6 +265,15 @@ mod tests {
             !t.entries[3].applied,
             "a delay must not open a way back to manifested"
         );
+    }
+
+    #[test]
+    fn polling_tightens_near_the_doorstep_and_stops_at_the_end() {
+        assert!(poll_interval(S::OutForDelivery) < poll_interval(S::InTransit));
+        assert!(poll_interval(S::InTransit) < poll_interval(S::Manifested));
+        for s in ShipmentStatus::ALL {
+            assert_eq!(poll_interval(*s).is_none(), s.is_terminal(), "{s}");
+        }
     }
 
     #[test]

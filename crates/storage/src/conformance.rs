@@ -779,3 +779,79 @@ pub async fn carrier_pushes_are_kept_with_their_job(url: &str) {
         (1, "X-NEW", 2)
     );
 }
+
+pub async fn polls_are_claimed_once_and_follow_the_status(url: &str) {
+    let (one, two) = (open(url).await, connect(url).await.unwrap());
+    let a = one.create_tenant("Acme", "ha", "pa").await.unwrap();
+    let now = crate::now();
+    let account = crate::CarrierAccountRecord {
+        id: new_id("ca"),
+        tenant_id: a.id.clone(),
+        carrier: "delhivery".into(),
+        name: "D".into(),
+        base_url: None,
+        sealed_credentials: "v1:x".into(),
+        settings: serde_json::json!({}),
+        created_at: now,
+        updated_at: now,
+    };
+    one.insert_carrier_account(&account).await.unwrap();
+    let (mut carried, e1) = sample_shipment(&a.id, "AWB-POLL");
+    carried.carrier = "delhivery".into();
+    carried.carrier_account_id = Some(account.id.clone());
+    one.insert_shipment(&carried, &[e1], &[]).await.unwrap();
+    let (fleet, e2) = sample_shipment(&a.id, "AWB-FLEET");
+    one.insert_shipment(&fleet, &[e2], &[]).await.unwrap();
+
+    // Not due yet: the first poll waits for the status's interval.
+    assert!(
+        one.claim_due_polls(10, Duration::from_secs(60))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    one.schedule_poll(&carried.id, Some(now - 1.second()))
+        .await
+        .unwrap();
+    one.schedule_poll(&fleet.id, Some(now - 1.second()))
+        .await
+        .unwrap();
+    let lease = Duration::from_secs(60);
+    let (x, y) = tokio::join!(
+        one.claim_due_polls(10, lease),
+        two.claim_due_polls(10, lease)
+    );
+    let claimed: Vec<_> = x.unwrap().into_iter().chain(y.unwrap()).collect();
+    assert_eq!(
+        claimed.len(),
+        1,
+        "claimed once, and never the fleet's shipment"
+    );
+    assert_eq!(
+        (claimed[0].shipment_id.as_str(), claimed[0].awb.as_str()),
+        (carried.id.as_str(), "AWB-POLL")
+    );
+    assert!(
+        one.claim_due_polls(10, lease).await.unwrap().is_empty(),
+        "leased"
+    );
+
+    // A terminal status stops polling.
+    one.schedule_poll(&carried.id, Some(now - 1.second()))
+        .await
+        .unwrap();
+    let delivered = event(
+        ShipmentStatus::Delivered,
+        now + 1.hour(),
+        EventSource::CarrierPull,
+    );
+    let picked = event(
+        ShipmentStatus::PickedUp,
+        now + 1.minute(),
+        EventSource::CarrierPull,
+    );
+    one.record_events(&a.id, &carried.id, &[picked, delivered], &no_jobs)
+        .await
+        .unwrap();
+    assert!(one.claim_due_polls(10, lease).await.unwrap().is_empty());
+}

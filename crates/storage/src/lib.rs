@@ -74,6 +74,16 @@ pub struct CarrierAccountRecord {
     pub updated_at: Timestamp,
 }
 
+/// A shipment due for a pull-tracking poll.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuePoll {
+    pub tenant_id: String,
+    pub shipment_id: String,
+    pub carrier_account_id: String,
+    pub awb: String,
+    pub status: ShipmentStatus,
+}
+
 /// A carrier push as received, before it is applied.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CarrierPush {
@@ -283,6 +293,11 @@ pub trait Store: Send + Sync + 'static {
         carrier: &str,
         awb: &str,
     ) -> Result<Option<Shipment>>;
+    /// Claims up to `limit` shipments due for a pull-tracking poll; their next
+    /// poll moves `lease` ahead so no other process takes them meanwhile.
+    async fn claim_due_polls(&self, limit: u32, lease: Duration) -> Result<Vec<DuePoll>>;
+    /// Sets when to poll a carrier shipment next (`None`: never).
+    async fn schedule_poll(&self, shipment_id: &str, at: Option<Timestamp>) -> Result<()>;
     /// Appends events (dropping ones already stored), re-derives the state and
     /// enqueues the follow-up jobs, all in one transaction.
     async fn record_events(

@@ -5,7 +5,7 @@ use std::time::Duration;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::{Postgres, Transaction};
 
-use crate::shared::{claim_jobs_sql, impl_store};
+use crate::shared::{claim_jobs_sql, claim_polls_sql, impl_store};
 use crate::{Backend, Result};
 
 pub struct PgStore {
@@ -21,7 +21,10 @@ impl PgStore {
             .acquire_timeout(Duration::from_secs(10))
             .connect(url)
             .await?;
-        Ok(Self { writer: pool.clone(), pool })
+        Ok(Self {
+            writer: pool.clone(),
+            pool,
+        })
     }
 
     async fn run_migrations(&self) -> Result<()> {
@@ -45,6 +48,8 @@ impl PgStore {
     /// Skips jobs other workers are claiming this instant: no job is handed
     /// to two workers, and no worker waits on another.
     const CLAIM_JOBS: &'static str = claim_jobs_sql!("FOR UPDATE SKIP LOCKED");
+
+    const CLAIM_POLLS: &'static str = claim_polls_sql!("FOR UPDATE SKIP LOCKED");
 }
 
 impl_store!(PgStore, Backend::Postgres);

@@ -326,3 +326,12 @@ pub(crate) struct UnknownCodeRow {
     pub example_awb: String,
     pub seen_count: i64,
 }
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct DuePollRow {
+    pub id: String,
+    pub tenant_id: String,
+    pub carrier_account_id: String,
+    pub awb: String,
+    pub status: String,
+}

@@ -114,8 +114,8 @@ macro_rules! impl_store {
                 let inserted = sqlx::query(concat!(
                     "INSERT INTO shipments (",
                     $crate::rows::shipment_columns!(),
-                    ", consignee_phone, pickup_postal_code, consignee_postal_code) VALUES \
-                     ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)"
+                    ", consignee_phone, pickup_postal_code, consignee_postal_code, next_poll_at) VALUES \
+                     ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)"
                 ))
                 .bind(&s.id)
                 .bind(&s.tenant_id)
@@ -139,6 +139,7 @@ macro_rules! impl_store {
                 .bind(s.consignee.phone.as_str())
                 .bind(s.pickup.postal_code.as_str())
                 .bind(s.consignee.postal_code.as_str())
+                .bind($crate::shared::next_poll(s.carrier_account_id.is_some(), s.state.status, s.updated_at))
                 .execute(&mut *tx)
                 .await;
                 match inserted {
@@ -223,6 +224,39 @@ macro_rules! impl_store {
                 row.map(shipgate_domain::Shipment::try_from).transpose()
             }
 
+            async fn claim_due_polls(&self, limit: u32, lease: std::time::Duration) -> $crate::Result<Vec<$crate::DuePoll>> {
+                use $crate::rows::micros;
+                let now = micros(jiff::Timestamp::now());
+                let mut tx = self.begin_write().await?;
+                let rows = sqlx::query_as::<_, $crate::rows::DuePollRow>(Self::CLAIM_POLLS)
+                    .bind(now + lease.as_micros() as i64)
+                    .bind(now)
+                    .bind(i64::from(limit))
+                    .fetch_all(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                rows.into_iter()
+                    .map(|r| {
+                        Ok($crate::DuePoll {
+                            status: r.status.parse().map_err(|_| $crate::StoreError::Corrupt(format!("status `{}`", r.status)))?,
+                            tenant_id: r.tenant_id,
+                            shipment_id: r.id,
+                            carrier_account_id: r.carrier_account_id,
+                            awb: r.awb,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn schedule_poll(&self, shipment_id: &str, at: Option<jiff::Timestamp>) -> $crate::Result<()> {
+                sqlx::query("UPDATE shipments SET next_poll_at = $1 WHERE id = $2 AND carrier_account_id IS NOT NULL")
+                    .bind(at.map($crate::rows::micros))
+                    .bind(shipment_id)
+                    .execute(&self.writer)
+                    .await?;
+                Ok(())
+            }
+
             async fn record_events(
                 &self,
                 tenant_id: &str,
@@ -272,7 +306,7 @@ macro_rules! impl_store {
                     let st = &shipment.state;
                     sqlx::query(
                         "UPDATE shipments SET status = $1, progress = $2, failed_attempts = $3, ndr_reason = $4, \
-                         last_event_at = $5, updated_at = $6 WHERE id = $7",
+                         last_event_at = $5, updated_at = $6, next_poll_at = $8 WHERE id = $7",
                     )
                     .bind(st.status.as_str())
                     .bind(st.progress.as_str())
@@ -281,6 +315,7 @@ macro_rules! impl_store {
                     .bind(st.last_event_at.map(micros))
                     .bind(micros(shipment.updated_at))
                     .bind(shipment_id)
+                    .bind($crate::shared::next_poll(shipment.carrier_account_id.is_some(), st.status, shipment.updated_at))
                     .execute(&mut *tx)
                     .await?;
                 }
@@ -670,6 +705,33 @@ macro_rules! insert_job {
     }};
 }
 pub(crate) use insert_job;
+
+/// When to poll a shipment next: only those booked through a carrier account,
+/// on the domain's schedule for its status.
+pub(crate) fn next_poll(
+    has_account: bool,
+    status: shipgate_domain::ShipmentStatus,
+    from: jiff::Timestamp,
+) -> Option<i64> {
+    if !has_account {
+        return None;
+    }
+    shipgate_domain::lifecycle::poll_interval(status).map(|d| crate::rows::micros(from + d))
+}
+
+/// Claims shipments due for a poll, pushing their next poll out by the lease
+/// so no other process takes them meanwhile.
+macro_rules! claim_polls_sql {
+    ($lock:literal) => {
+        concat!(
+            "UPDATE shipments SET next_poll_at = $1 WHERE id IN (SELECT id FROM shipments \
+             WHERE next_poll_at <= $2 ORDER BY next_poll_at LIMIT $3 ",
+            $lock,
+            ") RETURNING id, tenant_id, carrier_account_id, awb, status"
+        )
+    };
+}
+pub(crate) use claim_polls_sql;
 
 pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
     e.as_database_error()

@@ -8,7 +8,7 @@ use sqlx::sqlite::{
 };
 use sqlx::{Sqlite, Transaction};
 
-use crate::shared::{claim_jobs_sql, impl_store};
+use crate::shared::{claim_jobs_sql, claim_polls_sql, impl_store};
 use crate::{Backend, Result};
 
 pub struct SqliteStore {
@@ -31,13 +31,20 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(30))
             .foreign_keys(true);
-        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options.clone()).await?;
-        let writer = SqlitePoolOptions::new().max_connections(1).connect_with(options).await?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options.clone())
+            .await?;
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await?;
         Ok(Self { pool, writer })
     }
 
     async fn run_migrations(&self) -> Result<()> {
-        sqlx::migrate!("./migrations/sqlite").run(&self.writer)
+        sqlx::migrate!("./migrations/sqlite")
+            .run(&self.writer)
             .await?;
         Ok(())
     }
@@ -55,6 +62,8 @@ impl SqliteStore {
     );
 
     const CLAIM_JOBS: &'static str = claim_jobs_sql!("");
+
+    const CLAIM_POLLS: &'static str = claim_polls_sql!("");
 }
 
 impl_store!(SqliteStore, Backend::Sqlite);

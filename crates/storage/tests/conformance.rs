@@ -28,4 +28,5 @@ conformance_tests!(
     concurrent_workers_never_share_a_job,
     carrier_accounts_stay_within_their_tenant,
     carrier_pushes_are_kept_with_their_job,
+    polls_are_claimed_once_and_follow_the_status,
 );

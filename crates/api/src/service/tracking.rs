@@ -163,3 +163,131 @@ impl crate::worker::JobHandler for ApplyPushJob {
         apply_push(&self.0, push_id).await
     }
 }
+
+/// Job kind that polls one carrier account for a batch of shipments.
+pub const POLL: &str = "tracking.poll";
+
+/// How long a claimed poll is held before another process may take it.
+const POLL_LEASE: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Claims shipments due for a poll and enqueues one poll job per carrier
+/// account and tracking batch. Every Shipgate process runs this on a timer;
+/// the claim hands each shipment to one of them.
+pub async fn enqueue_due_polls(
+    state: &AppState,
+    limit: u32,
+) -> Result<usize, shipgate_storage::StoreError> {
+    let due = state.store.claim_due_polls(limit, POLL_LEASE).await?;
+    let mut by_account: std::collections::BTreeMap<&str, Vec<&shipgate_storage::DuePoll>> =
+        Default::default();
+    for poll in &due {
+        by_account
+            .entry(poll.carrier_account_id.as_str())
+            .or_default()
+            .push(poll);
+    }
+    let mut jobs = 0;
+    for (account_id, polls) in by_account {
+        let batch = state
+            .store
+            .carrier_account_by_id(account_id)
+            .await?
+            .and_then(|a| adapter(&a.carrier))
+            .map_or(1, |a| a.max_track_batch().max(1));
+        for chunk in polls.chunks(batch) {
+            let shipments: Vec<_> = chunk
+                .iter()
+                .map(|p| serde_json::json!({"id": p.shipment_id, "awb": p.awb}))
+                .collect();
+            let payload =
+                serde_json::json!({"carrier_account_id": account_id, "shipments": shipments});
+            state
+                .store
+                .enqueue_job(&NewJob::now(
+                    POLL,
+                    Some(chunk[0].tenant_id.clone()),
+                    payload,
+                ))
+                .await?;
+            jobs += 1;
+        }
+    }
+    Ok(jobs)
+}
+
+/// Runs one poll job: asks the carrier about the batch, records what it
+/// says, and schedules each shipment's next poll from its new status.
+pub async fn poll(state: &AppState, payload: &serde_json::Value) -> Result<(), String> {
+    let account_id = payload
+        .get("carrier_account_id")
+        .and_then(|v| v.as_str())
+        .ok_or("job has no carrier_account_id")?;
+    let shipments: Vec<(String, String)> = payload
+        .get("shipments")
+        .and_then(|v| v.as_array())
+        .map(|list| {
+            list.iter()
+                .filter_map(|s| {
+                    Some((
+                        s.get("id")?.as_str()?.to_string(),
+                        s.get("awb")?.as_str()?.to_string(),
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let Some(record) = state
+        .store
+        .carrier_account_by_id(account_id)
+        .await
+        .map_err(|e| e.to_string())?
+    else {
+        return Ok(());
+    };
+    let adapter = adapter(&record.carrier).ok_or("no adapter for the account's carrier")?;
+    let account = crate::service::carrier_accounts::open_account(state, &record)
+        .map_err(|e| e.detail.unwrap_or_default())?;
+    let awbs: Vec<String> = shipments.iter().map(|(_, awb)| awb.clone()).collect();
+    // A failure (carrier down, rate limit) fails the job, which the worker
+    // retries with backoff; the shipments' lease keeps other processes off.
+    let tracked = state
+        .carrier_client
+        .track(adapter, &account, &awbs)
+        .await
+        .map_err(|e| e.to_string())?;
+    let applied = apply(state, &record, &tracked, EventSource::CarrierPull)
+        .await
+        .map_err(|e| e.detail.unwrap_or_default())?;
+    tracing::debug!(
+        account = account_id,
+        shipments = awbs.len(),
+        events = applied.events,
+        "polled carrier"
+    );
+    for (id, _) in &shipments {
+        if let Some(s) = state
+            .store
+            .shipment(&record.tenant_id, id)
+            .await
+            .map_err(|e| e.to_string())?
+        {
+            let next = shipgate_domain::lifecycle::poll_interval(s.state.status).map(|d| now() + d);
+            state
+                .store
+                .schedule_poll(id, next)
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(())
+}
+
+/// The worker's handler for [`POLL`] jobs.
+pub struct PollJob(pub AppState);
+
+#[async_trait::async_trait]
+impl crate::worker::JobHandler for PollJob {
+    async fn run(&self, job: &shipgate_storage::Job) -> Result<(), String> {
+        poll(&self.0, &job.payload).await
+    }
+}

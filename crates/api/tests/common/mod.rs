@@ -19,6 +19,7 @@ pub struct TestApp {
     pub store: Arc<dyn Store>,
     pub tenant_a: Tenant,
     pub simulator: Arc<Simulator>,
+    pub state: AppState,
     pub key_a: String,
     pub key_b: String,
 }
@@ -46,13 +47,14 @@ pub async fn spawn_app() -> TestApp {
         .register(
             tracking::APPLY_PUSH,
             Arc::new(tracking::ApplyPushJob(state.clone())),
-        );
+        )
+        .register(tracking::POLL, Arc::new(tracking::PollJob(state.clone())));
     let (stop, stop_rx) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
         let _keep_running = stop;
         worker.run(stop_rx).await
     });
-    let router = app(state);
+    let router = app(state.clone());
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     shipgate_carriers::client::install_tls_provider();
     let client = reqwest::Client::builder().no_proxy().build().unwrap();
@@ -62,6 +64,7 @@ pub async fn spawn_app() -> TestApp {
         store,
         tenant_a,
         simulator,
+        state,
         key_a: a.secret,
         key_b: b.secret,
     }
