@@ -89,7 +89,7 @@ impl AppState {
 
 /// The OpenAPI document and the router it describes.
 pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
-    use routes::{carrier_accounts, carriers, fleet, hooks, shipments, system};
+    use routes::{carrier_accounts, carriers, fleet, hooks, shipments, system, tracking};
     let v1 = OpenApiRouter::new()
         .routes(routes!(shipments::create, shipments::list))
         .routes(routes!(shipments::get))
@@ -97,6 +97,7 @@ pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .routes(routes!(shipments::label))
         .routes(routes!(fleet::post_scans))
         .routes(routes!(carriers::list))
+        .routes(routes!(tracking::by_awb))
         .routes(routes!(carrier_accounts::create, carrier_accounts::list))
         .routes(routes!(carrier_accounts::get))
         // Later layers run first: authenticate, then guard idempotency.
@@ -114,7 +115,12 @@ pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .routes(routes!(system::healthz))
         .routes(routes!(system::metrics))
         .split_for_parts();
-    (router.with_state(state), doc)
+    (
+        router
+            .route("/track/{awb}", get(routes::tracking::page_by_awb))
+            .with_state(state),
+        doc,
+    )
 }
 
 /// The whole app with its cross-cutting layers.

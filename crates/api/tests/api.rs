@@ -613,3 +613,59 @@ async fn service_endpoints_answer() {
     let r = app.client.get(app.url("/nowhere")).send().await.unwrap();
     assert_eq!(problem(r, 404).await["code"], "not_found");
 }
+
+#[tokio::test]
+async fn tracking_by_awb_for_merchants_and_customers() {
+    let app = spawn_app().await;
+    let created = app.create_shipment("ORD-TRACK").await;
+    let awb = created["awb"].as_str().unwrap();
+    app.scan(awb, "picked_up", "2025-03-01T10:00:00Z").await;
+    let body = json!({"scans": [{"awb": awb, "status": "in_transit", "occurred_at": "2025-03-01T18:00:00Z", "location": "Nagpur <hub>"}]});
+    app.post("/v1/fleet/scans", &app.key_a)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+
+    let tracking: Value = app
+        .get(&format!("/v1/tracking/{awb}"), &app.key_a)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(tracking["shipment"]["id"], created["id"]);
+    assert_eq!(tracking["timeline"]["events"].as_array().unwrap().len(), 4);
+    let r = app
+        .get(&format!("/v1/tracking/{awb}"), &app.key_b)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(problem(r, 404).await["code"], "not_found");
+
+    let page = app
+        .client
+        .get(app.url(&format!("/track/{awb}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains(awb) && html.contains("In transit") && html.contains("Bengaluru"));
+    assert!(
+        html.contains("Nagpur &lt;hub&gt;"),
+        "carrier text is escaped"
+    );
+    assert!(
+        !html.contains("9812345678") && !html.contains("12 MG Road"),
+        "no phone or street address on the public page"
+    );
+    let missing = app
+        .client
+        .get(app.url("/track/NOPE123"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+}

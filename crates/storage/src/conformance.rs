@@ -186,6 +186,22 @@ pub async fn shipments_round_trip_within_their_tenant(url: &str) {
     );
     assert!(store.events(&b.id, &shipment.id).await.unwrap().is_empty());
     assert_eq!(store.events(&a.id, &shipment.id).await.unwrap().len(), 1);
+    // Only the public tracking page looks across tenants, by AWB alone.
+    let public = store
+        .shipments_by_awb_any_tenant(&shipment.awb)
+        .await
+        .unwrap();
+    assert_eq!(
+        public.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(),
+        [shipment.id.as_str()]
+    );
+    assert!(
+        store
+            .shipments_by_awb_any_tenant("NOPE")
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let page = store
         .list_shipments(&b.id, &ShipmentFilter::default(), None, 10)
         .await

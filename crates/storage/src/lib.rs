@@ -293,6 +293,9 @@ pub trait Store: Send + Sync + 'static {
         carrier: &str,
         awb: &str,
     ) -> Result<Option<Shipment>>;
+    /// Shipments with this AWB in any tenant (at most a few: AWBs are unique
+    /// per carrier), for the public tracking page.
+    async fn shipments_by_awb_any_tenant(&self, awb: &str) -> Result<Vec<Shipment>>;
     /// Claims up to `limit` shipments due for a pull-tracking poll; their next
     /// poll moves `lease` ahead so no other process takes them meanwhile.
     async fn claim_due_polls(&self, limit: u32, lease: Duration) -> Result<Vec<DuePoll>>;

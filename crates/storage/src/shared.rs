@@ -224,6 +224,20 @@ macro_rules! impl_store {
                 row.map(shipgate_domain::Shipment::try_from).transpose()
             }
 
+            async fn shipments_by_awb_any_tenant(&self, awb: &str) -> $crate::Result<Vec<shipgate_domain::Shipment>> {
+                sqlx::query_as::<_, $crate::rows::ShipmentRow>(concat!(
+                    "SELECT ",
+                    $crate::rows::shipment_columns!(),
+                    " FROM shipments WHERE awb = $1 ORDER BY id DESC LIMIT 5"
+                ))
+                .bind(awb)
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .map(shipgate_domain::Shipment::try_from)
+                .collect()
+            }
+
             async fn claim_due_polls(&self, limit: u32, lease: std::time::Duration) -> $crate::Result<Vec<$crate::DuePoll>> {
                 use $crate::rows::micros;
                 let now = micros(jiff::Timestamp::now());

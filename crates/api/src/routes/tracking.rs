@@ -1,0 +1,174 @@
+//! Tracking by AWB: for the merchant (`/v1/tracking/{awb}`, tenant-scoped)
+//! and for the end customer (`/track/{awb}`, a public page that shows the
+//! journey but never addresses or phone numbers).
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use shipgate_domain::{CustomerBucket, Shipment, Timeline};
+use shipgate_storage::ShipmentFilter;
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::{ApiError, Problem};
+use crate::views::{EventView, ShipmentView, TimelineView};
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct TrackingView {
+    pub shipment: ShipmentView,
+    pub timeline: TimelineView,
+}
+
+/// Track a shipment by AWB: the shipment and its timeline.
+#[utoipa::path(
+    get, path = "/v1/tracking/{awb}", tag = "shipments",
+    params(("awb" = String, Path, description = "The AWB (tracking number)")),
+    responses((status = 200, body = TrackingView), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("api_key" = []))
+)]
+pub async fn by_awb(
+    State(state): State<AppState>,
+    Caller(tenant): Caller,
+    Path(awb): Path<String>,
+) -> Result<axum::Json<TrackingView>, ApiError> {
+    let filter = ShipmentFilter {
+        awb: Some(awb),
+        ..Default::default()
+    };
+    let shipment = state
+        .store
+        .list_shipments(&tenant.id, &filter, None, 1)
+        .await?
+        .items
+        .into_iter()
+        .next()
+        .ok_or_else(|| ApiError::not_found("shipment"))?;
+    let timeline = Timeline::build(state.store.events(&tenant.id, &shipment.id).await?);
+    Ok(axum::Json(TrackingView {
+        timeline: TimelineView {
+            shipment_id: shipment.id.clone(),
+            status: shipment.state.status,
+            events: timeline.entries.into_iter().map(EventView::from).collect(),
+        },
+        shipment: shipment.into(),
+    }))
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+const STEPS: [(CustomerBucket, &str); 5] = [
+    (CustomerBucket::Ordered, "Ordered"),
+    (CustomerBucket::Shipped, "Shipped"),
+    (CustomerBucket::InTransit, "In transit"),
+    (CustomerBucket::OutForDelivery, "Out for delivery"),
+    (CustomerBucket::Delivered, "Delivered"),
+];
+
+fn bucket_label(bucket: CustomerBucket) -> &'static str {
+    match bucket {
+        CustomerBucket::DeliveryFailed => "Delivery attempt failed",
+        CustomerBucket::Returned => "Returning to sender",
+        CustomerBucket::Lost => "Lost in transit",
+        CustomerBucket::Damaged => "Damaged in transit",
+        other => STEPS
+            .iter()
+            .find(|(b, _)| *b == other)
+            .map_or("In transit", |(_, l)| l),
+    }
+}
+
+fn page(title: &str, body: &str) -> String {
+    format!(
+        "<!doctype html><html lang=en><head><meta charset=utf-8><meta name=viewport content=\"width=device-width,initial-scale=1\">\
+         <title>{title}</title><style>body{{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;color:#222}}\
+         .steps{{display:flex;gap:.3rem;margin:1rem 0}}.steps span{{flex:1;padding:.4rem;text-align:center;font-size:.8rem;background:#eee;border-radius:4px}}\
+         .steps .done{{background:#2a7;color:#fff}}.status{{font-size:1.4rem;font-weight:600}}ol{{list-style:none;padding:0}}\
+         li{{border-left:3px solid #2a7;padding:.2rem .8rem;margin:.4rem 0}}li small{{color:#666;display:block}}</style></head><body>{body}</body></html>"
+    )
+}
+
+fn render(shipment: &Shipment, timeline: &Timeline) -> String {
+    let bucket = shipment.state.status.customer_bucket();
+    let reached = STEPS.iter().position(|(b, _)| *b == bucket);
+    let steps: String = STEPS
+        .iter()
+        .enumerate()
+        .map(|(i, (_, label))| {
+            let done = reached.is_some_and(|r| i <= r)
+                || bucket == CustomerBucket::DeliveryFailed && i <= 3;
+            format!(
+                "<span class=\"{}\">{label}</span>",
+                if done { "done" } else { "" }
+            )
+        })
+        .collect();
+    let ist = shipgate_carriers::core::time::ist();
+    let events: String = timeline
+        .entries
+        .iter()
+        .rev()
+        .filter(|e| e.applied)
+        .map(|e| {
+            let when = e
+                .event
+                .occurred_at
+                .to_zoned(ist.clone())
+                .strftime("%d %b %Y, %H:%M IST")
+                .to_string();
+            let what = e
+                .event
+                .description
+                .clone()
+                .unwrap_or_else(|| bucket_label(e.event.status.customer_bucket()).to_string());
+            let location = e
+                .event
+                .location
+                .as_deref()
+                .map(|l| format!(" — {}", escape(l)))
+                .unwrap_or_default();
+            format!("<li>{}{location}<small>{when}</small></li>", escape(&what))
+        })
+        .collect();
+    let body = format!(
+        "<p>Tracking <b>{awb}</b> · {carrier}</p><p class=status>{status}</p><p>To {city}, {state}</p><div class=steps>{steps}</div><ol>{events}</ol>",
+        awb = escape(&shipment.awb),
+        carrier = escape(&shipment.carrier),
+        status = bucket_label(bucket),
+        city = escape(&shipment.consignee.city),
+        state = escape(&shipment.consignee.state),
+    );
+    page(&format!("Tracking {}", escape(&shipment.awb)), &body)
+}
+
+/// The public tracking page for end customers.
+pub async fn page_by_awb(
+    State(state): State<AppState>,
+    Path(awb): Path<String>,
+) -> Result<Response, ApiError> {
+    let Some(shipment) = state
+        .store
+        .shipments_by_awb_any_tenant(awb.trim())
+        .await?
+        .into_iter()
+        .next()
+    else {
+        let body = page(
+            "Not found",
+            "<p>No shipment with that tracking number. Check the number and try again.</p>",
+        );
+        return Ok((StatusCode::NOT_FOUND, Html(body)).into_response());
+    };
+    let timeline = Timeline::build(
+        state
+            .store
+            .events(&shipment.tenant_id, &shipment.id)
+            .await?,
+    );
+    Ok(Html(render(&shipment, &timeline)).into_response())
+}
