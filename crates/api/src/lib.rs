@@ -172,6 +172,21 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     response
 }
 
+/// A job worker with every kind of job this server runs registered.
+pub fn job_worker(state: &AppState, name: impl Into<String>) -> worker::Worker {
+    use service::{awb_pool, tracking};
+    worker::Worker::new(state.store.clone(), name)
+        .register(
+            tracking::APPLY_PUSH,
+            Arc::new(tracking::ApplyPushJob(state.clone())),
+        )
+        .register(tracking::POLL, Arc::new(tracking::PollJob(state.clone())))
+        .register(
+            awb_pool::TOP_UP,
+            Arc::new(awb_pool::TopUpJob(state.clone())),
+        )
+}
+
 /// Serves the API and runs the job worker until `shutdown` resolves.
 pub async fn serve(
     listener: TcpListener,
@@ -180,16 +195,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let worker_name = format!("{}-{}", hostname(), std::process::id());
-    let worker = worker::Worker::new(state.store.clone(), worker_name)
-        .with_idle_pause(Duration::from_millis(500))
-        .register(
-            service::tracking::APPLY_PUSH,
-            Arc::new(service::tracking::ApplyPushJob(state.clone())),
-        )
-        .register(
-            service::tracking::POLL,
-            Arc::new(service::tracking::PollJob(state.clone())),
-        );
+    let worker = job_worker(&state, worker_name).with_idle_pause(Duration::from_millis(500));
     let poller = tokio::spawn(poll_scheduler(state.clone(), stop_rx.clone()));
     let worker_task = tokio::spawn(worker.run(stop_rx));
     let result = axum::serve(listener, app(state))

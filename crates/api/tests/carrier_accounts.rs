@@ -231,3 +231,41 @@ async fn accounts_validate_hide_credentials_and_stay_in_their_tenant() {
         .unwrap();
     assert_eq!(problem(r, 422).await["errors"][0]["field"], "carrier");
 }
+
+#[tokio::test]
+async fn concurrent_creations_draw_distinct_awbs_from_one_pool() {
+    let app = spawn_app().await;
+    // Ecom Express works only from pre-fetched AWBs.
+    let account: Value = app
+        .post("/v1/carrier-accounts", &app.key_a)
+        .json(
+            &json!({"carrier": "ecom_express", "sandbox": true, "settings": {"awb_pool_size": 60}}),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..200 {
+        let mut body = shipment_body(&format!("POOL-{i}"));
+        body.as_object_mut().unwrap().remove("carrier");
+        body["carrier_account_id"] = account["id"].clone();
+        let request = app.post("/v1/shipments", &app.key_a).json(&body);
+        tasks.push(tokio::spawn(async move {
+            let r = request.send().await.unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }));
+    }
+    let mut awbs = std::collections::HashSet::new();
+    for t in tasks {
+        let (status, body) = t.await.unwrap();
+        assert_eq!(status, 201, "{body}");
+        assert!(
+            awbs.insert(body["awb"].as_str().unwrap().to_string()),
+            "an AWB was issued twice"
+        );
+    }
+    assert_eq!(awbs.len(), 200);
+}

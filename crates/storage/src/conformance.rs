@@ -871,3 +871,49 @@ pub async fn polls_are_claimed_once_and_follow_the_status(url: &str) {
         .unwrap();
     assert!(one.claim_due_polls(10, lease).await.unwrap().is_empty());
 }
+
+pub async fn pooled_awbs_are_handed_out_once(url: &str) {
+    let (one, two) = (open(url).await, connect(url).await.unwrap());
+    let a = one.create_tenant("Acme", "ha", "pa").await.unwrap();
+    let now = crate::now();
+    let account = crate::CarrierAccountRecord {
+        id: new_id("ca"),
+        tenant_id: a.id.clone(),
+        carrier: "ecom_express".into(),
+        name: "E".into(),
+        base_url: None,
+        sealed_credentials: "v1:x".into(),
+        settings: serde_json::json!({}),
+        created_at: now,
+        updated_at: now,
+    };
+    one.insert_carrier_account(&account).await.unwrap();
+    let awbs: Vec<String> = (0..200)
+        .map(|i| format!("{:09}", 100_000_000 + i))
+        .collect();
+    assert_eq!(one.add_pool_awbs(&account.id, &awbs).await.unwrap(), 200);
+    assert_eq!(
+        one.add_pool_awbs(&account.id, &awbs[..10]).await.unwrap(),
+        0,
+        "a fetched AWB is pooled once"
+    );
+    assert_eq!(one.pool_available(&account.id).await.unwrap(), 200);
+    let mut tasks = Vec::new();
+    for i in 0..220 {
+        let store = if i % 2 == 0 { one.clone() } else { two.clone() };
+        let id = account.id.clone();
+        tasks.push(tokio::spawn(async move {
+            store.take_pool_awb(&id).await.unwrap()
+        }));
+    }
+    let mut taken = HashSet::new();
+    let mut empty = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Some(awb) => assert!(taken.insert(awb), "an AWB was handed out twice"),
+            None => empty += 1,
+        }
+    }
+    assert_eq!((taken.len(), empty), (200, 20));
+    assert_eq!(one.pool_available(&account.id).await.unwrap(), 0);
+}

@@ -293,6 +293,11 @@ pub trait Store: Send + Sync + 'static {
         carrier: &str,
         awb: &str,
     ) -> Result<Option<Shipment>>;
+    /// Adds AWBs fetched from the carrier to an account's pool; returns how many were new.
+    async fn add_pool_awbs(&self, carrier_account_id: &str, awbs: &[String]) -> Result<u64>;
+    /// Takes one AWB from the pool; never the same one twice, across processes.
+    async fn take_pool_awb(&self, carrier_account_id: &str) -> Result<Option<String>>;
+    async fn pool_available(&self, carrier_account_id: &str) -> Result<u64>;
     /// Shipments with this AWB in any tenant (at most a few: AWBs are unique
     /// per carrier), for the public tracking page.
     async fn shipments_by_awb_any_tenant(&self, awb: &str) -> Result<Vec<Shipment>>;

@@ -5,7 +5,7 @@ use std::time::Duration;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::{Postgres, Transaction};
 
-use crate::shared::{claim_jobs_sql, claim_polls_sql, impl_store};
+use crate::shared::{claim_jobs_sql, claim_polls_sql, impl_store, take_pool_awb_sql};
 use crate::{Backend, Result};
 
 pub struct PgStore {
@@ -50,6 +50,8 @@ impl PgStore {
     const CLAIM_JOBS: &'static str = claim_jobs_sql!("FOR UPDATE SKIP LOCKED");
 
     const CLAIM_POLLS: &'static str = claim_polls_sql!("FOR UPDATE SKIP LOCKED");
+
+    const TAKE_POOL_AWB: &'static str = take_pool_awb_sql!("FOR UPDATE SKIP LOCKED");
 }
 
 impl_store!(PgStore, Backend::Postgres);

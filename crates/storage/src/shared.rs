@@ -224,6 +224,48 @@ macro_rules! impl_store {
                 row.map(shipgate_domain::Shipment::try_from).transpose()
             }
 
+            async fn add_pool_awbs(&self, carrier_account_id: &str, awbs: &[String]) -> $crate::Result<u64> {
+                let now = $crate::rows::micros(jiff::Timestamp::now());
+                let mut tx = self.begin_write().await?;
+                let mut added = 0;
+                for awb in awbs {
+                    added += sqlx::query(
+                        "INSERT INTO awb_pool (carrier_account_id, awb, fetched_at) VALUES ($1, $2, $3) \
+                         ON CONFLICT (carrier_account_id, awb) DO NOTHING",
+                    )
+                    .bind(carrier_account_id)
+                    .bind(awb)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                }
+                tx.commit().await?;
+                Ok(added)
+            }
+
+            async fn take_pool_awb(&self, carrier_account_id: &str) -> $crate::Result<Option<String>> {
+                let now = $crate::rows::micros(jiff::Timestamp::now());
+                let mut tx = self.begin_write().await?;
+                let awb = sqlx::query_scalar::<_, String>(Self::TAKE_POOL_AWB)
+                    .bind(carrier_account_id)
+                    .bind(now)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(awb)
+            }
+
+            async fn pool_available(&self, carrier_account_id: &str) -> $crate::Result<u64> {
+                let n = sqlx::query_scalar::<_, i64>(
+                    "SELECT COUNT(*) FROM awb_pool WHERE carrier_account_id = $1 AND taken_at IS NULL",
+                )
+                .bind(carrier_account_id)
+                .fetch_one(&self.pool)
+                .await?;
+                Ok(n.max(0) as u64)
+            }
+
             async fn shipments_by_awb_any_tenant(&self, awb: &str) -> $crate::Result<Vec<shipgate_domain::Shipment>> {
                 sqlx::query_as::<_, $crate::rows::ShipmentRow>(concat!(
                     "SELECT ",
@@ -732,6 +774,19 @@ pub(crate) fn next_poll(
     }
     shipgate_domain::lifecycle::poll_interval(status).map(|d| crate::rows::micros(from + d))
 }
+
+/// Hands out the oldest untaken AWB of an account's pool, once.
+macro_rules! take_pool_awb_sql {
+    ($lock:literal) => {
+        concat!(
+            "UPDATE awb_pool SET taken_at = $2 WHERE carrier_account_id = $1 AND awb = (SELECT awb FROM awb_pool \
+             WHERE carrier_account_id = $1 AND taken_at IS NULL ORDER BY fetched_at, awb LIMIT 1 ",
+            $lock,
+            ") RETURNING awb"
+        )
+    };
+}
+pub(crate) use take_pool_awb_sql;
 
 /// Claims shipments due for a poll, pushing their next poll out by the lease
 /// so no other process takes them meanwhile.

@@ -8,7 +8,7 @@ use sqlx::sqlite::{
 };
 use sqlx::{Sqlite, Transaction};
 
-use crate::shared::{claim_jobs_sql, claim_polls_sql, impl_store};
+use crate::shared::{claim_jobs_sql, claim_polls_sql, impl_store, take_pool_awb_sql};
 use crate::{Backend, Result};
 
 pub struct SqliteStore {
@@ -64,6 +64,8 @@ impl SqliteStore {
     const CLAIM_JOBS: &'static str = claim_jobs_sql!("");
 
     const CLAIM_POLLS: &'static str = claim_polls_sql!("");
+
+    const TAKE_POOL_AWB: &'static str = take_pool_awb_sql!("");
 }
 
 impl_store!(SqliteStore, Backend::Sqlite);

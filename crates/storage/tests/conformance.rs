@@ -29,4 +29,5 @@ conformance_tests!(
     carrier_accounts_stay_within_their_tenant,
     carrier_pushes_are_kept_with_their_job,
     polls_are_claimed_once_and_follow_the_status,
+    pooled_awbs_are_handed_out_once,
 );

@@ -11,6 +11,7 @@ use shipgate_storage::{EventsRecorded, NewJob, Tenant, new_id, now};
 use crate::AppState;
 use crate::error::ApiError;
 
+pub mod awb_pool;
 pub mod carrier_accounts;
 pub mod tracking;
 
@@ -84,14 +85,15 @@ pub async fn create_shipment(
             let account = carrier_accounts::open_account(state, &record)?;
             draft.carrier = record.carrier.clone();
             let client = &state.carrier_client;
-            // Carriers that need a pooled AWB get one fetched now (pools kept
-            // topped up in the background come with allocation).
-            let pooled = if adapter.requires_pooled_awb() {
-                client
-                    .fetch_awbs(adapter, &account, 1)
-                    .await?
-                    .into_iter()
-                    .next()
+            // Pool carriers draw a pre-fetched AWB (Ecom Express must;
+            // Delhivery may, when the account sets a pool size).
+            let uses_pool = adapter.requires_pooled_awb()
+                || (adapter
+                    .capabilities()
+                    .contains(&shipgate_carriers::core::Capability::AwbPool)
+                    && account.settings.awb_pool_size.is_some());
+            let pooled = if uses_pool {
+                Some(awb_pool::take(state, adapter, &account).await?)
             } else {
                 None
             };

@@ -7,7 +7,6 @@
 use std::sync::Arc;
 
 use serde_json::{Value, json};
-use shipgate_api::service::tracking;
 use shipgate_api::{AppState, Sandbox, app, keys};
 use shipgate_carriers::secrets::SecretBox;
 use shipgate_simulator::Simulator;
@@ -42,13 +41,8 @@ pub async fn spawn_app() -> TestApp {
     let base = format!("http://{}", listener.local_addr().unwrap());
     let state = AppState::new(store.clone(), secrets, Some(sandbox), Some(base.clone()));
     // The job worker, as `serve` runs it, so pushes get applied.
-    let worker = shipgate_api::worker::Worker::new(store.clone(), "test-worker")
-        .with_idle_pause(std::time::Duration::from_millis(50))
-        .register(
-            tracking::APPLY_PUSH,
-            Arc::new(tracking::ApplyPushJob(state.clone())),
-        )
-        .register(tracking::POLL, Arc::new(tracking::PollJob(state.clone())));
+    let worker = shipgate_api::job_worker(&state, "test-worker")
+        .with_idle_pause(std::time::Duration::from_millis(50));
     let (stop, stop_rx) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
         let _keep_running = stop;
