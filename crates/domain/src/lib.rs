@@ -6,10 +6,12 @@
 //! is always derived from its append-only event history by [`lifecycle`].
 
 pub mod address;
+pub mod allocation;
 pub mod awb;
 pub mod lifecycle;
 pub mod money;
 pub mod parcel;
+pub mod rates;
 pub mod shipment;
 pub mod status;
 pub mod validation;
