@@ -118,6 +118,8 @@ pub struct Shipment {
     pub awb: String,
     /// The carrier's sort / routing code, printed on the label.
     pub routing_code: Option<String>,
+    /// How the carrier account was chosen, when allocation chose it.
+    pub allocation: Option<crate::allocation::Allocation>,
     pub pickup: Address,
     pub consignee: Address,
     pub return_address: Option<Address>,
@@ -144,6 +146,10 @@ pub struct NewShipmentInput {
     /// Which of the tenant's carrier accounts books it (see `POST /v1/carrier-accounts`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub carrier_account_id: Option<String>,
+    /// Let Shipgate choose the carrier account (instead of `carrier_account_id`),
+    /// by the tenant's allocation rules and this strategy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allocation: Option<AllocationInput>,
     pub pickup: AddressInput,
     pub consignee: AddressInput,
     /// Where returns go; the pickup address if absent.
@@ -159,6 +165,14 @@ pub struct NewShipmentInput {
     /// ISO 4217; defaults to INR.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct AllocationInput {
+    #[serde(default)]
+    pub strategy: crate::allocation::Strategy,
 }
 
 /// A validated request to create a shipment.

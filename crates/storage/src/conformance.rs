@@ -50,6 +50,7 @@ pub fn sample_shipment(tenant_id: &str, awb: &str) -> (Shipment, ShipmentEvent) 
         carrier_account_id: None,
         awb: awb.to_string(),
         routing_code: Some("560/001".into()),
+        allocation: None,
         pickup: address("110001"),
         consignee: address("560001"),
         return_address: None,
@@ -916,4 +917,41 @@ pub async fn pooled_awbs_are_handed_out_once(url: &str) {
     }
     assert_eq!((taken.len(), empty), (200, 20));
     assert_eq!(one.pool_available(&account.id).await.unwrap(), 0);
+}
+
+pub async fn tenant_settings_and_lane_outcomes(url: &str) {
+    let store = open(url).await;
+    let a = store.create_tenant("Acme", "ha", "pa").await.unwrap();
+    let b = store.create_tenant("Bolt", "hb", "pb").await.unwrap();
+    assert!(store.tenant_setting(&a.id, "allocation_rules").await.unwrap().is_none());
+    let rules = serde_json::json!({"rules": [{"name": "x"}]});
+    store.set_tenant_setting(&a.id, "allocation_rules", &rules).await.unwrap();
+    store.set_tenant_setting(&a.id, "allocation_rules", &rules).await.unwrap();
+    assert_eq!(store.tenant_setting(&a.id, "allocation_rules").await.unwrap(), Some(rules));
+    assert!(store.tenant_setting(&b.id, "allocation_rules").await.unwrap().is_none());
+
+    let now = crate::now();
+    let account = crate::CarrierAccountRecord {
+        id: new_id("ca"),
+        tenant_id: a.id.clone(),
+        carrier: "delhivery".into(),
+        name: "D".into(),
+        base_url: None,
+        sealed_credentials: "v1:x".into(),
+        settings: serde_json::json!({}),
+        created_at: now,
+        updated_at: now,
+    };
+    store.insert_carrier_account(&account).await.unwrap();
+    for (i, outcome) in [ShipmentStatus::Delivered, ShipmentStatus::Delivered, ShipmentStatus::RtoDelivered, ShipmentStatus::InTransit].iter().enumerate() {
+        let (mut s, e) = sample_shipment(&a.id, &format!("LANE-{i}"));
+        s.carrier = "delhivery".into();
+        s.carrier_account_id = Some(account.id.clone());
+        s.state.status = *outcome;
+        store.insert_shipment(&s, &[e], &[]).await.unwrap();
+    }
+    let lanes = store.lane_outcomes(&a.id, "560").await.unwrap();
+    assert_eq!(lanes, vec![crate::LaneOutcome { carrier_account_id: account.id.clone(), finished: 3, returned: 1 }]);
+    assert!(store.lane_outcomes(&a.id, "110").await.unwrap().is_empty());
+    assert!(store.lane_outcomes(&b.id, "560").await.unwrap().is_empty());
 }

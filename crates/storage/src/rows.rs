@@ -79,6 +79,7 @@ pub(crate) struct ShipmentRow {
     pub updated_at: i64,
     pub carrier_account_id: Option<String>,
     pub routing_code: Option<String>,
+    pub allocation: Option<String>,
 }
 
 /// Column lists as macros so that queries stay `&'static str` via `concat!`.
@@ -86,7 +87,7 @@ macro_rules! shipment_columns {
     () => {
         "id, tenant_id, order_reference, carrier, awb, status, progress, failed_attempts, ndr_reason, \
          last_event_at, payment_mode, cod_amount, declared_value, currency, details, created_at, updated_at, \
-         carrier_account_id, routing_code"
+         carrier_account_id, routing_code, allocation"
     };
 }
 pub(crate) use shipment_columns;
@@ -111,6 +112,12 @@ impl TryFrom<ShipmentRow> for Shipment {
             carrier_account_id: r.carrier_account_id,
             awb: r.awb,
             routing_code: r.routing_code,
+            allocation: r
+                .allocation
+                .as_deref()
+                .map(serde_json::from_str)
+                .transpose()
+                .map_err(|e| StoreError::Corrupt(format!("allocation: {e}")))?,
             pickup: details.pickup,
             consignee: details.consignee,
             return_address: details.return_address,
@@ -334,4 +341,11 @@ pub(crate) struct DuePollRow {
     pub carrier_account_id: String,
     pub awb: String,
     pub status: String,
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct LaneRow {
+    pub carrier_account_id: String,
+    pub finished: i64,
+    pub returned: i64,
 }

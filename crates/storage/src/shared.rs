@@ -115,7 +115,7 @@ macro_rules! impl_store {
                     "INSERT INTO shipments (",
                     $crate::rows::shipment_columns!(),
                     ", consignee_phone, pickup_postal_code, consignee_postal_code, next_poll_at) VALUES \
-                     ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)"
+                     ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)"
                 ))
                 .bind(&s.id)
                 .bind(&s.tenant_id)
@@ -136,6 +136,7 @@ macro_rules! impl_store {
                 .bind(micros(s.updated_at))
                 .bind(s.carrier_account_id.as_deref())
                 .bind(s.routing_code.as_deref())
+                .bind(s.allocation.as_ref().and_then(|a| serde_json::to_string(a).ok()))
                 .bind(s.consignee.phone.as_str())
                 .bind(s.pickup.postal_code.as_str())
                 .bind(s.consignee.postal_code.as_str())
@@ -264,6 +265,54 @@ macro_rules! impl_store {
                 .fetch_one(&self.pool)
                 .await?;
                 Ok(n.max(0) as u64)
+            }
+
+            async fn tenant_setting(&self, tenant_id: &str, name: &str) -> $crate::Result<Option<serde_json::Value>> {
+                let value = sqlx::query_scalar::<_, String>("SELECT value FROM tenant_settings WHERE tenant_id = $1 AND name = $2")
+                    .bind(tenant_id)
+                    .bind(name)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                value
+                    .map(|v| serde_json::from_str(&v).map_err(|e| $crate::StoreError::Corrupt(format!("setting {name}: {e}"))))
+                    .transpose()
+            }
+
+            async fn set_tenant_setting(&self, tenant_id: &str, name: &str, value: &serde_json::Value) -> $crate::Result<()> {
+                sqlx::query(
+                    "INSERT INTO tenant_settings (tenant_id, name, value, updated_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (tenant_id, name) DO UPDATE SET value = $3, updated_at = $4",
+                )
+                .bind(tenant_id)
+                .bind(name)
+                .bind(value.to_string())
+                .bind($crate::rows::micros(jiff::Timestamp::now()))
+                .execute(&self.writer)
+                .await?;
+                Ok(())
+            }
+
+            async fn lane_outcomes(&self, tenant_id: &str, destination_prefix: &str) -> $crate::Result<Vec<$crate::LaneOutcome>> {
+                let rows = sqlx::query_as::<_, $crate::rows::LaneRow>(
+                    "SELECT carrier_account_id, \
+                     CAST(SUM(CASE WHEN status IN ('delivered', 'rto_delivered') THEN 1 ELSE 0 END) AS BIGINT) AS finished, \
+                     CAST(SUM(CASE WHEN status = 'rto_delivered' THEN 1 ELSE 0 END) AS BIGINT) AS returned \
+                     FROM shipments WHERE tenant_id = $1 AND carrier_account_id IS NOT NULL \
+                     AND consignee_postal_code LIKE $2 GROUP BY carrier_account_id",
+                )
+                .bind(tenant_id)
+                // Postal codes are letters, digits, spaces and hyphens; keep LIKE's wildcards out.
+                .bind(format!("{}%", destination_prefix.replace(['%', '_', '\\'], "")))
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|r| $crate::LaneOutcome {
+                        carrier_account_id: r.carrier_account_id,
+                        finished: r.finished.max(0) as u64,
+                        returned: r.returned.max(0) as u64,
+                    })
+                    .collect())
             }
 
             async fn shipments_by_awb_any_tenant(&self, awb: &str) -> $crate::Result<Vec<shipgate_domain::Shipment>> {

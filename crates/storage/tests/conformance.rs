@@ -30,4 +30,5 @@ conformance_tests!(
     carrier_pushes_are_kept_with_their_job,
     polls_are_claimed_once_and_follow_the_status,
     pooled_awbs_are_handed_out_once,
+    tenant_settings_and_lane_outcomes,
 );

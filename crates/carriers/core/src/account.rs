@@ -37,6 +37,9 @@ pub struct AccountSettings {
     /// Carrier-specific settings (service type, customer code, …).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub extra: BTreeMap<String, String>,
+    /// What this account is charged, for `POST /v1/rates` and allocation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_card: Option<shipgate_domain::rates::RateCard>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
