@@ -89,7 +89,7 @@ impl AppState {
 
 /// The OpenAPI document and the router it describes.
 pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
-    use routes::{carrier_accounts, carriers, fleet, hooks, shipments, system, tracking};
+    use routes::{carrier_accounts, carriers, fleet, hooks, rates, shipments, system, tracking};
     let v1 = OpenApiRouter::new()
         .routes(routes!(shipments::create, shipments::list))
         .routes(routes!(shipments::get))
@@ -98,6 +98,8 @@ pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .routes(routes!(fleet::post_scans))
         .routes(routes!(carriers::list))
         .routes(routes!(tracking::by_awb))
+        .routes(routes!(rates::quote))
+        .routes(routes!(rates::put_rules, rates::get_rules))
         .routes(routes!(carrier_accounts::create, carrier_accounts::list))
         .routes(routes!(carrier_accounts::get))
         // Later layers run first: authenticate, then guard idempotency.

@@ -24,6 +24,9 @@ pub struct ShipmentView {
     /// The carrier's sort / routing code.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub routing_code: Option<String>,
+    /// How allocation chose the carrier account, with its reasons.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allocation: Option<shipgate_domain::allocation::Allocation>,
     pub status: ShipmentStatus,
     /// What the end customer is shown.
     pub customer_bucket: CustomerBucket,
@@ -67,6 +70,7 @@ impl From<Shipment> for ShipmentView {
             carrier_account_id: s.carrier_account_id,
             awb: s.awb,
             routing_code: s.routing_code,
+            allocation: s.allocation,
             pickup: s.pickup,
             consignee: s.consignee,
             return_address: s.return_address,

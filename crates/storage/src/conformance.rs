@@ -923,12 +923,36 @@ pub async fn tenant_settings_and_lane_outcomes(url: &str) {
     let store = open(url).await;
     let a = store.create_tenant("Acme", "ha", "pa").await.unwrap();
     let b = store.create_tenant("Bolt", "hb", "pb").await.unwrap();
-    assert!(store.tenant_setting(&a.id, "allocation_rules").await.unwrap().is_none());
+    assert!(
+        store
+            .tenant_setting(&a.id, "allocation_rules")
+            .await
+            .unwrap()
+            .is_none()
+    );
     let rules = serde_json::json!({"rules": [{"name": "x"}]});
-    store.set_tenant_setting(&a.id, "allocation_rules", &rules).await.unwrap();
-    store.set_tenant_setting(&a.id, "allocation_rules", &rules).await.unwrap();
-    assert_eq!(store.tenant_setting(&a.id, "allocation_rules").await.unwrap(), Some(rules));
-    assert!(store.tenant_setting(&b.id, "allocation_rules").await.unwrap().is_none());
+    store
+        .set_tenant_setting(&a.id, "allocation_rules", &rules)
+        .await
+        .unwrap();
+    store
+        .set_tenant_setting(&a.id, "allocation_rules", &rules)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .tenant_setting(&a.id, "allocation_rules")
+            .await
+            .unwrap(),
+        Some(rules)
+    );
+    assert!(
+        store
+            .tenant_setting(&b.id, "allocation_rules")
+            .await
+            .unwrap()
+            .is_none()
+    );
 
     let now = crate::now();
     let account = crate::CarrierAccountRecord {
@@ -943,7 +967,15 @@ pub async fn tenant_settings_and_lane_outcomes(url: &str) {
         updated_at: now,
     };
     store.insert_carrier_account(&account).await.unwrap();
-    for (i, outcome) in [ShipmentStatus::Delivered, ShipmentStatus::Delivered, ShipmentStatus::RtoDelivered, ShipmentStatus::InTransit].iter().enumerate() {
+    for (i, outcome) in [
+        ShipmentStatus::Delivered,
+        ShipmentStatus::Delivered,
+        ShipmentStatus::RtoDelivered,
+        ShipmentStatus::InTransit,
+    ]
+    .iter()
+    .enumerate()
+    {
         let (mut s, e) = sample_shipment(&a.id, &format!("LANE-{i}"));
         s.carrier = "delhivery".into();
         s.carrier_account_id = Some(account.id.clone());
@@ -951,7 +983,14 @@ pub async fn tenant_settings_and_lane_outcomes(url: &str) {
         store.insert_shipment(&s, &[e], &[]).await.unwrap();
     }
     let lanes = store.lane_outcomes(&a.id, "560").await.unwrap();
-    assert_eq!(lanes, vec![crate::LaneOutcome { carrier_account_id: account.id.clone(), finished: 3, returned: 1 }]);
+    assert_eq!(
+        lanes,
+        vec![crate::LaneOutcome {
+            carrier_account_id: account.id.clone(),
+            finished: 3,
+            returned: 1
+        }]
+    );
     assert!(store.lane_outcomes(&a.id, "110").await.unwrap().is_empty());
     assert!(store.lane_outcomes(&b.id, "560").await.unwrap().is_empty());
 }

@@ -307,11 +307,24 @@ pub trait Store: Send + Sync + 'static {
     /// Takes one AWB from the pool; never the same one twice, across processes.
     async fn take_pool_awb(&self, carrier_account_id: &str) -> Result<Option<String>>;
     async fn pool_available(&self, carrier_account_id: &str) -> Result<u64>;
-    async fn tenant_setting(&self, tenant_id: &str, name: &str) -> Result<Option<serde_json::Value>>;
-    async fn set_tenant_setting(&self, tenant_id: &str, name: &str, value: &serde_json::Value) -> Result<()>;
+    async fn tenant_setting(
+        &self,
+        tenant_id: &str,
+        name: &str,
+    ) -> Result<Option<serde_json::Value>>;
+    async fn set_tenant_setting(
+        &self,
+        tenant_id: &str,
+        name: &str,
+        value: &serde_json::Value,
+    ) -> Result<()>;
     /// Per carrier account, how shipments to PIN codes starting with
     /// `destination_prefix` ended (for the lane's RTO risk).
-    async fn lane_outcomes(&self, tenant_id: &str, destination_prefix: &str) -> Result<Vec<LaneOutcome>>;
+    async fn lane_outcomes(
+        &self,
+        tenant_id: &str,
+        destination_prefix: &str,
+    ) -> Result<Vec<LaneOutcome>>;
     /// Shipments with this AWB in any tenant (at most a few: AWBs are unique
     /// per carrier), for the public tracking page.
     async fn shipments_by_awb_any_tenant(&self, awb: &str) -> Result<Vec<Shipment>>;

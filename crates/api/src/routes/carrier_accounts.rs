@@ -181,6 +181,8 @@ pub struct AccountSettingsDoc {
     awb_pool_size: Option<u32>,
     /// Carrier-specific settings (customer code, service type, …).
     extra: Option<BTreeMap<String, String>>,
+    /// What the account is charged: zones, slabs, COD fee, fuel surcharge.
+    rate_card: Option<shipgate_domain::rates::RateCard>,
 }
 
 pub type Settings = AccountSettings;

@@ -246,6 +246,7 @@ pub async fn create_sandbox_accounts(
                 pickup_location: Some("Main Warehouse".into()),
                 awb_pool_size: Some(50),
                 extra: BTreeMap::new(),
+                rate_card: None,
             },
         };
         created.push(create_account(state, tenant, input).await?.0);

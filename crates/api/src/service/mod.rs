@@ -11,6 +11,7 @@ use shipgate_storage::{EventsRecorded, NewJob, Tenant, new_id, now};
 use crate::AppState;
 use crate::error::ApiError;
 
+pub mod allocation;
 pub mod awb_pool;
 pub mod carrier_accounts;
 pub mod tracking;
@@ -19,6 +20,56 @@ pub mod tracking;
 enum Booker {
     Fleet,
     Account(Box<shipgate_storage::CarrierAccountRecord>),
+    /// Let allocation choose among the tenant's accounts.
+    Allocate(shipgate_domain::allocation::Strategy),
+}
+
+/// What booking at a carrier gave back.
+struct Booked {
+    awb: String,
+    routing_code: Option<String>,
+    carrier_account_id: Option<String>,
+    carrier: String,
+    carrier_name: String,
+}
+
+/// Books the draft through one carrier account.
+async fn book_with(
+    state: &AppState,
+    record: &shipgate_storage::CarrierAccountRecord,
+    draft: &ShipmentDraft,
+) -> Result<Booked, ApiError> {
+    let adapter = adapter(&record.carrier)
+        .ok_or_else(|| ApiError::internal(&"carrier account for an unknown carrier"))?;
+    let account = carrier_accounts::open_account(state, record)?;
+    // Pool carriers draw a pre-fetched AWB (Ecom Express must; Delhivery
+    // may, when the account sets a pool size).
+    let uses_pool = adapter.requires_pooled_awb()
+        || (adapter
+            .capabilities()
+            .contains(&shipgate_carriers::core::Capability::AwbPool)
+            && account.settings.awb_pool_size.is_some());
+    let pooled = if uses_pool {
+        Some(awb_pool::take(state, adapter, &account).await?)
+    } else {
+        None
+    };
+    let request = CreateRequest {
+        reference: &draft.order_reference,
+        draft,
+        awb: pooled.as_deref(),
+    };
+    let booking = state
+        .carrier_client
+        .create_shipment(adapter, &account, &request)
+        .await?;
+    Ok(Booked {
+        awb: booking.awb,
+        routing_code: booking.routing_code,
+        carrier_account_id: Some(record.id.clone()),
+        carrier: record.carrier.clone(),
+        carrier_name: adapter.name().to_string(),
+    })
 }
 
 /// Validates, books at the carrier (which issues the AWB) and stores the
@@ -35,6 +86,23 @@ pub async fn create_shipment(
         .as_deref()
         .map(|c| c.trim().to_ascii_lowercase());
     let booker = match (&input.carrier_account_id, requested.as_deref()) {
+        (None, None) if input.allocation.is_some() => Some(Booker::Allocate(
+            input
+                .allocation
+                .as_ref()
+                .map(|a| a.strategy)
+                .unwrap_or_default(),
+        )),
+        (Some(_), _) | (_, Some(_)) if input.allocation.is_some() => {
+            errs.push(
+                "allocation",
+                InvalidValue::new(
+                    "not_allowed",
+                    "give either allocation or a carrier / carrier_account_id",
+                ),
+            );
+            None
+        }
         (None, None | Some(fleet::CODE)) => Some(Booker::Fleet),
         (None, Some(other)) => {
             let message = if adapter(other).is_some() {
@@ -72,45 +140,68 @@ pub async fn create_shipment(
         (Ok(draft), Some(booker)) if errs.is_empty() => (draft, booker),
         _ => return Err(errs.into()),
     };
-    let (awb, routing_code, carrier_account_id, carrier_name) = match booker {
-        Booker::Fleet => (
-            fleet::issue_awb(state.store.as_ref(), tenant).await?,
-            None,
-            None,
-            fleet::NAME.to_string(),
-        ),
-        Booker::Account(record) => {
-            let adapter = adapter(&record.carrier)
-                .ok_or_else(|| ApiError::internal(&"carrier account for an unknown carrier"))?;
-            let account = carrier_accounts::open_account(state, &record)?;
-            draft.carrier = record.carrier.clone();
-            let client = &state.carrier_client;
-            // Pool carriers draw a pre-fetched AWB (Ecom Express must;
-            // Delhivery may, when the account sets a pool size).
-            let uses_pool = adapter.requires_pooled_awb()
-                || (adapter
-                    .capabilities()
-                    .contains(&shipgate_carriers::core::Capability::AwbPool)
-                    && account.settings.awb_pool_size.is_some());
-            let pooled = if uses_pool {
-                Some(awb_pool::take(state, adapter, &account).await?)
-            } else {
-                None
-            };
-            let request = CreateRequest {
-                reference: &draft.order_reference,
-                draft: &draft,
-                awb: pooled.as_deref(),
-            };
-            let booking = client.create_shipment(adapter, &account, &request).await?;
-            (
-                booking.awb,
-                booking.routing_code,
-                Some(record.id),
-                adapter.name().to_string(),
-            )
+    let mut allocation = None;
+    let booked = match booker {
+        Booker::Fleet => Booked {
+            awb: fleet::issue_awb(state.store.as_ref(), tenant).await?,
+            routing_code: None,
+            carrier_account_id: None,
+            carrier: fleet::CODE.to_string(),
+            carrier_name: fleet::NAME.to_string(),
+        },
+        Booker::Account(record) => book_with(state, &record, &draft).await?,
+        Booker::Allocate(strategy) => {
+            let (mut chosen, records) =
+                self::allocation::allocate(state, tenant, &draft, strategy).await?;
+            if chosen.ranked.is_empty() {
+                return Err(ApiError::field(
+                    axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                    "validation_failed",
+                    "allocation",
+                    "no_candidate",
+                    "no carrier account can take this shipment (add one, or relax the allocation rules)",
+                ));
+            }
+            // Try in ranked order; a carrier that fails hands over to the next.
+            let mut booked = None;
+            let mut failures = Vec::new();
+            for ranked in chosen.ranked.iter_mut() {
+                let Some(record) = records.iter().find(|r| r.id == ranked.carrier_account_id)
+                else {
+                    continue;
+                };
+                match book_with(state, record, &draft).await {
+                    Ok(b) => {
+                        ranked.reasons.push("chosen".into());
+                        booked = Some(b);
+                        break;
+                    }
+                    Err(e) if e.status.is_server_error() || e.code.starts_with("carrier") => {
+                        let why = e.detail.clone().unwrap_or_else(|| e.code.to_string());
+                        ranked.reasons.push(format!("failed to book: {why}"));
+                        failures.push(format!("{}: {why}", ranked.carrier));
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            allocation = Some(chosen);
+            booked.ok_or_else(|| {
+                ApiError::new(
+                    axum::http::StatusCode::BAD_GATEWAY,
+                    "carrier_unavailable",
+                    format!("every allocated carrier failed: {}", failures.join("; ")),
+                )
+            })?
         }
     };
+    draft.carrier = booked.carrier.clone();
+    let Booked {
+        awb,
+        routing_code,
+        carrier_account_id,
+        carrier_name,
+        ..
+    } = booked;
 
     let at = now();
     let system_event = |status: ShipmentStatus, description: String| ShipmentEvent {
@@ -145,6 +236,7 @@ pub async fn create_shipment(
         carrier_account_id,
         awb,
         routing_code,
+        allocation,
         pickup: draft.pickup,
         consignee: draft.consignee,
         return_address: draft.return_address,

@@ -1,0 +1,104 @@
+//! Choosing the carrier account: the tenant's rules, each account's rate
+//! card, each lane's RTO history, and a strategy (see `domain::allocation`).
+
+use shipgate_carriers::core::account::AccountSettings;
+use shipgate_domain::allocation::{self, Allocation, Candidate, Rule, ShipmentFacts, Strategy};
+use shipgate_domain::rates::Quote;
+use shipgate_domain::shipment::ShipmentDraft;
+use shipgate_storage::{CarrierAccountRecord, Tenant};
+
+use crate::AppState;
+use crate::error::ApiError;
+
+pub const RULES_SETTING: &str = "allocation_rules";
+/// RTO share assumed for a lane with no history (Indian COD-heavy averages
+/// run 10–25%).
+const PRIOR_RTO_RATE: f64 = 0.12;
+
+pub async fn rules(state: &AppState, tenant: &Tenant) -> Result<Vec<Rule>, ApiError> {
+    match state
+        .store
+        .tenant_setting(&tenant.id, RULES_SETTING)
+        .await?
+    {
+        Some(value) => serde_json::from_value(value).map_err(|e| ApiError::internal(&e)),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// Every carrier account of the tenant (a tenant has tens, not thousands).
+pub async fn accounts(
+    state: &AppState,
+    tenant: &Tenant,
+) -> Result<Vec<CarrierAccountRecord>, ApiError> {
+    let mut all = Vec::new();
+    let mut after = None;
+    loop {
+        let page = state
+            .store
+            .list_carrier_accounts(&tenant.id, after.as_deref(), 100)
+            .await?;
+        all.extend(page.items);
+        match page.next_after {
+            Some(next) => after = Some(next),
+            None => return Ok(all),
+        }
+    }
+}
+
+/// The account's rate-card price for the draft, if its card covers the lane.
+pub fn quote(record: &CarrierAccountRecord, draft: &ShipmentDraft) -> Option<Quote> {
+    let settings: AccountSettings = serde_json::from_value(record.settings.clone()).ok()?;
+    let cod = draft.cod_amount.as_ref().map_or(0, |m| m.minor_units);
+    settings
+        .rate_card?
+        .quote(
+            draft.pickup.postal_code.as_str(),
+            draft.consignee.postal_code.as_str(),
+            &draft.parcels,
+            draft.payment_mode,
+            cod,
+        )
+        .ok()
+}
+
+pub async fn allocate(
+    state: &AppState,
+    tenant: &Tenant,
+    draft: &ShipmentDraft,
+    strategy: Strategy,
+) -> Result<(Allocation, Vec<CarrierAccountRecord>), ApiError> {
+    let records = accounts(state, tenant).await?;
+    let destination = draft.consignee.postal_code.as_str();
+    let lanes = state
+        .store
+        .lane_outcomes(&tenant.id, destination.get(..3).unwrap_or(destination))
+        .await?;
+    let candidates: Vec<Candidate> = records
+        .iter()
+        .map(|r| {
+            let lane = lanes.iter().find(|l| l.carrier_account_id == r.id);
+            Candidate {
+                account_id: r.id.clone(),
+                carrier: r.carrier.clone(),
+                quote: quote(r, draft),
+                rto_rate: allocation::smoothed_rto_rate(
+                    lane.map_or(0, |l| l.returned),
+                    lane.map_or(0, |l| l.finished),
+                    PRIOR_RTO_RATE,
+                ),
+            }
+        })
+        .collect();
+    let facts = ShipmentFacts {
+        destination_postal_code: destination,
+        payment_mode: draft.payment_mode,
+        weight_grams: draft.total_weight_grams(),
+        order_value_minor: draft.declared_value.minor_units,
+    };
+    let rules = rules(state, tenant).await?;
+    Ok((
+        allocation::allocate(strategy, &rules, &facts, &candidates),
+        records,
+    ))
+}
