@@ -55,6 +55,7 @@ fn account(adapter: &dyn Adapter, sandbox: &Sandbox) -> Account {
         base_url: format!("{}/{}", sandbox.url, adapter.carrier()),
         credentials,
         settings: AccountSettings {
+            rate_card: None,
             pickup_location: Some("Main Warehouse".into()),
             awb_pool_size: Some(10),
             extra: [

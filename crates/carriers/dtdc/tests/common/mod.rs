@@ -77,6 +77,7 @@ pub fn input() -> NewShipmentInput {
         order_reference: "ORD-100001".into(),
         carrier: Some("dtdc".into()),
         carrier_account_id: None,
+        allocation: None,
         pickup: address(
             "TEST ENTERPRISES",
             "+91 98765 43210",
