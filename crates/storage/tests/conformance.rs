@@ -28,4 +28,7 @@ conformance_tests!(
     concurrent_workers_never_share_a_job,
     carrier_accounts_stay_within_their_tenant,
     carrier_pushes_are_kept_with_their_job,
+    webhook_endpoints_stay_within_their_tenant,
+    webhook_events_fan_out_once_per_subscribed_endpoint,
+    webhook_attempts_follow_the_schedule,
 );
