@@ -48,6 +48,11 @@ pub struct AppState {
     pub sandbox: Option<Sandbox>,
     /// This server's own base URL, where the sandbox pushes carrier scans.
     pub self_url: Option<String>,
+    /// Let merchant webhooks go to loopback, private and other non-public
+    /// addresses (off in production: a webhook URL must not reach inside).
+    pub allow_private_webhook_targets: bool,
+    /// Retry schedule, timeout and disable rule of merchant webhooks.
+    pub webhooks: service::webhooks::WebhookConfig,
 }
 
 /// The in-process carrier simulator that sandbox carrier accounts call.
@@ -83,13 +88,15 @@ impl AppState {
             secrets,
             sandbox,
             self_url,
+            allow_private_webhook_targets: false,
+            webhooks: service::webhooks::WebhookConfig::default(),
         }
     }
 }
 
 /// The OpenAPI document and the router it describes.
 pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
-    use routes::{carrier_accounts, carriers, fleet, hooks, shipments, system};
+    use routes::{carrier_accounts, carriers, fleet, hooks, shipments, system, webhook_endpoints};
     let v1 = OpenApiRouter::new()
         .routes(routes!(shipments::create, shipments::list))
         .routes(routes!(shipments::get))
@@ -99,6 +106,15 @@ pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .routes(routes!(carriers::list))
         .routes(routes!(carrier_accounts::create, carrier_accounts::list))
         .routes(routes!(carrier_accounts::get))
+        .routes(routes!(webhook_endpoints::create, webhook_endpoints::list))
+        .routes(routes!(
+            webhook_endpoints::get,
+            webhook_endpoints::update,
+            webhook_endpoints::delete
+        ))
+        .routes(routes!(webhook_endpoints::rotate_secret))
+        .routes(routes!(webhook_endpoints::deliveries))
+        .routes(routes!(webhook_endpoints::replay))
         // Later layers run first: authenticate, then guard idempotency.
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -174,12 +190,11 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let worker_name = format!("{}-{}", hostname(), std::process::id());
-    let worker = worker::Worker::new(state.store.clone(), worker_name)
-        .with_idle_pause(Duration::from_millis(500))
-        .register(
-            service::tracking::APPLY_PUSH,
-            Arc::new(service::tracking::ApplyPushJob(state.clone())),
-        );
+    let worker = register_jobs(
+        worker::Worker::new(state.store.clone(), worker_name)
+            .with_idle_pause(Duration::from_millis(500)),
+        &state,
+    )?;
     let worker_task = tokio::spawn(worker.run(stop_rx));
     let result = axum::serve(listener, app(state))
         .with_graceful_shutdown(async move {
@@ -189,6 +204,19 @@ pub async fn serve(
         .await;
     let _ = worker_task.await;
     result
+}
+
+/// Registers the handler of every job kind the API enqueues.
+pub fn register_jobs(worker: worker::Worker, state: &AppState) -> std::io::Result<worker::Worker> {
+    use service::webhooks::{delivery, events};
+    let deliver = delivery::DeliverJob::new(state.clone()).map_err(std::io::Error::other)?;
+    Ok(worker
+        .register(
+            service::tracking::APPLY_PUSH,
+            Arc::new(service::tracking::ApplyPushJob(state.clone())),
+        )
+        .register(events::FANOUT, Arc::new(delivery::FanOutJob(state.clone())))
+        .register(delivery::DELIVER, Arc::new(deliver)))
 }
 
 fn hostname() -> String {

@@ -419,7 +419,11 @@ macro_rules! impl_store {
                     .fetch_all(&mut *tx)
                     .await?;
                 tx.commit().await?;
-                rows.into_iter().map($crate::Job::try_from).collect()
+                // RETURNING follows no order on PostgreSQL: hand jobs out oldest
+                // first, so webhooks raised in order are sent in order.
+                let mut jobs = rows.into_iter().map($crate::Job::try_from).collect::<$crate::Result<Vec<_>>>()?;
+                jobs.sort_by(|a, b| (a.run_at, &a.id).cmp(&(b.run_at, &b.id)));
+                Ok(jobs)
             }
 
             async fn complete_job(&self, job_id: &str, worker: &str) -> $crate::Result<bool> {

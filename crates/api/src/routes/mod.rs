@@ -7,3 +7,4 @@ pub mod fleet;
 pub mod hooks;
 pub mod shipments;
 pub mod system;
+pub mod webhook_endpoints;
