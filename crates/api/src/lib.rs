@@ -48,6 +48,11 @@ pub struct AppState {
     pub sandbox: Option<Sandbox>,
     /// This server's own base URL, where the sandbox pushes carrier scans.
     pub self_url: Option<String>,
+    /// Let merchant webhooks go to loopback, private and other non-public
+    /// addresses (off in production: a webhook URL must not reach inside).
+    pub allow_private_webhook_targets: bool,
+    /// Retry schedule, timeout and disable rule of merchant webhooks.
+    pub webhooks: service::webhooks::WebhookConfig,
 }
 
 /// The in-process carrier simulator that sandbox carrier accounts call.
@@ -83,13 +88,18 @@ impl AppState {
             secrets,
             sandbox,
             self_url,
+            allow_private_webhook_targets: false,
+            webhooks: service::webhooks::WebhookConfig::default(),
         }
     }
 }
 
 /// The OpenAPI document and the router it describes.
 pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
-    use routes::{carrier_accounts, carriers, fleet, hooks, rates, shipments, system, tracking};
+    use routes::{
+        carrier_accounts, carriers, fleet, hooks, rates, shipments, system, tracking,
+        webhook_endpoints,
+    };
     let v1 = OpenApiRouter::new()
         .routes(routes!(shipments::create, shipments::list))
         .routes(routes!(shipments::get))
@@ -102,6 +112,15 @@ pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .routes(routes!(rates::put_rules, rates::get_rules))
         .routes(routes!(carrier_accounts::create, carrier_accounts::list))
         .routes(routes!(carrier_accounts::get))
+        .routes(routes!(webhook_endpoints::create, webhook_endpoints::list))
+        .routes(routes!(
+            webhook_endpoints::get,
+            webhook_endpoints::update,
+            webhook_endpoints::delete
+        ))
+        .routes(routes!(webhook_endpoints::rotate_secret))
+        .routes(routes!(webhook_endpoints::deliveries))
+        .routes(routes!(webhook_endpoints::replay))
         // Later layers run first: authenticate, then guard idempotency.
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -174,21 +193,6 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     response
 }
 
-/// A job worker with every kind of job this server runs registered.
-pub fn job_worker(state: &AppState, name: impl Into<String>) -> worker::Worker {
-    use service::{awb_pool, tracking};
-    worker::Worker::new(state.store.clone(), name)
-        .register(
-            tracking::APPLY_PUSH,
-            Arc::new(tracking::ApplyPushJob(state.clone())),
-        )
-        .register(tracking::POLL, Arc::new(tracking::PollJob(state.clone())))
-        .register(
-            awb_pool::TOP_UP,
-            Arc::new(awb_pool::TopUpJob(state.clone())),
-        )
-}
-
 /// Serves the API and runs the job worker until `shutdown` resolves.
 pub async fn serve(
     listener: TcpListener,
@@ -197,7 +201,11 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let worker_name = format!("{}-{}", hostname(), std::process::id());
-    let worker = job_worker(&state, worker_name).with_idle_pause(Duration::from_millis(500));
+    let worker = register_jobs(
+        worker::Worker::new(state.store.clone(), worker_name)
+            .with_idle_pause(Duration::from_millis(500)),
+        &state,
+    )?;
     let poller = tokio::spawn(poll_scheduler(state.clone(), stop_rx.clone()));
     let worker_task = tokio::spawn(worker.run(stop_rx));
     let result = axum::serve(listener, app(state))
@@ -226,6 +234,27 @@ async fn poll_scheduler(state: AppState, mut shutdown: tokio::sync::watch::Recei
             _ = shutdown.changed() => {}
         }
     }
+}
+
+/// Registers the handler of every job kind the API enqueues.
+pub fn register_jobs(worker: worker::Worker, state: &AppState) -> std::io::Result<worker::Worker> {
+    use service::webhooks::{delivery, events};
+    let deliver = delivery::DeliverJob::new(state.clone()).map_err(std::io::Error::other)?;
+    Ok(worker
+        .register(
+            service::tracking::APPLY_PUSH,
+            Arc::new(service::tracking::ApplyPushJob(state.clone())),
+        )
+        .register(
+            service::tracking::POLL,
+            Arc::new(service::tracking::PollJob(state.clone())),
+        )
+        .register(
+            service::awb_pool::TOP_UP,
+            Arc::new(service::awb_pool::TopUpJob(state.clone())),
+        )
+        .register(events::FANOUT, Arc::new(delivery::FanOutJob(state.clone())))
+        .register(delivery::DELIVER, Arc::new(deliver)))
 }
 
 fn hostname() -> String {

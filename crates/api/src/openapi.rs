@@ -14,11 +14,16 @@ use crate::error::PROBLEM_CODES;
         description = "One API for every courier: shipments, AWBs, labels, tracking.\n\nAuthenticate with `Authorization: Bearer <key>`. Errors are RFC 9457 problem documents with a stable `code`. Writes accept `Idempotency-Key`.",
     ),
     modifiers(&ApiKeyAuth),
-    components(schemas(crate::error::Problem, crate::error::ProblemField)),
+    components(schemas(
+        crate::error::Problem,
+        crate::error::ProblemField,
+        crate::service::webhooks::events::WebhookPayload
+    )),
     tags(
         (name = "shipments", description = "Create shipments, fetch them, their labels and timelines"),
         (name = "fleet", description = "Scans from the self-managed fleet"),
         (name = "carriers", description = "Supported carriers and their capabilities"),
+        (name = "webhooks", description = "Merchant webhooks (Standard Webhooks): endpoints, deliveries, replays. Each request carries `webhook-id`, `webhook-timestamp` and `webhook-signature: v1,<base64 HMAC-SHA256>` over `{id}.{timestamp}.{body}`"),
         (name = "system", description = "Health and metrics"),
     )
 )]

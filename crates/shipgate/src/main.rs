@@ -72,6 +72,10 @@ struct Config {
     sandbox: bool,
     /// Where the built-in simulator listens (port 0: any free port).
     sandbox_listen: String,
+    /// Let merchant webhooks go to loopback, private, link-local and other
+    /// non-public addresses. Off by default: a webhook URL is chosen by a
+    /// merchant and must not reach inside Shipgate's network.
+    allow_private_webhook_targets: bool,
 }
 
 impl Default for Config {
@@ -84,6 +88,7 @@ impl Default for Config {
             secret_key_file: "shipgate.key".into(),
             sandbox: true,
             sandbox_listen: "127.0.0.1:0".into(),
+            allow_private_webhook_targets: false,
         }
     }
 }
@@ -254,7 +259,8 @@ async fn main() -> anyhow::Result<()> {
                 .await
                 .with_context(|| format!("listen on {}", config.listen))?;
             let self_url = format!("http://{}", listener.local_addr()?);
-            let state = AppState::new(store.clone(), secrets, sandbox, Some(self_url));
+            let mut state = AppState::new(store.clone(), secrets, sandbox, Some(self_url));
+            state.allow_private_webhook_targets = config.allow_private_webhook_targets;
             if store.count_tenants().await? == 0 {
                 // A fresh install is callable at once, with every carrier in sandbox.
                 let (tenant, key) = create_tenant(store.as_ref(), "Default tenant").await?;

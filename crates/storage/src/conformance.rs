@@ -994,3 +994,426 @@ pub async fn tenant_settings_and_lane_outcomes(url: &str) {
     assert!(store.lane_outcomes(&a.id, "110").await.unwrap().is_empty());
     assert!(store.lane_outcomes(&b.id, "560").await.unwrap().is_empty());
 }
+
+fn webhook_endpoint(tenant_id: &str, types: &[&str]) -> crate::WebhookEndpoint {
+    let now = crate::now();
+    crate::WebhookEndpoint {
+        id: new_id("we"),
+        tenant_id: tenant_id.to_string(),
+        url: "https://merchant.example/hooks".into(),
+        description: Some("orders".into()),
+        event_types: types.iter().map(|t| t.to_string()).collect(),
+        enabled: true,
+        disabled_reason: None,
+        sealed_secret: "v1:sealed".into(),
+        sealed_previous_secret: None,
+        previous_secret_expires_at: None,
+        failing_since: None,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+fn webhook_event(event_type: &str) -> crate::WebhookEvent {
+    crate::WebhookEvent {
+        key: new_id("wev"),
+        event_type: event_type.into(),
+        payload: format!("{{\"type\":\"{event_type}\"}}"),
+    }
+}
+
+fn deliver_job(m: &crate::WebhookMessage) -> NewJob {
+    NewJob::now(
+        "webhook.deliver",
+        Some(m.tenant_id.clone()),
+        serde_json::json!({"message_id": m.id}),
+    )
+}
+
+fn attempt(message_id: &str, job_id: &str, code: Option<u16>) -> crate::WebhookAttempt {
+    crate::WebhookAttempt {
+        message_id: message_id.into(),
+        attempt: 0,
+        job_id: job_id.into(),
+        trigger: "scheduled".into(),
+        started_at: crate::now(),
+        status_code: code,
+        latency_ms: 12,
+        response_excerpt: Some("nope".into()),
+        error: code.is_none().then(|| "connection refused".to_string()),
+        next_attempt_at: None,
+    }
+}
+
+fn outcome(attempt: crate::WebhookAttempt, retry: Option<NewJob>) -> crate::AttemptOutcome {
+    crate::AttemptOutcome {
+        delivered: attempt.status_code.is_some_and(|c| (200..300).contains(&c)),
+        attempt,
+        replay: false,
+        retry,
+        // Far in the past: the streak is never that long here unless a check says so.
+        disable_if_failing_since: Timestamp::UNIX_EPOCH,
+        disable_reason: "failing for 5 days".into(),
+    }
+}
+
+pub async fn webhook_endpoints_stay_within_their_tenant(url: &str) {
+    let store = open(url).await;
+    let a = store.create_tenant("Acme", "ha", "pa").await.unwrap();
+    let b = store.create_tenant("Bolt", "hb", "pb").await.unwrap();
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let e = webhook_endpoint(&a.id, &["shipment.created", "shipment.delivered"]);
+        store.insert_webhook_endpoint(&e).await.unwrap();
+        assert_eq!(
+            store.webhook_endpoint(&a.id, &e.id).await.unwrap().unwrap(),
+            e
+        );
+        assert!(
+            store
+                .webhook_endpoint(&b.id, &e.id)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        ids.push(e.id);
+    }
+    ids.reverse();
+    let first = store.list_webhook_endpoints(&a.id, None, 2).await.unwrap();
+    let rest = store
+        .list_webhook_endpoints(&a.id, first.next_after.as_deref(), 2)
+        .await
+        .unwrap();
+    let listed: Vec<_> = first
+        .items
+        .iter()
+        .chain(&rest.items)
+        .map(|e| e.id.clone())
+        .collect();
+    assert_eq!((listed, rest.next_after), (ids.clone(), None));
+    assert!(
+        store
+            .list_webhook_endpoints(&b.id, None, 10)
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+
+    // Updates write what the merchant may change, within the tenant only.
+    let mut e = store
+        .webhook_endpoint(&a.id, &ids[0])
+        .await
+        .unwrap()
+        .unwrap();
+    e.url = "https://merchant.example/v2".into();
+    e.event_types = vec!["shipment.cancelled".into()];
+    e.enabled = false;
+    e.sealed_previous_secret = Some("v1:old".into());
+    e.previous_secret_expires_at = Some(crate::now() + 24.hours());
+    store.update_webhook_endpoint(&e).await.unwrap();
+    assert_eq!(
+        store.webhook_endpoint(&a.id, &e.id).await.unwrap().unwrap(),
+        e
+    );
+    let foreign = crate::WebhookEndpoint {
+        tenant_id: b.id.clone(),
+        ..e.clone()
+    };
+    assert!(matches!(
+        store.update_webhook_endpoint(&foreign).await,
+        Err(StoreError::NotFound)
+    ));
+
+    assert!(!store.delete_webhook_endpoint(&b.id, &e.id).await.unwrap());
+    assert!(store.delete_webhook_endpoint(&a.id, &e.id).await.unwrap());
+    assert!(
+        store
+            .webhook_endpoint(&a.id, &e.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(!store.delete_webhook_endpoint(&a.id, &e.id).await.unwrap());
+}
+
+pub async fn webhook_events_fan_out_once_per_subscribed_endpoint(url: &str) {
+    let store = open(url).await;
+    let a = store.create_tenant("Acme", "ha", "pa").await.unwrap();
+    let b = store.create_tenant("Bolt", "hb", "pb").await.unwrap();
+    let created = webhook_endpoint(&a.id, &["shipment.created"]);
+    let both = webhook_endpoint(&a.id, &["shipment.created", "shipment.delivered"]);
+    let disabled = crate::WebhookEndpoint {
+        enabled: false,
+        ..webhook_endpoint(&a.id, &["shipment.created"])
+    };
+    let other_tenant = webhook_endpoint(&b.id, &["shipment.created"]);
+    for e in [&created, &both, &disabled, &other_tenant] {
+        store.insert_webhook_endpoint(e).await.unwrap();
+    }
+    let events = [
+        webhook_event("shipment.created"),
+        webhook_event("shipment.delivered"),
+    ];
+    let messages = store
+        .fan_out_webhook_events(&a.id, &events, &deliver_job)
+        .await
+        .unwrap();
+    let mut got: Vec<_> = messages
+        .iter()
+        .map(|m| (m.endpoint_id.clone(), m.event_type.clone()))
+        .collect();
+    got.sort();
+    let mut want = vec![
+        (created.id.clone(), "shipment.created".to_string()),
+        (both.id.clone(), "shipment.created".to_string()),
+        (both.id.clone(), "shipment.delivered".to_string()),
+    ];
+    want.sort();
+    assert_eq!(got, want);
+    // Each message came with its delivery job, in the same transaction.
+    let jobs = store
+        .claim_jobs("w", 10, Duration::from_secs(30))
+        .await
+        .unwrap();
+    let mut job_messages: Vec<_> = jobs
+        .iter()
+        .map(|j| j.payload["message_id"].as_str().unwrap().to_string())
+        .collect();
+    job_messages.sort();
+    let mut ids: Vec<_> = messages.iter().map(|m| m.id.clone()).collect();
+    ids.sort();
+    assert_eq!(job_messages, ids);
+
+    // The same events again (a fan-out job run twice) add nothing.
+    assert!(
+        store
+            .fan_out_webhook_events(&a.id, &events, &deliver_job)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let stored = store
+        .webhook_message(&a.id, &messages[0].id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored, messages[0]);
+    assert_eq!(stored.status, crate::WebhookMessageStatus::Pending);
+    assert!(
+        store
+            .webhook_message(&b.id, &messages[0].id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // An endpoint's messages page newest first, each with its attempts.
+    for _ in 0..3 {
+        store
+            .fan_out_webhook_events(&a.id, &[webhook_event("shipment.delivered")], &deliver_job)
+            .await
+            .unwrap();
+    }
+    let first = store
+        .list_webhook_messages(&a.id, &both.id, None, 3)
+        .await
+        .unwrap();
+    let rest = store
+        .list_webhook_messages(&a.id, &both.id, first.next_after.as_deref(), 3)
+        .await
+        .unwrap();
+    let listed: Vec<_> = first
+        .items
+        .iter()
+        .chain(&rest.items)
+        .map(|m| m.id.clone())
+        .collect();
+    assert_eq!(listed.len(), 5);
+    assert!(listed.windows(2).all(|w| w[0] > w[1]), "newest first");
+    assert!(rest.next_after.is_none());
+    assert!(
+        store
+            .list_webhook_messages(&b.id, &both.id, None, 10)
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+}
+
+pub async fn webhook_attempts_follow_the_schedule(url: &str) {
+    let store = open(url).await;
+    let a = store.create_tenant("Acme", "ha", "pa").await.unwrap();
+    let endpoint = webhook_endpoint(&a.id, &["shipment.created"]);
+    store.insert_webhook_endpoint(&endpoint).await.unwrap();
+    let fan_out = |n: usize| {
+        let store = store.clone();
+        let tenant = a.id.clone();
+        async move {
+            let events: Vec<_> = (0..n).map(|_| webhook_event("shipment.created")).collect();
+            store
+                .fan_out_webhook_events(&tenant, &events, &deliver_job)
+                .await
+                .unwrap()
+        }
+    };
+    let messages = fan_out(3).await;
+    // Drain the first delivery jobs so only retries are left to claim.
+    store
+        .claim_jobs("w", 10, Duration::from_secs(30))
+        .await
+        .unwrap();
+    let m = &messages[0];
+
+    // A failure with a retry left: pending, the retry job enqueued with it.
+    let later = crate::now() + 1.hour();
+    let retry = NewJob {
+        run_at: later,
+        ..deliver_job(m)
+    };
+    let failed = outcome(attempt(&m.id, "job_1", Some(500)), Some(retry));
+    assert!(store.record_webhook_attempt(&failed).await.unwrap());
+    assert!(
+        !store.record_webhook_attempt(&failed).await.unwrap(),
+        "a job records one attempt"
+    );
+    let stored = store.webhook_message(&a.id, &m.id).await.unwrap().unwrap();
+    assert_eq!(
+        (stored.status, stored.next_attempt_at, stored.attempts.len()),
+        (crate::WebhookMessageStatus::Pending, Some(later), 1)
+    );
+    assert_eq!(
+        (stored.attempts[0].attempt, stored.attempts[0].status_code),
+        (1, Some(500))
+    );
+    assert_eq!(stored.attempts[0].next_attempt_at, Some(later));
+    let streak = store
+        .webhook_endpoint(&a.id, &endpoint.id)
+        .await
+        .unwrap()
+        .unwrap()
+        .failing_since;
+    assert_eq!(streak, Some(stored.attempts[0].started_at));
+    let retry_jobs: Vec<_> = {
+        // The retry is not due yet.
+        store
+            .claim_jobs("w", 10, Duration::from_secs(30))
+            .await
+            .unwrap()
+    };
+    assert!(retry_jobs.is_empty());
+
+    // A failed replay leaves the scheduled retry in place.
+    let replay = crate::AttemptOutcome {
+        replay: true,
+        attempt: crate::WebhookAttempt {
+            trigger: "replay".into(),
+            ..attempt(&m.id, "job_2", None)
+        },
+        ..outcome(attempt(&m.id, "job_2", None), None)
+    };
+    assert!(store.record_webhook_attempt(&replay).await.unwrap());
+    let stored = store.webhook_message(&a.id, &m.id).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            stored.status,
+            stored.next_attempt_at,
+            stored.attempts[1].attempt
+        ),
+        (crate::WebhookMessageStatus::Pending, Some(later), 2)
+    );
+    assert_eq!(
+        stored.attempts[1].error.as_deref(),
+        Some("connection refused")
+    );
+
+    // Success: delivered, the failure streak forgotten.
+    let ok = outcome(attempt(&m.id, "job_3", Some(204)), None);
+    assert!(store.record_webhook_attempt(&ok).await.unwrap());
+    let stored = store.webhook_message(&a.id, &m.id).await.unwrap().unwrap();
+    assert_eq!(
+        (stored.status, stored.next_attempt_at),
+        (crate::WebhookMessageStatus::Delivered, None)
+    );
+    let e = store
+        .webhook_endpoint(&a.id, &endpoint.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((e.failing_since, e.enabled), (None, true));
+
+    // The schedule exhausted: failed.
+    let last = outcome(attempt(&messages[1].id, "job_4", Some(503)), None);
+    assert!(store.record_webhook_attempt(&last).await.unwrap());
+    assert_eq!(
+        store
+            .webhook_message(&a.id, &messages[1].id)
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        crate::WebhookMessageStatus::Failed
+    );
+    assert!(
+        store
+            .webhook_endpoint(&a.id, &endpoint.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .enabled,
+        "not failing for long enough to be disabled"
+    );
+
+    // Failing since before the limit: disabled, with the reason shown.
+    let give_up = crate::AttemptOutcome {
+        disable_if_failing_since: crate::now() + 1.minute(),
+        ..outcome(attempt(&messages[2].id, "job_5", Some(500)), None)
+    };
+    assert!(store.record_webhook_attempt(&give_up).await.unwrap());
+    let e = store
+        .webhook_endpoint(&a.id, &endpoint.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (e.enabled, e.disabled_reason.as_deref()),
+        (false, Some("failing for 5 days"))
+    );
+    // Disabled endpoints get no new messages; re-enabling starts a new streak.
+    assert!(fan_out(1).await.is_empty());
+    let reenabled = crate::WebhookEndpoint {
+        enabled: true,
+        disabled_reason: None,
+        ..e
+    };
+    store.update_webhook_endpoint(&reenabled).await.unwrap();
+    let e = store
+        .webhook_endpoint(&a.id, &endpoint.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((e.enabled, e.failing_since), (true, None));
+
+    // A replay is a job enqueued for a message of that endpoint.
+    let job = deliver_job(m);
+    assert!(
+        store
+            .replay_webhook_message(&a.id, &endpoint.id, &m.id, &job)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .replay_webhook_message(&a.id, "we_other", &m.id, &job)
+            .await
+            .unwrap()
+    );
+    let claimed = store
+        .claim_jobs("w", 10, Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(claimed[0].payload["message_id"], m.id.as_str());
+}

@@ -257,6 +257,123 @@ pub struct EventsRecorded {
     pub not_applied: Vec<String>,
 }
 
+/// A merchant's webhook endpoint. Signing secrets arrive sealed (encrypted
+/// by the caller), like carrier credentials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookEndpoint {
+    pub id: String,
+    pub tenant_id: String,
+    pub url: String,
+    pub description: Option<String>,
+    pub event_types: Vec<String>,
+    pub enabled: bool,
+    /// Why Shipgate disabled it; `None` when enabled or disabled by the merchant.
+    pub disabled_reason: Option<String>,
+    pub sealed_secret: String,
+    /// The secret before the last rotation; it signs too until it expires.
+    pub sealed_previous_secret: Option<String>,
+    pub previous_secret_expires_at: Option<Timestamp>,
+    /// Start of the current run of failed attempts; `None` after a success.
+    /// Kept by [`Store::record_webhook_attempt`], never by updates.
+    pub failing_since: Option<Timestamp>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// An event to fan out to the endpoints subscribed to its type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookEvent {
+    /// Unique per event: fanning the same event out again adds nothing.
+    pub key: String,
+    pub event_type: String,
+    /// The exact body every attempt sends and signs.
+    pub payload: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WebhookMessageStatus {
+    /// Not delivered yet; an attempt is scheduled.
+    Pending,
+    Delivered,
+    /// The retry schedule ran out (or the endpoint was disabled).
+    Failed,
+}
+
+impl WebhookMessageStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Delivered => "delivered",
+            Self::Failed => "failed",
+        }
+    }
+
+    pub(crate) fn parse(s: &str) -> Option<Self> {
+        [Self::Pending, Self::Delivered, Self::Failed]
+            .into_iter()
+            .find(|v| v.as_str() == s)
+    }
+}
+
+/// One event bound for one endpoint; `id` is the `webhook-id` header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookMessage {
+    pub id: String,
+    pub tenant_id: String,
+    pub endpoint_id: String,
+    pub event_key: String,
+    pub event_type: String,
+    pub payload: String,
+    pub status: WebhookMessageStatus,
+    /// When the next scheduled attempt runs, while one is scheduled.
+    pub next_attempt_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+    /// Oldest first.
+    pub attempts: Vec<WebhookAttempt>,
+}
+
+/// One try at delivering a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookAttempt {
+    pub message_id: String,
+    /// 1, 2, …; assigned by the store when recorded.
+    pub attempt: u32,
+    /// The job that made it (at most one attempt per job).
+    pub job_id: String,
+    /// `scheduled` or `replay`.
+    pub trigger: String,
+    pub started_at: Timestamp,
+    /// `None` when no HTTP answer came (refused target, timeout, connection error).
+    pub status_code: Option<u16>,
+    pub latency_ms: u64,
+    /// The first KB of the response body.
+    pub response_excerpt: Option<String>,
+    pub error: Option<String>,
+    /// When the next attempt runs, if this one failed and another is scheduled.
+    pub next_attempt_at: Option<Timestamp>,
+}
+
+/// What an attempt did, recorded atomically with its consequences.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttemptOutcome {
+    pub attempt: WebhookAttempt,
+    /// A 2xx answer.
+    pub delivered: bool,
+    /// A replay is one extra attempt: it never schedules another, and a
+    /// failed one leaves a scheduled retry in place.
+    pub replay: bool,
+    /// For a failed scheduled attempt: the job making the next one (its
+    /// `run_at` is when), or `None` when the schedule is exhausted.
+    pub retry: Option<NewJob>,
+    /// A failed attempt disables the endpoint if it has been failing since
+    /// before this instant, giving it this reason.
+    pub disable_if_failing_since: Timestamp,
+    pub disable_reason: String,
+}
+
+/// Builds the job that delivers a new message (inside the fan-out transaction).
+pub type MessageJob<'a> = &'a (dyn Fn(&WebhookMessage) -> NewJob + Sync);
+
 /// Decides, inside the recording transaction, which jobs the new events call
 /// for (so a crash can never keep the events and lose the jobs).
 pub type FollowUp<'a> = &'a (dyn Fn(&EventsRecorded) -> Vec<NewJob> + Sync);
@@ -392,6 +509,53 @@ pub trait Store: Send + Sync + 'static {
     /// Counts a sighting of a code the carrier's table does not have.
     async fn flag_unknown_code(&self, tenant_id: &str, code: &UnknownCode) -> Result<()>;
     async fn unknown_codes(&self, tenant_id: &str) -> Result<Vec<UnknownCode>>;
+
+    // Merchant webhooks.
+    async fn insert_webhook_endpoint(&self, endpoint: &WebhookEndpoint) -> Result<()>;
+    async fn webhook_endpoint(&self, tenant_id: &str, id: &str) -> Result<Option<WebhookEndpoint>>;
+    async fn list_webhook_endpoints(
+        &self,
+        tenant_id: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<WebhookEndpoint>>;
+    /// Writes what the merchant can change (url, description, event types,
+    /// enabled, disabled reason, secrets); `NotFound` if there is no such
+    /// endpoint in the tenant. Re-enabling forgets the failure streak.
+    async fn update_webhook_endpoint(&self, endpoint: &WebhookEndpoint) -> Result<()>;
+    /// Deletes an endpoint with its messages and attempts; false if not found.
+    async fn delete_webhook_endpoint(&self, tenant_id: &str, id: &str) -> Result<bool>;
+    /// Creates one message per event and enabled endpoint subscribed to its
+    /// type, each with the job `make_job` builds for it, atomically; returns
+    /// the new messages (events fanned out before add none).
+    async fn fan_out_webhook_events(
+        &self,
+        tenant_id: &str,
+        events: &[WebhookEvent],
+        make_job: MessageJob<'_>,
+    ) -> Result<Vec<WebhookMessage>>;
+    /// A message with its attempts.
+    async fn webhook_message(&self, tenant_id: &str, id: &str) -> Result<Option<WebhookMessage>>;
+    /// An endpoint's messages with their attempts, newest first.
+    async fn list_webhook_messages(
+        &self,
+        tenant_id: &str,
+        endpoint_id: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<WebhookMessage>>;
+    /// Enqueues `job` to re-send a message of this endpoint; false if not found.
+    async fn replay_webhook_message(
+        &self,
+        tenant_id: &str,
+        endpoint_id: &str,
+        message_id: &str,
+        job: &NewJob,
+    ) -> Result<bool>;
+    /// Records an attempt, updates its message, schedules the retry and keeps
+    /// the endpoint's failure streak (disabling it past the limit), in one
+    /// transaction. False if the attempt's job already recorded one.
+    async fn record_webhook_attempt(&self, outcome: &AttemptOutcome) -> Result<bool>;
 
     // Jobs.
     async fn enqueue_job(&self, job: &NewJob) -> Result<String>;

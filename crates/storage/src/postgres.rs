@@ -45,6 +45,12 @@ impl PgStore {
         " FROM shipments WHERE tenant_id = $1 AND id = $2 FOR UPDATE"
     );
 
+    const LOCK_WEBHOOK_MESSAGE: &'static str = concat!(
+        "SELECT ",
+        crate::rows::webhook_message_columns!(),
+        " FROM webhook_messages WHERE id = $1 FOR UPDATE"
+    );
+
     /// Skips jobs other workers are claiming this instant: no job is handed
     /// to two workers, and no worker waits on another.
     const CLAIM_JOBS: &'static str = claim_jobs_sql!("FOR UPDATE SKIP LOCKED");

@@ -349,3 +349,145 @@ pub(crate) struct LaneRow {
     pub finished: i64,
     pub returned: i64,
 }
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct WebhookEndpointRow {
+    pub id: String,
+    pub tenant_id: String,
+    pub url: String,
+    pub description: Option<String>,
+    pub event_types: String,
+    pub enabled: bool,
+    pub disabled_reason: Option<String>,
+    pub secret: String,
+    pub previous_secret: Option<String>,
+    pub previous_secret_expires_at: Option<i64>,
+    pub failing_since: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+macro_rules! webhook_endpoint_columns {
+    () => {
+        "id, tenant_id, url, description, event_types, enabled, disabled_reason, secret, previous_secret, \
+         previous_secret_expires_at, failing_since, created_at, updated_at"
+    };
+}
+pub(crate) use webhook_endpoint_columns;
+
+impl TryFrom<WebhookEndpointRow> for crate::WebhookEndpoint {
+    type Error = StoreError;
+    fn try_from(r: WebhookEndpointRow) -> Result<Self, StoreError> {
+        Ok(crate::WebhookEndpoint {
+            id: r.id,
+            tenant_id: r.tenant_id,
+            url: r.url,
+            description: r.description,
+            event_types: serde_json::from_str(&r.event_types)
+                .map_err(|e| StoreError::Corrupt(format!("endpoint event types: {e}")))?,
+            enabled: r.enabled,
+            disabled_reason: r.disabled_reason,
+            sealed_secret: r.secret,
+            sealed_previous_secret: r.previous_secret,
+            previous_secret_expires_at: r.previous_secret_expires_at.map(timestamp).transpose()?,
+            failing_since: r.failing_since.map(timestamp).transpose()?,
+            created_at: timestamp(r.created_at)?,
+            updated_at: timestamp(r.updated_at)?,
+        })
+    }
+}
+
+pub(crate) fn event_types_json(types: &[String]) -> String {
+    // A list of strings: serialisation cannot fail.
+    serde_json::to_string(types).unwrap_or_default()
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct WebhookMessageRow {
+    pub id: String,
+    pub tenant_id: String,
+    pub endpoint_id: String,
+    pub event_key: String,
+    pub event_type: String,
+    pub payload: String,
+    pub status: String,
+    pub attempts: i64,
+    pub next_attempt_at: Option<i64>,
+    pub created_at: i64,
+}
+
+macro_rules! webhook_message_columns {
+    () => {
+        "id, tenant_id, endpoint_id, event_key, event_type, payload, status, attempts, next_attempt_at, created_at"
+    };
+}
+pub(crate) use webhook_message_columns;
+
+impl WebhookMessageRow {
+    /// The message, with the attempts that belong to it.
+    pub(crate) fn into_message(
+        self,
+        attempts: &[WebhookAttemptRow],
+    ) -> Result<crate::WebhookMessage, StoreError> {
+        let attempts = attempts
+            .iter()
+            .filter(|a| a.message_id == self.id)
+            .map(crate::WebhookAttempt::try_from)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(crate::WebhookMessage {
+            status: crate::WebhookMessageStatus::parse(&self.status).ok_or_else(|| {
+                StoreError::Corrupt(format!("webhook message status `{}`", self.status))
+            })?,
+            next_attempt_at: self.next_attempt_at.map(timestamp).transpose()?,
+            created_at: timestamp(self.created_at)?,
+            id: self.id,
+            tenant_id: self.tenant_id,
+            endpoint_id: self.endpoint_id,
+            event_key: self.event_key,
+            event_type: self.event_type,
+            payload: self.payload,
+            attempts,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct WebhookAttemptRow {
+    pub message_id: String,
+    pub attempt: i64,
+    pub job_id: String,
+    pub trigger_kind: String,
+    pub started_at: i64,
+    pub status_code: Option<i64>,
+    pub latency_ms: i64,
+    pub response_excerpt: Option<String>,
+    pub error: Option<String>,
+    pub next_attempt_at: Option<i64>,
+}
+
+macro_rules! webhook_attempt_columns {
+    () => {
+        "message_id, attempt, job_id, trigger_kind, started_at, status_code, latency_ms, response_excerpt, \
+         error, next_attempt_at"
+    };
+}
+pub(crate) use webhook_attempt_columns;
+
+impl TryFrom<&WebhookAttemptRow> for crate::WebhookAttempt {
+    type Error = StoreError;
+    fn try_from(r: &WebhookAttemptRow) -> Result<Self, StoreError> {
+        Ok(crate::WebhookAttempt {
+            message_id: r.message_id.clone(),
+            attempt: u32::try_from(r.attempt)
+                .map_err(|_| StoreError::Corrupt(format!("attempt number {}", r.attempt)))?,
+            job_id: r.job_id.clone(),
+            trigger: r.trigger_kind.clone(),
+            started_at: timestamp(r.started_at)?,
+            status_code: r.status_code.and_then(|c| u16::try_from(c).ok()),
+            latency_ms: u64::try_from(r.latency_ms).unwrap_or(0),
+            response_excerpt: r.response_excerpt.clone(),
+            error: r.error.clone(),
+            next_attempt_at: r.next_attempt_at.map(timestamp).transpose()?,
+        })
+    }
+}

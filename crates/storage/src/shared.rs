@@ -9,7 +9,9 @@
 //! - `LOCK_SHIPMENT`: PostgreSQL locks the shipment row (`FOR UPDATE`) so two
 //!   processes recording events for one shipment fold them in turn;
 //! - `CLAIM_JOBS`: PostgreSQL skips rows other workers have locked
-//!   (`FOR UPDATE SKIP LOCKED`); SQLite has one writer at a time anyway.
+//!   (`FOR UPDATE SKIP LOCKED`); SQLite has one writer at a time anyway;
+//! - `LOCK_WEBHOOK_MESSAGE`: PostgreSQL locks a webhook message while an
+//!   attempt is recorded, so concurrent attempts are numbered in turn.
 
 macro_rules! impl_store {
     ($store:ty, $backend:expr) => {
@@ -557,7 +559,11 @@ macro_rules! impl_store {
                     .fetch_all(&mut *tx)
                     .await?;
                 tx.commit().await?;
-                rows.into_iter().map($crate::Job::try_from).collect()
+                // RETURNING follows no order on PostgreSQL: hand jobs out oldest
+                // first, so webhooks raised in order are sent in order.
+                let mut jobs = rows.into_iter().map($crate::Job::try_from).collect::<$crate::Result<Vec<_>>>()?;
+                jobs.sort_by(|a, b| (a.run_at, &a.id).cmp(&(b.run_at, &b.id)));
+                Ok(jobs)
             }
 
             async fn complete_job(&self, job_id: &str, worker: &str) -> $crate::Result<bool> {
@@ -740,6 +746,372 @@ macro_rules! impl_store {
                     .collect())
             }
 
+            async fn insert_webhook_endpoint(&self, e: &$crate::WebhookEndpoint) -> $crate::Result<()> {
+                use $crate::rows::micros;
+                sqlx::query(concat!(
+                    "INSERT INTO webhook_endpoints (",
+                    $crate::rows::webhook_endpoint_columns!(),
+                    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+                ))
+                .bind(&e.id)
+                .bind(&e.tenant_id)
+                .bind(&e.url)
+                .bind(e.description.as_deref())
+                .bind($crate::rows::event_types_json(&e.event_types))
+                .bind(e.enabled)
+                .bind(e.disabled_reason.as_deref())
+                .bind(&e.sealed_secret)
+                .bind(e.sealed_previous_secret.as_deref())
+                .bind(e.previous_secret_expires_at.map(micros))
+                .bind(e.failing_since.map(micros))
+                .bind(micros(e.created_at))
+                .bind(micros(e.updated_at))
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn webhook_endpoint(&self, tenant_id: &str, id: &str) -> $crate::Result<Option<$crate::WebhookEndpoint>> {
+                let row = sqlx::query_as::<_, $crate::rows::WebhookEndpointRow>(concat!(
+                    "SELECT ",
+                    $crate::rows::webhook_endpoint_columns!(),
+                    " FROM webhook_endpoints WHERE tenant_id = $1 AND id = $2"
+                ))
+                .bind(tenant_id)
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map($crate::WebhookEndpoint::try_from).transpose()
+            }
+
+            async fn list_webhook_endpoints(&self, tenant_id: &str, after: Option<&str>, limit: u32) -> $crate::Result<$crate::Page<$crate::WebhookEndpoint>> {
+                let rows = sqlx::query_as::<_, $crate::rows::WebhookEndpointRow>(concat!(
+                    "SELECT ",
+                    $crate::rows::webhook_endpoint_columns!(),
+                    " FROM webhook_endpoints WHERE tenant_id = $1 AND ($2 IS NULL OR id < $2) ORDER BY id DESC LIMIT $3"
+                ))
+                .bind(tenant_id)
+                .bind(after)
+                .bind(i64::from(limit) + 1)
+                .fetch_all(&self.pool)
+                .await?;
+                let mut items = rows.into_iter().map($crate::WebhookEndpoint::try_from).collect::<$crate::Result<Vec<_>>>()?;
+                let next_after = if items.len() > limit as usize {
+                    items.truncate(limit as usize);
+                    items.last().map(|e| e.id.clone())
+                } else {
+                    None
+                };
+                Ok($crate::Page { items, next_after })
+            }
+
+            async fn update_webhook_endpoint(&self, e: &$crate::WebhookEndpoint) -> $crate::Result<()> {
+                use $crate::rows::micros;
+                // `failing_since` belongs to the delivery side; an endpoint
+                // that was disabled starts a fresh streak whatever is written.
+                // (SET expressions see the row as it was.)
+                let updated = sqlx::query(
+                    "UPDATE webhook_endpoints SET url = $1, description = $2, event_types = $3, enabled = $4, \
+                     disabled_reason = $5, secret = $6, previous_secret = $7, previous_secret_expires_at = $8, \
+                     updated_at = $9, failing_since = CASE WHEN enabled THEN failing_since ELSE NULL END \
+                     WHERE tenant_id = $10 AND id = $11",
+                )
+                .bind(&e.url)
+                .bind(e.description.as_deref())
+                .bind($crate::rows::event_types_json(&e.event_types))
+                .bind(e.enabled)
+                .bind(e.disabled_reason.as_deref())
+                .bind(&e.sealed_secret)
+                .bind(e.sealed_previous_secret.as_deref())
+                .bind(e.previous_secret_expires_at.map(micros))
+                .bind(micros(e.updated_at))
+                .bind(&e.tenant_id)
+                .bind(&e.id)
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+                if updated == 0 {
+                    return Err($crate::StoreError::NotFound);
+                }
+                Ok(())
+            }
+
+            async fn delete_webhook_endpoint(&self, tenant_id: &str, id: &str) -> $crate::Result<bool> {
+                let mut tx = self.begin_write().await?;
+                sqlx::query(
+                    "DELETE FROM webhook_attempts WHERE message_id IN \
+                     (SELECT id FROM webhook_messages WHERE tenant_id = $1 AND endpoint_id = $2)",
+                )
+                .bind(tenant_id)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("DELETE FROM webhook_messages WHERE tenant_id = $1 AND endpoint_id = $2")
+                    .bind(tenant_id)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                let deleted = sqlx::query("DELETE FROM webhook_endpoints WHERE tenant_id = $1 AND id = $2")
+                    .bind(tenant_id)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                tx.commit().await?;
+                Ok(deleted == 1)
+            }
+
+            async fn fan_out_webhook_events(
+                &self,
+                tenant_id: &str,
+                events: &[$crate::WebhookEvent],
+                make_job: $crate::MessageJob<'_>,
+            ) -> $crate::Result<Vec<$crate::WebhookMessage>> {
+                let now = $crate::rows::now();
+                let mut tx = self.begin_write().await?;
+                let endpoints = sqlx::query_as::<_, $crate::rows::WebhookEndpointRow>(concat!(
+                    "SELECT ",
+                    $crate::rows::webhook_endpoint_columns!(),
+                    " FROM webhook_endpoints WHERE tenant_id = $1 AND enabled ORDER BY id"
+                ))
+                .bind(tenant_id)
+                .fetch_all(&mut *tx)
+                .await?
+                .into_iter()
+                .map($crate::WebhookEndpoint::try_from)
+                .collect::<$crate::Result<Vec<_>>>()?;
+                let mut messages = Vec::new();
+                for event in events {
+                    for endpoint in endpoints.iter().filter(|e| e.event_types.contains(&event.event_type)) {
+                        let message = $crate::WebhookMessage {
+                            id: $crate::new_id("msg"),
+                            tenant_id: tenant_id.to_string(),
+                            endpoint_id: endpoint.id.clone(),
+                            event_key: event.key.clone(),
+                            event_type: event.event_type.clone(),
+                            payload: event.payload.clone(),
+                            status: $crate::WebhookMessageStatus::Pending,
+                            next_attempt_at: Some(now),
+                            created_at: now,
+                            attempts: Vec::new(),
+                        };
+                        let inserted = sqlx::query(concat!(
+                            "INSERT INTO webhook_messages (",
+                            $crate::rows::webhook_message_columns!(),
+                            ", updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $8, $8) \
+                             ON CONFLICT (endpoint_id, event_key) DO NOTHING"
+                        ))
+                        .bind(&message.id)
+                        .bind(tenant_id)
+                        .bind(&message.endpoint_id)
+                        .bind(&message.event_key)
+                        .bind(&message.event_type)
+                        .bind(&message.payload)
+                        .bind(message.status.as_str())
+                        .bind($crate::rows::micros(now))
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                        if inserted == 1 {
+                            $crate::shared::insert_job!(&mut *tx, &make_job(&message))?;
+                            messages.push(message);
+                        }
+                    }
+                }
+                tx.commit().await?;
+                Ok(messages)
+            }
+
+            async fn webhook_message(&self, tenant_id: &str, id: &str) -> $crate::Result<Option<$crate::WebhookMessage>> {
+                let Some(row) = sqlx::query_as::<_, $crate::rows::WebhookMessageRow>(concat!(
+                    "SELECT ",
+                    $crate::rows::webhook_message_columns!(),
+                    " FROM webhook_messages WHERE tenant_id = $1 AND id = $2"
+                ))
+                .bind(tenant_id)
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?
+                else {
+                    return Ok(None);
+                };
+                let attempts = sqlx::query_as::<_, $crate::rows::WebhookAttemptRow>(concat!(
+                    "SELECT ",
+                    $crate::rows::webhook_attempt_columns!(),
+                    " FROM webhook_attempts WHERE message_id = $1 ORDER BY attempt"
+                ))
+                .bind(id)
+                .fetch_all(&self.pool)
+                .await?;
+                row.into_message(&attempts).map(Some)
+            }
+
+            async fn list_webhook_messages(
+                &self,
+                tenant_id: &str,
+                endpoint_id: &str,
+                after: Option<&str>,
+                limit: u32,
+            ) -> $crate::Result<$crate::Page<$crate::WebhookMessage>> {
+                let mut rows = sqlx::query_as::<_, $crate::rows::WebhookMessageRow>(concat!(
+                    "SELECT ",
+                    $crate::rows::webhook_message_columns!(),
+                    " FROM webhook_messages WHERE tenant_id = $1 AND endpoint_id = $2 AND ($3 IS NULL OR id < $3) \
+                     ORDER BY id DESC LIMIT $4"
+                ))
+                .bind(tenant_id)
+                .bind(endpoint_id)
+                .bind(after)
+                .bind(i64::from(limit) + 1)
+                .fetch_all(&self.pool)
+                .await?;
+                let next_after = if rows.len() > limit as usize {
+                    rows.truncate(limit as usize);
+                    rows.last().map(|m| m.id.clone())
+                } else {
+                    None
+                };
+                // The page's attempts in one query: those of messages from the
+                // page's last id on (the page's ids are a contiguous range).
+                let attempts = match rows.last() {
+                    None => Vec::new(),
+                    Some(last) => sqlx::query_as::<_, $crate::rows::WebhookAttemptRow>(concat!(
+                        "SELECT ",
+                        $crate::rows::webhook_attempt_columns!(),
+                        " FROM webhook_attempts WHERE message_id IN (SELECT id FROM webhook_messages \
+                         WHERE tenant_id = $1 AND endpoint_id = $2 AND id >= $3 AND ($4 IS NULL OR id < $4)) \
+                         ORDER BY message_id, attempt"
+                    ))
+                    .bind(tenant_id)
+                    .bind(endpoint_id)
+                    .bind(&last.id)
+                    .bind(after)
+                    .fetch_all(&self.pool)
+                    .await?,
+                };
+                let items = rows
+                    .into_iter()
+                    .map(|r| r.into_message(&attempts))
+                    .collect::<$crate::Result<Vec<_>>>()?;
+                Ok($crate::Page { items, next_after })
+            }
+
+            async fn replay_webhook_message(
+                &self,
+                tenant_id: &str,
+                endpoint_id: &str,
+                message_id: &str,
+                job: &$crate::NewJob,
+            ) -> $crate::Result<bool> {
+                let mut tx = self.begin_write().await?;
+                let found = sqlx::query_scalar::<_, String>(
+                    "SELECT id FROM webhook_messages WHERE tenant_id = $1 AND endpoint_id = $2 AND id = $3",
+                )
+                .bind(tenant_id)
+                .bind(endpoint_id)
+                .bind(message_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if found.is_none() {
+                    return Ok(false);
+                }
+                $crate::shared::insert_job!(&mut *tx, job)?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn record_webhook_attempt(&self, outcome: &$crate::AttemptOutcome) -> $crate::Result<bool> {
+                use $crate::rows::micros;
+                use $crate::WebhookMessageStatus as S;
+                let a = &outcome.attempt;
+                let mut tx = self.begin_write().await?;
+                // Locked (PostgreSQL): a replay and a scheduled attempt of one
+                // message number their attempts in turn.
+                let message = sqlx::query_as::<_, $crate::rows::WebhookMessageRow>(Self::LOCK_WEBHOOK_MESSAGE)
+                    .bind(&a.message_id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or($crate::StoreError::NotFound)?;
+                let recorded = sqlx::query_scalar::<_, i64>("SELECT attempt FROM webhook_attempts WHERE job_id = $1")
+                    .bind(&a.job_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if recorded.is_some() {
+                    return Ok(false);
+                }
+                let endpoint_id = message.endpoint_id.clone();
+                let number = message.attempts + 1;
+                let message = message.into_message(&[])?;
+                let next_attempt_at = match (outcome.delivered, outcome.replay) {
+                    (true, _) => None,
+                    // A failed replay leaves the schedule as it was.
+                    (false, true) => message.next_attempt_at.filter(|_| message.status == S::Pending),
+                    (false, false) => outcome.retry.as_ref().map(|j| j.run_at),
+                };
+                let status = if outcome.delivered {
+                    S::Delivered
+                } else if next_attempt_at.is_some() {
+                    S::Pending
+                } else {
+                    S::Failed
+                };
+                sqlx::query(
+                    "UPDATE webhook_messages SET status = $1, attempts = $2, next_attempt_at = $3, updated_at = $4 WHERE id = $5",
+                )
+                .bind(status.as_str())
+                .bind(number)
+                .bind(next_attempt_at.map(micros))
+                .bind(micros(jiff::Timestamp::now()))
+                .bind(&a.message_id)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(concat!(
+                    "INSERT INTO webhook_attempts (",
+                    $crate::rows::webhook_attempt_columns!(),
+                    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+                ))
+                .bind(&a.message_id)
+                .bind(number)
+                .bind(&a.job_id)
+                .bind(&a.trigger)
+                .bind(micros(a.started_at))
+                .bind(a.status_code.map(i64::from))
+                .bind(i64::try_from(a.latency_ms).unwrap_or(i64::MAX))
+                .bind(a.response_excerpt.as_deref())
+                .bind(a.error.as_deref())
+                .bind(if outcome.delivered || outcome.replay { None } else { next_attempt_at.map(micros) })
+                .execute(&mut *tx)
+                .await?;
+                if let (false, false, Some(job)) = (outcome.delivered, outcome.replay, &outcome.retry) {
+                    $crate::shared::insert_job!(&mut *tx, job)?;
+                }
+                if outcome.delivered {
+                    sqlx::query("UPDATE webhook_endpoints SET failing_since = NULL WHERE id = $1")
+                        .bind(&endpoint_id)
+                        .execute(&mut *tx)
+                        .await?;
+                } else {
+                    sqlx::query("UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, $1) WHERE id = $2")
+                        .bind(micros(a.started_at))
+                        .bind(&endpoint_id)
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query(
+                        "UPDATE webhook_endpoints SET enabled = $1, disabled_reason = $2, updated_at = $3 \
+                         WHERE id = $4 AND enabled AND failing_since <= $5",
+                    )
+                    .bind(false)
+                    .bind(&outcome.disable_reason)
+                    .bind(micros(jiff::Timestamp::now()))
+                    .bind(&endpoint_id)
+                    .bind(micros(outcome.disable_if_failing_since))
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(true)
+            }
+
             async fn job(&self, job_id: &str) -> $crate::Result<Option<$crate::Job>> {
                 let row = sqlx::query_as::<_, $crate::rows::JobRow>(concat!(
                     "SELECT ",
@@ -863,7 +1235,7 @@ macro_rules! claim_jobs_sql {
             "UPDATE jobs SET status = 'running', locked_by = $1, locked_until = $2, attempts = attempts + 1, updated_at = $3 \
              WHERE id IN (SELECT id FROM jobs \
                WHERE (status = 'pending' AND run_at <= $3) OR (status = 'running' AND locked_until < $3 AND attempts < max_attempts) \
-               ORDER BY run_at LIMIT $4 ",
+               ORDER BY run_at, id LIMIT $4 ",
             $lock,
             ") RETURNING ",
             $crate::rows::job_columns!()

@@ -61,6 +61,12 @@ impl SqliteStore {
         " FROM shipments WHERE tenant_id = $1 AND id = $2"
     );
 
+    const LOCK_WEBHOOK_MESSAGE: &'static str = concat!(
+        "SELECT ",
+        crate::rows::webhook_message_columns!(),
+        " FROM webhook_messages WHERE id = $1"
+    );
+
     const CLAIM_JOBS: &'static str = claim_jobs_sql!("");
 
     const CLAIM_POLLS: &'static str = claim_polls_sql!("");

@@ -9,3 +9,4 @@ pub mod rates;
 pub mod shipments;
 pub mod system;
 pub mod tracking;
+pub mod webhook_endpoints;

@@ -6,7 +6,7 @@ use shipgate_carriers::{adapter, fleet};
 use shipgate_domain::shipment::{NewShipmentInput, ShipmentDraft};
 use shipgate_domain::validation::{InvalidValue, ValidationErrors};
 use shipgate_domain::{EventSource, Shipment, ShipmentEvent, ShipmentStatus, Timeline};
-use shipgate_storage::{EventsRecorded, NewJob, Tenant, new_id, now};
+use shipgate_storage::{Tenant, new_id, now};
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -15,6 +15,7 @@ pub mod allocation;
 pub mod awb_pool;
 pub mod carrier_accounts;
 pub mod tracking;
+pub mod webhooks;
 
 /// Where a shipment is booked.
 enum Booker {
@@ -248,7 +249,12 @@ pub async fn create_shipment(
         created_at: at,
         updated_at: at,
     };
-    state.store.insert_shipment(&shipment, &events, &[]).await?;
+    // `shipment.created` leaves in the same transaction as the shipment.
+    let jobs = webhooks::events::on_create(&shipment, events.last());
+    state
+        .store
+        .insert_shipment(&shipment, &events, &jobs)
+        .await?;
     Ok(shipment)
 }
 
@@ -262,11 +268,6 @@ pub enum ScanOutcome {
     /// The same scan was already recorded.
     Duplicate(Shipment),
     NotFound,
-}
-
-/// Jobs a recording calls for; none yet (merchant webhooks will subscribe here).
-fn no_follow_up(_: &EventsRecorded) -> Vec<NewJob> {
-    Vec::new()
 }
 
 pub async fn record_fleet_scan(
@@ -285,7 +286,12 @@ pub async fn record_fleet_scan(
     let event = scan.into_event(new_id("evt"), now());
     let recorded = state
         .store
-        .record_events(&tenant.id, &shipment.id, &[event], &no_follow_up)
+        .record_events(
+            &tenant.id,
+            &shipment.id,
+            &[event],
+            &webhooks::events::follow_up,
+        )
         .await?;
     Ok(if recorded.duplicates > 0 {
         ScanOutcome::Duplicate(recorded.shipment)

@@ -9,9 +9,7 @@
 use shipgate_carriers::adapter;
 use shipgate_carriers::core::{CarrierScan, TrackedShipment};
 use shipgate_domain::{EventSource, ShipmentEvent};
-use shipgate_storage::{
-    CarrierAccountRecord, EventsRecorded, NewJob, PushStatus, UnknownCode, new_id, now,
-};
+use shipgate_storage::{CarrierAccountRecord, PushStatus, UnknownCode, new_id, now};
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -43,10 +41,6 @@ pub struct Applied {
     pub unknown_codes: usize,
     /// AWBs this account has no shipment for.
     pub unmatched: usize,
-}
-
-fn no_follow_up(_: &EventsRecorded) -> Vec<NewJob> {
-    Vec::new()
 }
 
 /// Records what a carrier reported for shipments booked through `account`.
@@ -93,7 +87,12 @@ pub async fn apply(
         }
         let recorded = state
             .store
-            .record_events(&account.tenant_id, &stored.id, &events, &no_follow_up)
+            .record_events(
+                &account.tenant_id,
+                &stored.id,
+                &events,
+                &super::webhooks::events::follow_up,
+            )
             .await?;
         applied.events += recorded.inserted.len();
         applied.duplicates += recorded.duplicates;
@@ -203,7 +202,7 @@ pub async fn enqueue_due_polls(
                 serde_json::json!({"carrier_account_id": account_id, "shipments": shipments});
             state
                 .store
-                .enqueue_job(&NewJob::now(
+                .enqueue_job(&shipgate_storage::NewJob::now(
                     POLL,
                     Some(chunk[0].tenant_id.clone()),
                     payload,

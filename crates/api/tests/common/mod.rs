@@ -5,9 +5,11 @@
 #![allow(dead_code)]
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde_json::{Value, json};
-use shipgate_api::{AppState, Sandbox, app, keys};
+use shipgate_api::service::webhooks::WebhookConfig;
+use shipgate_api::{AppState, Sandbox, app, keys, register_jobs};
 use shipgate_carriers::secrets::SecretBox;
 use shipgate_simulator::Simulator;
 use shipgate_storage::{Store, Tenant, testing};
@@ -23,7 +25,20 @@ pub struct TestApp {
     pub key_b: String,
 }
 
+/// Webhook retries in milliseconds, so retry tests run fast.
+pub fn fast_webhooks() -> WebhookConfig {
+    WebhookConfig {
+        retry_schedule: vec![Duration::from_millis(50); 3],
+        request_timeout: Duration::from_secs(5),
+        ..WebhookConfig::default()
+    }
+}
+
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(fast_webhooks()).await
+}
+
+pub async fn spawn_app_with(webhooks: WebhookConfig) -> TestApp {
     let store = testing::fresh_store().await;
     let (a, b) = (keys::issue(), keys::issue());
     let tenant_a = store
@@ -39,10 +54,17 @@ pub async fn spawn_app() -> TestApp {
     let secrets = SecretBox::from_config(&SecretBox::generate_key()).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let state = AppState::new(store.clone(), secrets, Some(sandbox), Some(base.clone()));
-    // The job worker, as `serve` runs it, so pushes get applied.
-    let worker = shipgate_api::job_worker(&state, "test-worker")
-        .with_idle_pause(std::time::Duration::from_millis(50));
+    let mut state = AppState::new(store.clone(), secrets, Some(sandbox), Some(base.clone()));
+    // Test receivers listen on 127.0.0.1.
+    state.allow_private_webhook_targets = true;
+    state.webhooks = webhooks;
+    // The job worker, as `serve` runs it, so pushes get applied and webhooks sent.
+    let worker = register_jobs(
+        shipgate_api::worker::Worker::new(store.clone(), "test-worker")
+            .with_idle_pause(Duration::from_millis(20)),
+        &state,
+    )
+    .unwrap();
     let (stop, stop_rx) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
         let _keep_running = stop;

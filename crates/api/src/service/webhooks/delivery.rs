@@ -1,0 +1,462 @@
+//! Sending webhooks, svix-style: every message is attempted by a job (claimed
+//! with a lease through the jobs table, so many processes share the work and
+//! none sends a message twice at once), every attempt is recorded, failures
+//! are retried on a schedule with jitter (or when the receiver's
+//! `Retry-After` says), and an endpoint that has failed for too long is
+//! disabled.
+
+use std::error::Error as _;
+use std::time::{Duration, Instant};
+
+use jiff::{SignedDuration, Timestamp};
+use serde::{Deserialize, Serialize};
+use shipgate_storage::{
+    AttemptOutcome, Job, NewJob, WebhookAttempt, WebhookEndpoint, WebhookEvent, WebhookMessage,
+    WebhookMessageStatus, now,
+};
+
+use super::events::FanOutPayload;
+use super::signing::{SigningKey, signature_header};
+use super::ssrf;
+use crate::AppState;
+
+/// Job kind that makes one delivery attempt.
+pub const DELIVER: &str = "webhook.deliver";
+
+/// The most of a response body kept with an attempt.
+pub const EXCERPT_BYTES: usize = 1024;
+
+/// Bounds on a receiver's `Retry-After`.
+const RETRY_AFTER_MIN: Duration = Duration::from_secs(1);
+const RETRY_AFTER_MAX: Duration = Duration::from_secs(3600);
+
+/// How webhooks are retried and given up on.
+#[derive(Debug, Clone)]
+pub struct WebhookConfig {
+    /// The waits before the 2nd, 3rd, … attempt (the 1st is immediate);
+    /// each gets up to 20% jitter. After the last, the message has failed.
+    pub retry_schedule: Vec<Duration>,
+    /// Per attempt: connecting, sending and reading the response excerpt.
+    pub request_timeout: Duration,
+    /// An endpoint whose every attempt has failed for this long is disabled.
+    pub disable_after: Duration,
+}
+
+impl Default for WebhookConfig {
+    /// Immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h: about a day
+    /// and a half; disabled after 5 days of failures.
+    fn default() -> Self {
+        let (min, hour) = (60, 3600);
+        Self {
+            retry_schedule: [
+                5,
+                5 * min,
+                30 * min,
+                2 * hour,
+                5 * hour,
+                10 * hour,
+                10 * hour,
+            ]
+            .into_iter()
+            .map(Duration::from_secs)
+            .collect(),
+            request_timeout: Duration::from_secs(15),
+            disable_after: Duration::from_secs(5 * 24 * hour),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct DeliverPayload {
+    message_id: String,
+    /// Which attempt of the schedule this is (0: the first, immediate one).
+    #[serde(default)]
+    step: usize,
+    /// A replay asked for by the merchant: one attempt, outside the schedule.
+    #[serde(default)]
+    replay: bool,
+}
+
+/// The job that attempts `message`.
+pub fn deliver_job(
+    message: &WebhookMessage,
+    step: usize,
+    replay: bool,
+    run_at: Timestamp,
+) -> NewJob {
+    let payload = DeliverPayload {
+        message_id: message.id.clone(),
+        step,
+        replay,
+    };
+    NewJob {
+        run_at,
+        ..NewJob::now(
+            DELIVER,
+            Some(message.tenant_id.clone()),
+            serde_json::to_value(payload).unwrap_or_default(),
+        )
+    }
+}
+
+fn with_jitter(delay: Duration) -> Duration {
+    // Up to 20% later, so messages that failed together do not retry together.
+    let spread = (delay.as_millis() / 5) as u64;
+    delay + Duration::from_millis(rand::random::<u64>() % (spread + 1))
+}
+
+fn human(d: Duration) -> String {
+    let s = d.as_secs();
+    match s {
+        0 => format!("{} ms", d.as_millis()),
+        s if s % 86_400 == 0 => format!("{} days", s / 86_400),
+        s if s % 3600 == 0 => format!("{} hours", s / 3600),
+        s => format!("{s} s"),
+    }
+}
+
+/// What came of one HTTP attempt.
+#[derive(Debug, Default)]
+pub struct Sent {
+    pub status: Option<u16>,
+    pub latency: Duration,
+    pub excerpt: Option<String>,
+    pub error: Option<String>,
+    pub retry_after: Option<Duration>,
+}
+
+impl Sent {
+    fn refused(error: impl Into<String>) -> Self {
+        Self {
+            error: Some(error.into()),
+            ..Self::default()
+        }
+    }
+
+    pub fn delivered(&self) -> bool {
+        self.status.is_some_and(|c| (200..300).contains(&c))
+    }
+}
+
+/// Sends signed webhooks to checked addresses.
+pub struct Sender {
+    client: reqwest::Client,
+    allow_private: bool,
+}
+
+impl Sender {
+    pub fn new(timeout: Duration, allow_private: bool) -> Result<Self, reqwest::Error> {
+        shipgate_carriers::client::install_tls_provider();
+        let mut builder = reqwest::Client::builder()
+            .timeout(timeout)
+            .no_proxy()
+            // A redirect could lead anywhere, including inside our network.
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("shipgate-webhooks/", env!("CARGO_PKG_VERSION")));
+        if !allow_private {
+            builder = builder.dns_resolver(ssrf::PublicOnlyResolver);
+        }
+        Ok(Self {
+            client: builder.build()?,
+            allow_private,
+        })
+    }
+
+    pub async fn send(&self, url: &str, headers: &[(&str, String)], body: &str) -> Sent {
+        let Ok(parsed) = reqwest::Url::parse(url) else {
+            return Sent::refused(format!("`{url}` is not a URL"));
+        };
+        let (Some(host), Some(port)) = (parsed.host_str(), parsed.port_or_known_default()) else {
+            return Sent::refused(format!("`{url}` has no host"));
+        };
+        // Checked here for a clear error (and for literal addresses, which
+        // the client's resolver never sees); the resolver checks again at
+        // connection time.
+        if let Err(e) = ssrf::resolve(host, port, self.allow_private).await {
+            return Sent::refused(e);
+        }
+        let mut request = self
+            .client
+            .post(parsed)
+            .header("content-type", "application/json")
+            .body(body.to_string());
+        for (name, value) in headers {
+            request = request.header(*name, value);
+        }
+        let started = Instant::now();
+        let mut response = match request.send().await {
+            Ok(r) => r,
+            Err(e) => {
+                return Sent {
+                    latency: started.elapsed(),
+                    error: Some(describe(&e)),
+                    ..Sent::default()
+                };
+            }
+        };
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(|s| Duration::from_secs(s).clamp(RETRY_AFTER_MIN, RETRY_AFTER_MAX));
+        let mut excerpt = Vec::new();
+        let mut error = None;
+        // Only the first KB is kept, so only that much is read.
+        while excerpt.len() < EXCERPT_BYTES {
+            match response.chunk().await {
+                Ok(Some(chunk)) => excerpt.extend_from_slice(&chunk),
+                Ok(None) => break,
+                Err(e) => {
+                    error = Some(format!("reading the response: {}", describe(&e)));
+                    break;
+                }
+            }
+        }
+        excerpt.truncate(EXCERPT_BYTES);
+        let excerpt = String::from_utf8_lossy(&excerpt).into_owned();
+        Sent {
+            status: Some(status),
+            latency: started.elapsed(),
+            excerpt: Some(excerpt).filter(|e| !e.is_empty()),
+            error: error.or_else(|| {
+                (!(200..300).contains(&status)).then(|| format!("the endpoint answered {status}"))
+            }),
+            retry_after,
+        }
+    }
+}
+
+/// A reqwest error with its causes (the resolver's refusal is one).
+fn describe(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        return "timed out".into();
+    }
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// The keys that sign for `endpoint` now: its secret, and the previous one
+/// while its grace period lasts.
+pub(crate) fn signing_keys(
+    state: &AppState,
+    endpoint: &WebhookEndpoint,
+) -> Result<Vec<SigningKey>, String> {
+    let open = |sealed: &str| -> Result<SigningKey, String> {
+        let bytes = state
+            .secrets
+            .open(&endpoint.id, sealed)
+            .map_err(|e| format!("the endpoint's signing secret: {e}"))?;
+        let secret = String::from_utf8(bytes)
+            .map_err(|_| "the endpoint's signing secret is not text".to_string())?;
+        SigningKey::parse(&secret).map_err(|e| e.to_string())
+    };
+    let mut keys = vec![open(&endpoint.sealed_secret)?];
+    if let (Some(previous), Some(until)) = (
+        &endpoint.sealed_previous_secret,
+        endpoint.previous_secret_expires_at,
+    ) && until > now()
+    {
+        keys.push(open(previous)?);
+    }
+    Ok(keys)
+}
+
+/// The worker's handler for [`FANOUT`](super::events::FANOUT) jobs.
+pub struct FanOutJob(pub AppState);
+
+#[async_trait::async_trait]
+impl crate::worker::JobHandler for FanOutJob {
+    async fn run(&self, job: &Job) -> Result<(), String> {
+        let tenant_id = job.tenant_id.as_deref().ok_or("job has no tenant")?;
+        let payload: FanOutPayload = serde_json::from_value(job.payload.clone())
+            .map_err(|e| format!("malformed fan-out job: {e}"))?;
+        let events: Vec<WebhookEvent> = payload
+            .events
+            .into_iter()
+            .map(|e| WebhookEvent {
+                key: e.key,
+                event_type: e.event_type,
+                payload: e.payload,
+            })
+            .collect();
+        let make_job = |m: &WebhookMessage| deliver_job(m, 0, false, now());
+        self.0
+            .store
+            .fan_out_webhook_events(tenant_id, &events, &make_job)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// The worker's handler for [`DELIVER`] jobs.
+pub struct DeliverJob {
+    state: AppState,
+    sender: Sender,
+}
+
+impl DeliverJob {
+    pub fn new(state: AppState) -> Result<Self, reqwest::Error> {
+        let sender = Sender::new(
+            state.webhooks.request_timeout,
+            state.allow_private_webhook_targets,
+        )?;
+        Ok(Self { state, sender })
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::worker::JobHandler for DeliverJob {
+    /// Failures of the receiver are recorded as attempts and end the job;
+    /// only a store error fails it (and the worker retries it).
+    async fn run(&self, job: &Job) -> Result<(), String> {
+        let p: DeliverPayload = serde_json::from_value(job.payload.clone())
+            .map_err(|e| format!("malformed delivery job: {e}"))?;
+        let tenant_id = job.tenant_id.as_deref().ok_or("job has no tenant")?;
+        let store = &self.state.store;
+        let config = &self.state.webhooks;
+        // Gone with its endpoint: nothing left to do.
+        let Some(message) = store
+            .webhook_message(tenant_id, &p.message_id)
+            .await
+            .map_err(|e| e.to_string())?
+        else {
+            return Ok(());
+        };
+        // This job ran before and lost its lease after recording its attempt.
+        if message.attempts.iter().any(|a| a.job_id == job.id) {
+            return Ok(());
+        }
+        // A replay delivered it, or it failed for good, while this retry waited.
+        if !p.replay && message.status != WebhookMessageStatus::Pending {
+            return Ok(());
+        }
+        let Some(endpoint) = store
+            .webhook_endpoint(tenant_id, &message.endpoint_id)
+            .await
+            .map_err(|e| e.to_string())?
+        else {
+            return Ok(());
+        };
+
+        let started_at = now();
+        let sent = if !endpoint.enabled {
+            Sent::refused(match &endpoint.disabled_reason {
+                Some(reason) => format!("the endpoint is disabled: {reason}"),
+                None => "the endpoint is disabled".into(),
+            })
+        } else {
+            match signing_keys(&self.state, &endpoint) {
+                Err(e) => Sent::refused(e),
+                Ok(keys) => {
+                    let timestamp = started_at.as_second();
+                    let signature =
+                        signature_header(&keys, &message.id, timestamp, message.payload.as_bytes());
+                    let headers = [
+                        ("webhook-id", message.id.clone()),
+                        ("webhook-timestamp", timestamp.to_string()),
+                        ("webhook-signature", signature),
+                    ];
+                    self.sender
+                        .send(&endpoint.url, &headers, &message.payload)
+                        .await
+                }
+            }
+        };
+        let delivered = sent.delivered();
+        let retry = match (delivered, p.replay, endpoint.enabled) {
+            (false, false, true) => config.retry_schedule.get(p.step).map(|delay| {
+                let wait = sent.retry_after.unwrap_or_else(|| with_jitter(*delay));
+                let at = now() + SignedDuration::try_from(wait).unwrap_or(SignedDuration::MAX);
+                deliver_job(&message, p.step + 1, false, at)
+            }),
+            _ => None,
+        };
+        metrics::counter!(
+            "shipgate_webhook_attempts_total",
+            "result" => if delivered { "delivered" } else { "failed" }
+        )
+        .increment(1);
+        if !delivered {
+            tracing::info!(message = %message.id, endpoint = %endpoint.id, status = ?sent.status, error = ?sent.error, retry_at = ?retry.as_ref().map(|j| j.run_at), "webhook attempt failed");
+        }
+        let disable_after =
+            SignedDuration::try_from(config.disable_after).unwrap_or(SignedDuration::MAX);
+        let outcome = AttemptOutcome {
+            attempt: WebhookAttempt {
+                message_id: message.id.clone(),
+                attempt: 0,
+                job_id: job.id.clone(),
+                trigger: if p.replay { "replay" } else { "scheduled" }.into(),
+                started_at,
+                status_code: sent.status,
+                latency_ms: u64::try_from(sent.latency.as_millis()).unwrap_or(u64::MAX),
+                response_excerpt: sent.excerpt,
+                error: sent.error,
+                next_attempt_at: None,
+            },
+            delivered,
+            replay: p.replay,
+            retry,
+            disable_if_failing_since: started_at
+                .checked_sub(disable_after)
+                .unwrap_or(Timestamp::MIN),
+            disable_reason: format!(
+                "every delivery attempt failed for {}; fix the endpoint, then enable it again",
+                human(config.disable_after)
+            ),
+        };
+        store
+            .record_webhook_attempt(&outcome)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_schedule_spans_about_a_day() {
+        let c = WebhookConfig::default();
+        assert_eq!(c.retry_schedule.len() + 1, 8, "eight attempts");
+        let total: Duration = c.retry_schedule.iter().sum();
+        assert_eq!(
+            total,
+            Duration::from_secs(5 + 300 + 1800 + 7200 + 18000 + 36000 + 36000)
+        );
+        assert_eq!(c.request_timeout, Duration::from_secs(15));
+        assert_eq!(human(c.disable_after), "5 days");
+    }
+
+    #[test]
+    fn jitter_only_delays_and_by_at_most_a_fifth() {
+        for _ in 0..100 {
+            let d = with_jitter(Duration::from_secs(100));
+            assert!(
+                d >= Duration::from_secs(100) && d <= Duration::from_secs(120),
+                "{d:?}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn refused_targets_fail_with_a_clear_error() {
+        let sender = Sender::new(Duration::from_secs(1), false).unwrap();
+        let sent = sender.send("http://127.0.0.1:9/hook", &[], "{}").await;
+        assert_eq!(sent.status, None);
+        assert!(sent.error.unwrap().starts_with("refused: 127.0.0.1"));
+        let sent = sender.send("http://localhost:9/hook", &[], "{}").await;
+        assert!(sent.error.unwrap().contains("refused"));
+    }
+}
