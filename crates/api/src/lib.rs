@@ -53,6 +53,8 @@ pub struct AppState {
     pub allow_private_webhook_targets: bool,
     /// Retry schedule, timeout and disable rule of merchant webhooks.
     pub webhooks: service::webhooks::WebhookConfig,
+    /// Sends customer emails; `None` when no SMTP server is configured.
+    pub mailer: Option<service::email::Mailer>,
 }
 
 /// The in-process carrier simulator that sandbox carrier accounts call.
@@ -90,6 +92,7 @@ impl AppState {
             self_url,
             allow_private_webhook_targets: false,
             webhooks: service::webhooks::WebhookConfig::default(),
+            mailer: None,
         }
     }
 }
@@ -252,6 +255,10 @@ pub fn register_jobs(worker: worker::Worker, state: &AppState) -> std::io::Resul
         .register(
             service::awb_pool::TOP_UP,
             Arc::new(service::awb_pool::TopUpJob(state.clone())),
+        )
+        .register(
+            service::email::SEND,
+            Arc::new(service::email::SendJob(state.clone())),
         )
         .register(events::FANOUT, Arc::new(delivery::FanOutJob(state.clone())))
         .register(delivery::DELIVER, Arc::new(deliver)))

@@ -72,6 +72,11 @@ struct Config {
     sandbox: bool,
     /// Where the built-in simulator listens (port 0: any free port).
     sandbox_listen: String,
+    /// SMTP server for customer emails, e.g. `smtp://user:pass@mail.example:587`
+    /// (STARTTLS) or `smtps://…:465`; unset: no customer emails.
+    smtp_url: Option<String>,
+    /// Sender of customer emails.
+    mail_from: String,
     /// Let merchant webhooks go to loopback, private, link-local and other
     /// non-public addresses. Off by default: a webhook URL is chosen by a
     /// merchant and must not reach inside Shipgate's network.
@@ -88,6 +93,8 @@ impl Default for Config {
             secret_key_file: "shipgate.key".into(),
             sandbox: true,
             sandbox_listen: "127.0.0.1:0".into(),
+            smtp_url: None,
+            mail_from: "Shipgate <no-reply@localhost>".into(),
             allow_private_webhook_targets: false,
         }
     }
@@ -260,6 +267,12 @@ async fn main() -> anyhow::Result<()> {
                 .with_context(|| format!("listen on {}", config.listen))?;
             let self_url = format!("http://{}", listener.local_addr()?);
             let mut state = AppState::new(store.clone(), secrets, sandbox, Some(self_url));
+            if let Some(url) = &config.smtp_url {
+                state.mailer = Some(
+                    shipgate_api::service::email::Mailer::new(url, &config.mail_from)
+                        .context("customer email")?,
+                );
+            }
             state.allow_private_webhook_targets = config.allow_private_webhook_targets;
             if store.count_tenants().await? == 0 {
                 // A fresh install is callable at once, with every carrier in sandbox.

@@ -14,8 +14,24 @@ use crate::error::ApiError;
 pub mod allocation;
 pub mod awb_pool;
 pub mod carrier_accounts;
+pub mod email;
 pub mod tracking;
 pub mod webhooks;
+
+/// The jobs a recording calls for, decided inside its transaction: merchant
+/// webhooks, and the customer's milestone email when email is configured.
+pub fn follow_up(
+    state: &AppState,
+) -> impl Fn(&shipgate_storage::EventsRecorded) -> Vec<shipgate_storage::NewJob> + Sync + use<> {
+    let email = state.mailer.is_some();
+    move |r| {
+        let mut jobs = webhooks::events::follow_up(r);
+        if email {
+            jobs.extend(email::follow_up(r));
+        }
+        jobs
+    }
+}
 
 /// Where a shipment is booked.
 enum Booker {
@@ -286,12 +302,7 @@ pub async fn record_fleet_scan(
     let event = scan.into_event(new_id("evt"), now());
     let recorded = state
         .store
-        .record_events(
-            &tenant.id,
-            &shipment.id,
-            &[event],
-            &webhooks::events::follow_up,
-        )
+        .record_events(&tenant.id, &shipment.id, &[event], &follow_up(state))
         .await?;
     Ok(if recorded.duplicates > 0 {
         ScanOutcome::Duplicate(recorded.shipment)

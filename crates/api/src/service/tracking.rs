@@ -91,7 +91,7 @@ pub async fn apply(
                 &account.tenant_id,
                 &stored.id,
                 &events,
-                &super::webhooks::events::follow_up,
+                &super::follow_up(state),
             )
             .await?;
         applied.events += recorded.inserted.len();

@@ -39,6 +39,11 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(webhooks: WebhookConfig) -> TestApp {
+    spawn_app_configured(move |state| state.webhooks = webhooks).await
+}
+
+/// The app with `configure` applied to its state before it starts.
+pub async fn spawn_app_configured(configure: impl FnOnce(&mut AppState)) -> TestApp {
     let store = testing::fresh_store().await;
     let (a, b) = (keys::issue(), keys::issue());
     let tenant_a = store
@@ -57,7 +62,8 @@ pub async fn spawn_app_with(webhooks: WebhookConfig) -> TestApp {
     let mut state = AppState::new(store.clone(), secrets, Some(sandbox), Some(base.clone()));
     // Test receivers listen on 127.0.0.1.
     state.allow_private_webhook_targets = true;
-    state.webhooks = webhooks;
+    state.webhooks = fast_webhooks();
+    configure(&mut state);
     // The job worker, as `serve` runs it, so pushes get applied and webhooks sent.
     let worker = register_jobs(
         shipgate_api::worker::Worker::new(store.clone(), "test-worker")

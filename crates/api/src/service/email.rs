@@ -1,0 +1,193 @@
+//! Customer email at delivery milestones, over SMTP.
+//!
+//! A milestone (picked up, out for delivery, delivered, a failed attempt, a
+//! return) enqueues an email job in the same transaction as the event that
+//! reached it; the job renders the message and sends it through the
+//! configured SMTP server (`smtp_url`, e.g. `smtp://user:pass@mail:587` for
+//! STARTTLS or `smtps://…:465`). Without an SMTP server, no email jobs are made.
+
+use lettre::message::{Mailbox, MultiPart};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use shipgate_domain::{Shipment, ShipmentStatus};
+use shipgate_storage::{EventsRecorded, NewJob};
+
+use crate::AppState;
+
+/// Job kind that emails the end customer about a milestone.
+pub const SEND: &str = "customer_email.send";
+
+#[derive(Clone)]
+pub struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MailerError {
+    #[error("invalid smtp_url: {0}")]
+    Url(String),
+    #[error("invalid mail_from address: {0}")]
+    From(String),
+}
+
+impl Mailer {
+    pub fn new(smtp_url: &str, from: &str) -> Result<Self, MailerError> {
+        shipgate_carriers::client::install_tls_provider();
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(smtp_url)
+            .map_err(|e| MailerError::Url(e.to_string()))?
+            .build();
+        let from = from
+            .parse()
+            .map_err(|e: lettre::address::AddressError| MailerError::From(e.to_string()))?;
+        Ok(Self { transport, from })
+    }
+}
+
+/// The milestone a recording reached, if it is one customers hear about.
+pub fn milestone(r: &EventsRecorded) -> Option<ShipmentStatus> {
+    use ShipmentStatus as S;
+    let (before, after) = (r.previous.status, r.shipment.state.status);
+    if before == after {
+        return None;
+    }
+    let returning = |s: ShipmentStatus| {
+        matches!(
+            s,
+            S::RtoRequested
+                | S::RtoInTransit
+                | S::RtoOutForDelivery
+                | S::RtoDelivered
+                | S::RtoFailed
+        )
+    };
+    match after {
+        S::PickedUp | S::OutForDelivery | S::Delivered | S::DeliveryFailed => Some(after),
+        s if returning(s) && !returning(before) => Some(S::RtoRequested),
+        _ => None,
+    }
+}
+
+/// The email job a recording calls for (none without a consignee email).
+pub fn follow_up(r: &EventsRecorded) -> Option<NewJob> {
+    let status = milestone(r)?;
+    r.shipment.consignee.email.as_ref()?;
+    Some(NewJob::now(
+        SEND,
+        Some(r.shipment.tenant_id.clone()),
+        serde_json::json!({"shipment_id": r.shipment.id, "milestone": status}),
+    ))
+}
+
+fn subject_and_line(status: ShipmentStatus, s: &Shipment) -> (String, String) {
+    use ShipmentStatus as S;
+    let order = &s.order_reference;
+    match status {
+        S::PickedUp => (format!("Your order {order} has shipped"), "It is on its way.".into()),
+        S::OutForDelivery => (format!("Your order {order} is out for delivery"), "It should reach you today.".into()),
+        S::Delivered => (format!("Your order {order} was delivered"), "Thank you for shopping with us.".into()),
+        S::DeliveryFailed => (
+            format!("We could not deliver your order {order}"),
+            "The courier could not complete the delivery. Reply to this email or open the tracking page to choose a new date or correct your address.".into(),
+        ),
+        _ => (format!("Your order {order} is being returned"), "The parcel is on its way back to the seller.".into()),
+    }
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Renders and sends one milestone email.
+pub async fn send(
+    state: &AppState,
+    mailer: &Mailer,
+    payload: &serde_json::Value,
+) -> Result<(), String> {
+    let id = payload
+        .get("shipment_id")
+        .and_then(|v| v.as_str())
+        .ok_or("job has no shipment_id")?;
+    let tenant = payload.get("tenant_id").and_then(|v| v.as_str());
+    let status: ShipmentStatus = payload
+        .get("milestone")
+        .and_then(|v| v.as_str())
+        .and_then(|s| s.parse().ok())
+        .ok_or("job has no milestone")?;
+    let Some(tenant_id) = tenant else {
+        return Err("job has no tenant".into());
+    };
+    let Some(shipment) = state
+        .store
+        .shipment(tenant_id, id)
+        .await
+        .map_err(|e| e.to_string())?
+    else {
+        return Ok(());
+    };
+    let Some(to) = shipment.consignee.email.as_deref() else {
+        return Ok(());
+    };
+    let to: Mailbox = match format!(
+        "{} <{to}>",
+        shipment.consignee.name.replace(['<', '>', '"'], "")
+    )
+    .parse()
+    {
+        Ok(to) => to,
+        // A malformed address will not get better by retrying.
+        Err(e) => {
+            tracing::warn!(shipment = id, error = %e, "customer email address refused");
+            return Ok(());
+        }
+    };
+    let (subject, line) = subject_and_line(status, &shipment);
+    let link = state
+        .self_url
+        .as_deref()
+        .map(|u| format!("{}/track/{}", u.trim_end_matches('/'), shipment.awb))
+        .unwrap_or_default();
+    let text = format!(
+        "Hello {},\n\n{line}\n\nTracking number: {} ({})\nTrack it: {link}\n",
+        shipment.consignee.name, shipment.awb, shipment.carrier
+    );
+    let html = format!(
+        "<p>Hello {},</p><p>{}</p><p>Tracking number: <b>{}</b> ({})</p><p><a href=\"{}\">Track your order</a></p>",
+        escape(&shipment.consignee.name),
+        escape(&line),
+        escape(&shipment.awb),
+        escape(&shipment.carrier),
+        escape(&link)
+    );
+    let message = Message::builder()
+        .from(mailer.from.clone())
+        .to(to)
+        .subject(subject)
+        .multipart(MultiPart::alternative_plain_html(text, html))
+        .map_err(|e| e.to_string())?;
+    mailer
+        .transport
+        .send(message)
+        .await
+        .map_err(|e| format!("SMTP: {e}"))?;
+    Ok(())
+}
+
+/// The worker's handler for [`SEND`] jobs.
+pub struct SendJob(pub AppState);
+
+#[async_trait::async_trait]
+impl crate::worker::JobHandler for SendJob {
+    async fn run(&self, job: &shipgate_storage::Job) -> Result<(), String> {
+        let Some(mailer) = self.0.mailer.clone() else {
+            return Err("no SMTP server is configured".into());
+        };
+        let mut payload = job.payload.clone();
+        if let (Some(obj), Some(t)) = (payload.as_object_mut(), job.tenant_id.as_ref()) {
+            obj.insert("tenant_id".into(), serde_json::Value::String(t.clone()));
+        }
+        send(&self.0, &mailer, &payload).await
+    }
+}
