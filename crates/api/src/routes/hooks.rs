@@ -19,6 +19,16 @@ use crate::error::{ApiError, Problem};
 use crate::service::carrier_accounts::open_account;
 use crate::service::tracking::APPLY_PUSH;
 
+/// The raw body of a refused push for the log (lossy UTF-8, first 4 KB).
+fn excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(4096)]);
+    if body.len() > 4096 {
+        format!("{text}…")
+    } else {
+        text.into_owned()
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PushAccepted {
     pub id: String,
@@ -64,13 +74,13 @@ pub async fn receive(
         })
         .collect();
     if let Err(e) = adapter.verify_push(&account, &headers, &body) {
-        tracing::warn!(account = %account_id, carrier = %record.carrier, error = %e, "carrier push refused: authentication");
+        tracing::warn!(account = %account_id, carrier = %record.carrier, error = %e, body = %excerpt(&body), "carrier push refused: authentication");
         return Err(ApiError::unauthorized(
             "the push did not authenticate as this carrier account",
         ));
     }
     let tracked = adapter.parse_push(&body).map_err(|e| {
-        tracing::warn!(account = %account_id, carrier = %record.carrier, error = %e, bytes = body.len(), "carrier push refused: malformed");
+        tracing::warn!(account = %account_id, carrier = %record.carrier, error = %e, bytes = body.len(), body = %excerpt(&body), "carrier push refused: malformed");
         ApiError::new(StatusCode::BAD_REQUEST, "malformed_push", e.to_string())
     })?;
     let push = CarrierPush {
