@@ -27,6 +27,8 @@ pub struct ShipmentView {
     /// How allocation chose the carrier account, with its reasons.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub allocation: Option<shipgate_domain::allocation::Allocation>,
+    /// What the carrier reports beyond scans: its EDD, attempts, proof of delivery.
+    pub carrier_facts: shipgate_domain::shipment::CarrierFacts,
     pub status: ShipmentStatus,
     /// What the end customer is shown.
     pub customer_bucket: CustomerBucket,
@@ -71,6 +73,7 @@ impl From<Shipment> for ShipmentView {
             awb: s.awb,
             routing_code: s.routing_code,
             allocation: s.allocation,
+            carrier_facts: s.carrier_facts,
             pickup: s.pickup,
             consignee: s.consignee,
             return_address: s.return_address,

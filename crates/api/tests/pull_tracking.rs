@@ -77,6 +77,22 @@ async fn due_shipments_are_polled_to_delivered() {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         assert_eq!(status, "delivered");
+        // The carrier's own facts are kept beside the scans.
+        let s: Value = app
+            .get(&format!("/v1/shipments/{id}"), &app.key_a)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(
+            s["carrier_facts"]["edd"]
+                .as_str()
+                .is_some_and(|d| d.len() == 10),
+            "carrier EDD kept: {}",
+            s["carrier_facts"]
+        );
         let timeline: Value = app
             .get(&format!("/v1/shipments/{id}/events"), &app.key_a)
             .send()

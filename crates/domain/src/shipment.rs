@@ -120,6 +120,8 @@ pub struct Shipment {
     pub routing_code: Option<String>,
     /// How the carrier account was chosen, when allocation chose it.
     pub allocation: Option<crate::allocation::Allocation>,
+    /// What the carrier itself reports beyond scans.
+    pub carrier_facts: CarrierFacts,
     pub pickup: Address,
     pub consignee: Address,
     pub return_address: Option<Address>,
@@ -130,6 +132,22 @@ pub struct Shipment {
     pub state: ShipmentState,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+}
+
+/// What a carrier reports about a shipment beyond its scans.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CarrierFacts {
+    /// The carrier's own estimated delivery date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
+    pub edd: Option<jiff::civil::Date>,
+    /// Delivery attempts as the carrier counts them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempts: Option<u32>,
+    /// Who received the parcel, as the carrier recorded it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proof_of_delivery: Option<String>,
 }
 
 /// A request to create a shipment, as a client sends it.

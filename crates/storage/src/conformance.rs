@@ -51,6 +51,7 @@ pub fn sample_shipment(tenant_id: &str, awb: &str) -> (Shipment, ShipmentEvent) 
         awb: awb.to_string(),
         routing_code: Some("560/001".into()),
         allocation: None,
+        carrier_facts: Default::default(),
         pickup: address("110001"),
         consignee: address("560001"),
         return_address: None,

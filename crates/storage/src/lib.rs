@@ -442,6 +442,14 @@ pub trait Store: Send + Sync + 'static {
         tenant_id: &str,
         destination_prefix: &str,
     ) -> Result<Vec<LaneOutcome>>;
+    /// Keeps what the carrier reports beyond scans (its EDD, attempt count,
+    /// proof of delivery); fields it left out keep their stored value.
+    async fn record_carrier_facts(
+        &self,
+        tenant_id: &str,
+        shipment_id: &str,
+        facts: &shipgate_domain::shipment::CarrierFacts,
+    ) -> Result<()>;
     /// Shipments with this AWB in any tenant (at most a few: AWBs are unique
     /// per carrier), for the public tracking page.
     async fn shipments_by_awb_any_tenant(&self, awb: &str) -> Result<Vec<Shipment>>;

@@ -80,6 +80,9 @@ pub(crate) struct ShipmentRow {
     pub carrier_account_id: Option<String>,
     pub routing_code: Option<String>,
     pub allocation: Option<String>,
+    pub carrier_edd: Option<String>,
+    pub carrier_attempts: Option<i64>,
+    pub proof_of_delivery: Option<String>,
 }
 
 /// Column lists as macros so that queries stay `&'static str` via `concat!`.
@@ -87,7 +90,7 @@ macro_rules! shipment_columns {
     () => {
         "id, tenant_id, order_reference, carrier, awb, status, progress, failed_attempts, ndr_reason, \
          last_event_at, payment_mode, cod_amount, declared_value, currency, details, created_at, updated_at, \
-         carrier_account_id, routing_code, allocation"
+         carrier_account_id, routing_code, allocation, carrier_edd, carrier_attempts, proof_of_delivery"
     };
 }
 pub(crate) use shipment_columns;
@@ -118,6 +121,15 @@ impl TryFrom<ShipmentRow> for Shipment {
                 .map(serde_json::from_str)
                 .transpose()
                 .map_err(|e| StoreError::Corrupt(format!("allocation: {e}")))?,
+            carrier_facts: shipgate_domain::shipment::CarrierFacts {
+                edd: r
+                    .carrier_edd
+                    .as_deref()
+                    .map(|d| parse("carrier edd", d))
+                    .transpose()?,
+                attempts: r.carrier_attempts.and_then(|a| u32::try_from(a).ok()),
+                proof_of_delivery: r.proof_of_delivery,
+            },
             pickup: details.pickup,
             consignee: details.consignee,
             return_address: details.return_address,

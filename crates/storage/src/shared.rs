@@ -117,7 +117,7 @@ macro_rules! impl_store {
                     "INSERT INTO shipments (",
                     $crate::rows::shipment_columns!(),
                     ", consignee_phone, pickup_postal_code, consignee_postal_code, next_poll_at) VALUES \
-                     ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)"
+                     ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)"
                 ))
                 .bind(&s.id)
                 .bind(&s.tenant_id)
@@ -139,6 +139,9 @@ macro_rules! impl_store {
                 .bind(s.carrier_account_id.as_deref())
                 .bind(s.routing_code.as_deref())
                 .bind(s.allocation.as_ref().and_then(|a| serde_json::to_string(a).ok()))
+                .bind(s.carrier_facts.edd.map(|d| d.to_string()))
+                .bind(s.carrier_facts.attempts.map(i64::from))
+                .bind(s.carrier_facts.proof_of_delivery.as_deref())
                 .bind(s.consignee.phone.as_str())
                 .bind(s.pickup.postal_code.as_str())
                 .bind(s.consignee.postal_code.as_str())
@@ -315,6 +318,23 @@ macro_rules! impl_store {
                         returned: r.returned.max(0) as u64,
                     })
                     .collect())
+            }
+
+            async fn record_carrier_facts(&self, tenant_id: &str, shipment_id: &str, facts: &shipgate_domain::shipment::CarrierFacts) -> $crate::Result<()> {
+                // What the carrier did not say this time stays as it was.
+                sqlx::query(
+                    "UPDATE shipments SET carrier_edd = COALESCE($1, carrier_edd), \
+                     carrier_attempts = COALESCE($2, carrier_attempts), \
+                     proof_of_delivery = COALESCE($3, proof_of_delivery) WHERE tenant_id = $4 AND id = $5",
+                )
+                .bind(facts.edd.map(|d| d.to_string()))
+                .bind(facts.attempts.map(i64::from))
+                .bind(facts.proof_of_delivery.as_deref())
+                .bind(tenant_id)
+                .bind(shipment_id)
+                .execute(&self.writer)
+                .await?;
+                Ok(())
             }
 
             async fn shipments_by_awb_any_tenant(&self, awb: &str) -> $crate::Result<Vec<shipgate_domain::Shipment>> {

@@ -135,8 +135,17 @@ fn render(shipment: &Shipment, timeline: &Timeline) -> String {
             format!("<li>{}{location}<small>{when}</small></li>", escape(&what))
         })
         .collect();
+    let edd = match (
+        shipment.carrier_facts.edd,
+        shipment.state.status.is_terminal(),
+    ) {
+        (Some(date), false) => {
+            format!("<p>Expected by <b>{}</b></p>", date.strftime("%a %d %b %Y"))
+        }
+        _ => String::new(),
+    };
     let body = format!(
-        "<p>Tracking <b>{awb}</b> · {carrier}</p><p class=status>{status}</p><p>To {city}, {state}</p><div class=steps>{steps}</div><ol>{events}</ol>",
+        "<p>Tracking <b>{awb}</b> · {carrier}</p><p class=status>{status}</p>{edd}<p>To {city}, {state}</p><div class=steps>{steps}</div><ol>{events}</ol>",
         awb = escape(&shipment.awb),
         carrier = escape(&shipment.carrier),
         status = bucket_label(bucket),

@@ -254,6 +254,7 @@ pub async fn create_shipment(
         awb,
         routing_code,
         allocation,
+        carrier_facts: Default::default(),
         pickup: draft.pickup,
         consignee: draft.consignee,
         return_address: draft.return_address,

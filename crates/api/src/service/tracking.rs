@@ -82,6 +82,17 @@ pub async fn apply(
                 }
             }
         }
+        let facts = shipgate_domain::shipment::CarrierFacts {
+            edd: shipment.carrier_edd,
+            attempts: shipment.attempts,
+            proof_of_delivery: shipment.received_by.clone(),
+        };
+        if facts != Default::default() {
+            state
+                .store
+                .record_carrier_facts(&account.tenant_id, &stored.id, &facts)
+                .await?;
+        }
         if events.is_empty() {
             continue;
         }
