@@ -97,6 +97,14 @@ fn bench(
     duration: Duration,
     mut render: impl FnMut(usize) -> usize,
 ) {
+    // Any argument that is not a flag selects cases by substring.
+    let filters: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    if !filters.is_empty() && !filters.iter().any(|f| name.contains(f.as_str())) {
+        return;
+    }
     for i in 0..20 {
         black_box(render(i));
     }
@@ -142,5 +150,14 @@ fn main() {
     });
     bench("ZPL", 1, duration, |i| {
         shipgate_labels::render_zpl(&shipments[i % n]).len()
+    });
+    // Parts, to show what the label rates are made of.
+    bench("  part: QR encode", 1, duration, |i| {
+        let payload = shipgate_labels::LabelPayload::from_shipment(&shipments[i % n]).encode();
+        fast_qr::QRBuilder::new(payload.as_bytes())
+            .ecl(fast_qr::ECL::M)
+            .build()
+            .expect("fits")
+            .size
     });
 }

@@ -29,16 +29,30 @@ pub(crate) struct LoadedFont {
     /// than on every label.
     pub pdf: krilla::text::Font,
     pub shaper: rustybuzz::Face<'static>,
+    /// The script every run in this font is shaped as.
+    pub script: rustybuzz::Script,
+    /// Compiled once: building a plan (collecting the font's GSUB/GPOS
+    /// features for the script) cost more than shaping a line.
+    pub plan: rustybuzz::ShapePlan,
     pub units_per_em: f32,
 }
 
 impl LoadedFont {
-    fn load(data: &'static [u8]) -> Option<Self> {
+    fn load(data: &'static [u8], script: rustybuzz::Script) -> Option<Self> {
         let shaper = rustybuzz::Face::from_slice(data, 0)?;
         let units_per_em = shaper.units_per_em() as f32;
+        let plan = rustybuzz::ShapePlan::new(
+            &shaper,
+            rustybuzz::Direction::LeftToRight,
+            Some(script),
+            None,
+            &[],
+        );
         Some(Self {
             pdf: krilla::text::Font::new(data.into(), 0)?,
             shaper,
+            script,
+            plan,
             units_per_em,
         })
     }
@@ -66,9 +80,9 @@ impl Fonts {
 
 static FONTS: LazyLock<Option<Fonts>> = LazyLock::new(|| {
     Some(Fonts {
-        latin: LoadedFont::load(NOTO_SANS_REGULAR)?,
-        latin_bold: LoadedFont::load(NOTO_SANS_BOLD)?,
-        devanagari: LoadedFont::load(NOTO_SANS_DEVANAGARI)?,
+        latin: LoadedFont::load(NOTO_SANS_REGULAR, rustybuzz::script::LATIN)?,
+        latin_bold: LoadedFont::load(NOTO_SANS_BOLD, rustybuzz::script::LATIN)?,
+        devanagari: LoadedFont::load(NOTO_SANS_DEVANAGARI, rustybuzz::script::DEVANAGARI)?,
     })
 });
 

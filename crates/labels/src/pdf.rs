@@ -80,14 +80,15 @@ pub(crate) fn code128_module_dots(modules: usize, available: f32) -> Option<u32>
 pub(crate) fn qr_modules(payload: &str) -> Result<(usize, Vec<bool>), LabelError> {
     // Level M (15 % recovery) survives a scuffed label at a size that keeps
     // the modules large.
-    let code = qrcode::QrCode::with_error_correction_level(payload, qrcode::EcLevel::M)
+    let code = fast_qr::QRBuilder::new(payload.as_bytes())
+        .ecl(fast_qr::ECL::M)
+        .build()
         .map_err(|_| LabelError::QrTooLarge(payload.len()))?;
-    let dark = code
-        .to_colors()
-        .into_iter()
-        .map(|c| c == qrcode::Color::Dark)
+    let dark = code.data[..code.size * code.size]
+        .iter()
+        .map(|m| m.value())
         .collect();
-    Ok((code.width(), dark))
+    Ok((code.size, dark))
 }
 
 /// The largest module (in dots) at which a `width`-module QR code with its
@@ -99,40 +100,58 @@ pub(crate) fn qr_module_dots(width: usize, box_side: f32) -> Option<u32> {
         .find(|&d| total * d as f32 <= to_dots(box_side).floor())
 }
 
-/// Fills one rectangle per bar: adjacent dark modules merge, so a bar is a
-/// single shape and no hairline can appear between its modules.
-pub(crate) fn draw_bars(s: &mut Surface, modules: &[u8], x: f32, y: f32, module: f32, height: f32) {
-    let mut pb = PathBuilder::new();
-    let mut i = 0;
-    while i < modules.len() {
-        if modules[i] == 1 {
-            let start = i;
-            while i < modules.len() && modules[i] == 1 {
-                i += 1;
+/// Adds one rectangle per run of dark modules in `row` (at height `y`, in
+/// module units): adjacent modules merge, so a bar is a single shape and no
+/// hairline can appear between its modules.
+fn push_runs(pb: &mut PathBuilder, row: impl Iterator<Item = bool>, y: f32) {
+    let mut run_start = None;
+    let mut n = 0;
+    for (i, dark) in row.enumerate() {
+        match (dark, run_start) {
+            (true, None) => run_start = Some(i),
+            (false, Some(start)) => {
+                if let Some(r) = Rect::from_xywh(start as f32, y, (i - start) as f32, 1.0) {
+                    pb.push_rect(r);
+                }
+                run_start = None;
             }
-            if let Some(r) = Rect::from_xywh(
-                x + start as f32 * module,
-                y,
-                (i - start) as f32 * module,
-                height,
-            ) {
-                pb.push_rect(r);
-            }
-        } else {
-            i += 1;
+            _ => {}
         }
+        n = i + 1;
     }
-    if let Some(path) = pb.finish() {
-        s.draw_path(&path);
+    if let Some(start) = run_start
+        && let Some(r) = Rect::from_xywh(start as f32, y, (n - start) as f32, 1.0)
+    {
+        pb.push_rect(r);
     }
 }
 
-/// Fills the dark modules of a QR code, merging each row's runs.
-fn draw_matrix(s: &mut Surface, width: usize, dark: &[bool], x: f32, y: f32, module: f32) {
-    for (row, cells) in dark.chunks(width).enumerate() {
-        let bars: Vec<u8> = cells.iter().map(|&d| u8::from(d)).collect();
-        draw_bars(s, &bars, x, y + row as f32 * module, module, module);
+/// Fills a path given in module units, scaled to `module_w`×`module_h`
+/// points at (`x`, `y`). Integer coordinates keep the content stream small
+/// (it is most of what each label costs to compress).
+fn fill_in_modules(s: &mut Surface, pb: PathBuilder, x: f32, y: f32, module_w: f32, module_h: f32) {
+    if let Some(path) = pb.finish() {
+        s.push_transform(&Transform::from_row(module_w, 0.0, 0.0, module_h, x, y));
+        s.draw_path(&path);
+        s.pop();
     }
+}
+
+/// Draws a 1-D barcode: `modules` (1 = bar) of `module` points each,
+/// `height` points tall.
+pub(crate) fn draw_bars(s: &mut Surface, modules: &[u8], x: f32, y: f32, module: f32, height: f32) {
+    let mut pb = PathBuilder::new();
+    push_runs(&mut pb, modules.iter().map(|&m| m == 1), 0.0);
+    fill_in_modules(s, pb, x, y, module, height);
+}
+
+/// Draws a QR code's dark modules (row by row, `width` a row), as one path.
+fn draw_matrix(s: &mut Surface, width: usize, dark: &[bool], x: f32, y: f32, module: f32) {
+    let mut pb = PathBuilder::new();
+    for (row, cells) in dark.chunks(width.max(1)).enumerate() {
+        push_runs(&mut pb, cells.iter().copied(), row as f32);
+    }
+    fill_in_modules(s, pb, x, y, module, module);
 }
 
 fn fill_rect(s: &mut Surface, x: f32, y: f32, w: f32, h: f32) {

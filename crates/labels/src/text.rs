@@ -128,11 +128,12 @@ fn shape_run(run: &str, offset: usize, font: FontId, fonts: &Fonts, out: &mut Ve
     let loaded = fonts.get(font);
     let mut buffer = rustybuzz::UnicodeBuffer::new();
     buffer.push_str(run);
-    buffer.guess_segment_properties();
-    // No bidi support: neither embedded font has a right-to-left script, so
-    // left to right is always what is shown.
+    // The run's script is its font's (digits and punctuation inside a
+    // Devanagari phrase are shaped with it), matching the cached plan. No
+    // bidi: neither embedded font has a right-to-left script.
+    buffer.set_script(loaded.script);
     buffer.set_direction(rustybuzz::Direction::LeftToRight);
-    let output = rustybuzz::shape(&loaded.shaper, &[], buffer);
+    let output = rustybuzz::shape_with_plan(&loaded.shaper, &loaded.plan, buffer);
     let (infos, positions) = (output.glyph_infos(), output.glyph_positions());
     let em = loaded.units_per_em;
     for (i, (info, pos)) in infos.iter().zip(positions).enumerate() {

@@ -51,8 +51,10 @@ fn zpl_money(minor_units: i64, currency: &str) -> String {
 /// Dots per QR module for `^BQ`: the largest (up to 6) at which the symbol
 /// for `payload` at level Q fits 220 dots; 2 if it is larger still.
 fn qr_magnification(payload: &str) -> usize {
-    qrcode::QrCode::with_error_correction_level(payload, qrcode::EcLevel::Q)
-        .map_or(2, |code| (220 / code.width()).clamp(2, 6))
+    fast_qr::QRBuilder::new(payload.as_bytes())
+        .ecl(fast_qr::ECL::Q)
+        .build()
+        .map_or(2, |code| (220 / code.size.max(1)).clamp(2, 6))
 }
 
 struct Zpl(String);
