@@ -22,6 +22,9 @@ use shipgate_carriers::secrets::SecretBox;
 use shipgate_domain::{PaymentMode, ShipmentStatus};
 use shipgate_storage::testing;
 
+/// One push request: its headers and body.
+type Push = (Vec<(String, String)>, Vec<u8>);
+
 fn env(name: &str, default: u64) -> u64 {
     std::env::var(name)
         .ok()
@@ -183,7 +186,7 @@ async fn main() {
             ));
         }
     }
-    let bodies: Vec<(Vec<(String, String)>, Vec<u8>)> = scans
+    let bodies: Vec<Push> = scans
         .chunks(per_push)
         .map(|chunk| {
             let mut items = Vec::new();

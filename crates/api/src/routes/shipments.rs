@@ -177,6 +177,9 @@ pub enum LabelFormat {
     /// 4×6 in PDF.
     #[default]
     Pdf,
+    /// The 4×6 in label on an A4 page (top-left quarter), for office printers.
+    #[serde(rename = "pdf_a4")]
+    PdfA4,
     /// ZPL II for 203 dpi thermal printers.
     Zpl,
 }
@@ -185,7 +188,7 @@ pub enum LabelFormat {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct LabelParams {
-    /// `pdf` (default) or `zpl`.
+    /// `pdf` (default), `pdf_a4` or `zpl`.
     format: Option<LabelFormat>,
 }
 
@@ -209,6 +212,11 @@ pub async fn label(
     let (content_type, body, ext) = match params.format.unwrap_or_default() {
         LabelFormat::Pdf => {
             let pdf = shipgate_labels::render_pdf(&shipment).map_err(|e| ApiError::internal(&e))?;
+            ("application/pdf", pdf, "pdf")
+        }
+        LabelFormat::PdfA4 => {
+            let pdf = shipgate_labels::render_pdf_a4(std::slice::from_ref(&shipment))
+                .map_err(|e| ApiError::internal(&e))?;
             ("application/pdf", pdf, "pdf")
         }
         LabelFormat::Zpl => (
