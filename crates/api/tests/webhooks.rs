@@ -655,3 +655,81 @@ async fn an_endpoint_failing_too_long_is_disabled_until_enabled_again() {
     );
     receiver.wait_for(2).await;
 }
+
+#[tokio::test]
+async fn three_failures_then_the_fourth_attempt_delivers_signed() {
+    let app = spawn_app().await;
+    let receiver = Receiver::start(vec![(500, None), (502, None), (503, None)]).await;
+    let endpoint = create_endpoint(&app, &receiver.url, &["shipment.created"]).await;
+    app.create_shipment("ORD-WH-FOURTH").await;
+    let got = receiver.wait_for(4).await;
+    let secret = endpoint["secret"].as_str().unwrap();
+    assert!(
+        got.iter()
+            .all(|r| r.header("webhook-id") == got[0].header("webhook-id"))
+    );
+    assert_signed(secret, &got[3]);
+    let log = deliveries_until(&app, endpoint["id"].as_str().unwrap(), |d| {
+        d.first().is_some_and(|m| m["status"] == "delivered")
+    })
+    .await;
+    let codes: Vec<_> = log[0]["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["status_code"].as_u64().unwrap())
+        .collect();
+    assert_eq!(codes, [500, 502, 503, 200]);
+}
+
+#[tokio::test]
+async fn a_receiver_down_for_a_while_gets_every_event_once_it_is_back() {
+    // Retries reach past the outage (the production schedule reaches a day).
+    let app = spawn_app_with(shipgate_api::service::webhooks::WebhookConfig {
+        retry_schedule: vec![Duration::from_millis(100); 12],
+        ..fast_webhooks()
+    })
+    .await;
+    // Down: the first 12 requests, whichever messages they carry, get 503.
+    let receiver = Receiver::start(vec![(503, None); 12]).await;
+    let endpoint = create_endpoint(
+        &app,
+        &receiver.url,
+        &["shipment.created", "shipment.status_changed"],
+    )
+    .await;
+    let created = app.create_shipment("ORD-WH-OUTAGE").await;
+    let awb = created["awb"].as_str().unwrap();
+    for (status, at) in [
+        ("picked_up", "2025-03-01T10:00:00Z"),
+        ("in_transit", "2025-03-01T18:00:00Z"),
+        ("out_for_delivery", "2025-03-02T08:00:00Z"),
+    ] {
+        post_scan(
+            &app,
+            json!({"awb": awb, "status": status, "occurred_at": at}),
+        )
+        .await;
+    }
+    // created + three status changes = four messages, all delivered in the end.
+    let log = deliveries_until(&app, endpoint["id"].as_str().unwrap(), |d| {
+        d.len() == 4 && d.iter().all(|m| m["status"] == "delivered")
+    })
+    .await;
+    assert_eq!(log.len(), 4);
+    let got = receiver.received();
+    assert!(
+        got.len() >= 16,
+        "12 refusals and 4 deliveries: {}",
+        got.len()
+    );
+    let delivered_ids: std::collections::HashSet<_> = log
+        .iter()
+        .map(|m| m["id"].as_str().unwrap().to_string())
+        .collect();
+    let sent_ids: std::collections::HashSet<_> = got
+        .iter()
+        .map(|r| r.header("webhook-id").to_string())
+        .collect();
+    assert_eq!(delivered_ids, sent_ids, "no event lost, none invented");
+}
