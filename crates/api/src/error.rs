@@ -70,6 +70,7 @@ pub const PROBLEM_CODES: &[(&str, u16, &str)] = &[
         422,
         "This Idempotency-Key was used with a different request",
     ),
+    ("nothing_to_pick_up", 422, "No shipments await a pickup"),
     ("carrier_rejected", 422, "The carrier refused the request"),
     (
         "unsupported_operation",

@@ -100,7 +100,7 @@ impl AppState {
 /// The OpenAPI document and the router it describes.
 pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
     use routes::{
-        carrier_accounts, carriers, fleet, hooks, rates, shipments, system, tracking,
+        carrier_accounts, carriers, fleet, hooks, pickups, rates, shipments, system, tracking,
         webhook_endpoints,
     };
     let v1 = OpenApiRouter::new()
@@ -112,6 +112,8 @@ pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .routes(routes!(carriers::list))
         .routes(routes!(tracking::by_awb))
         .routes(routes!(rates::quote))
+        .routes(routes!(pickups::create))
+        .routes(routes!(pickups::manifest))
         .routes(routes!(rates::put_rules, rates::get_rules))
         .routes(routes!(carrier_accounts::create, carrier_accounts::list))
         .routes(routes!(carrier_accounts::get))

@@ -13,11 +13,13 @@
 //! rectangles aligned to the 203 dpi dot grid.
 
 mod fonts;
+mod manifest;
 mod payload;
 mod pdf;
 mod text;
 mod zpl;
 
+pub use manifest::{Manifest, ManifestRow, render_manifest_csv, render_manifest_pdf};
 pub use payload::{LabelPayload, PAYLOAD_TAG};
 pub use pdf::{awb_barcode_modules, render_pdf, render_pdf_a4};
 pub use zpl::{render_zpl, zpl_field};

@@ -154,7 +154,7 @@ fn draw_matrix(s: &mut Surface, width: usize, dark: &[bool], x: f32, y: f32, mod
     fill_in_modules(s, pb, x, y, module, module);
 }
 
-fn fill_rect(s: &mut Surface, x: f32, y: f32, w: f32, h: f32) {
+pub(crate) fn fill_rect(s: &mut Surface, x: f32, y: f32, w: f32, h: f32) {
     let mut pb = PathBuilder::new();
     if let Some(r) = Rect::from_xywh(x, y, w, h) {
         pb.push_rect(r);
@@ -172,7 +172,7 @@ fn set_gray(s: &mut Surface, lightness: u8) {
 }
 
 #[derive(Clone, Copy)]
-enum Align {
+pub(crate) enum Align {
     Left,
     Center,
 }
@@ -180,7 +180,7 @@ enum Align {
 /// Draws one line of text in `width` from `x`, cut with an ellipsis if it
 /// does not fit.
 #[allow(clippy::too_many_arguments)]
-fn line(
+pub(crate) fn line(
     s: &mut Surface,
     f: &Fonts,
     text: &str,
@@ -588,7 +588,7 @@ pub(crate) fn decimal_kg(grams: u64) -> String {
     format!("{}.{:03}", grams / 1000, grams % 1000)
 }
 
-fn settings() -> SerializeSettings {
+pub(crate) fn settings() -> SerializeSettings {
     SerializeSettings {
         // Neither is read by label printers; both cost time on every label.
         xmp_metadata: false,
@@ -597,12 +597,12 @@ fn settings() -> SerializeSettings {
     }
 }
 
-fn finish(mut doc: Document, title: String) -> Result<Vec<u8>, LabelError> {
+pub(crate) fn finish(mut doc: Document, title: String) -> Result<Vec<u8>, LabelError> {
     doc.set_metadata(Metadata::new().title(title).creator("Shipgate".to_string()));
     doc.finish().map_err(|e| LabelError::Pdf(e.to_string()))
 }
 
-fn page_settings(width: f32, height: f32) -> Result<PageSettings, LabelError> {
+pub(crate) fn page_settings(width: f32, height: f32) -> Result<PageSettings, LabelError> {
     PageSettings::from_wh(width, height).ok_or_else(|| LabelError::Pdf("page size".into()))
 }
 

@@ -1418,3 +1418,82 @@ pub async fn webhook_attempts_follow_the_schedule(url: &str) {
     assert_eq!(claimed.len(), 1);
     assert_eq!(claimed[0].payload["message_id"], m.id.as_str());
 }
+
+pub async fn one_pickup_per_location_and_day(url: &str) {
+    let store = open(url).await;
+    let a = store.create_tenant("Acme", "ha", "pa").await.unwrap();
+    let pickup = |id: &str, date| crate::Pickup {
+        id: id.into(),
+        tenant_id: a.id.clone(),
+        carrier_account_id: None,
+        carrier: "fleet".into(),
+        location: "Main".into(),
+        date,
+        carrier_pickup_id: None,
+        shipment_count: 3,
+        created_at: crate::now(),
+    };
+    let day = jiff::civil::date(2030, 1, 2);
+    store.insert_pickup(&pickup("pk_1", day)).await.unwrap();
+    let again = store.insert_pickup(&pickup("pk_2", day)).await;
+    assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+    store
+        .insert_pickup(&pickup("pk_3", day.tomorrow().unwrap()))
+        .await
+        .unwrap();
+
+    // Lists filter by carrier and creation time too.
+    let (s, e) = sample_shipment(&a.id, "AWB-F");
+    store.insert_shipment(&s, &[e], &[]).await.unwrap();
+    let by_carrier = ShipmentFilter {
+        carrier: Some("fleet".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        store
+            .list_shipments(&a.id, &by_carrier, None, 10)
+            .await
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
+    let other = ShipmentFilter {
+        carrier: Some("delhivery".into()),
+        ..Default::default()
+    };
+    assert!(
+        store
+            .list_shipments(&a.id, &other, None, 10)
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+    let later = ShipmentFilter {
+        created_from: Some(s.created_at + 1.second()),
+        ..Default::default()
+    };
+    assert!(
+        store
+            .list_shipments(&a.id, &later, None, 10)
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+    let window = ShipmentFilter {
+        created_from: Some(s.created_at),
+        created_before: Some(s.created_at + 1.second()),
+        ..Default::default()
+    };
+    assert_eq!(
+        store
+            .list_shipments(&a.id, &window, None, 10)
+            .await
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
+}

@@ -241,6 +241,25 @@ pub struct ShipmentFilter {
     pub status: Option<ShipmentStatus>,
     pub order_reference: Option<String>,
     pub awb: Option<String>,
+    pub carrier: Option<String>,
+    /// `Some("")` would never match; use `None` for "any".
+    pub carrier_account_id: Option<String>,
+    pub created_from: Option<Timestamp>,
+    pub created_before: Option<Timestamp>,
+}
+
+/// A pickup request to a carrier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pickup {
+    pub id: String,
+    pub tenant_id: String,
+    pub carrier_account_id: Option<String>,
+    pub carrier: String,
+    pub location: String,
+    pub date: jiff::civil::Date,
+    pub carrier_pickup_id: Option<String>,
+    pub shipment_count: u32,
+    pub created_at: Timestamp,
 }
 
 /// What recording events did.
@@ -450,6 +469,9 @@ pub trait Store: Send + Sync + 'static {
         shipment_id: &str,
         facts: &shipgate_domain::shipment::CarrierFacts,
     ) -> Result<()>;
+    /// Records a pickup; `Conflict` if one exists for the same account,
+    /// location and day.
+    async fn insert_pickup(&self, pickup: &Pickup) -> Result<()>;
     /// Shipments with this AWB in any tenant (at most a few: AWBs are unique
     /// per carrier), for the public tracking page.
     async fn shipments_by_awb_any_tenant(&self, awb: &str) -> Result<Vec<Shipment>>;

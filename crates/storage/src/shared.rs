@@ -193,6 +193,8 @@ macro_rules! impl_store {
                      AND ($3 IS NULL OR status = $3) \
                      AND ($4 IS NULL OR order_reference = $4) \
                      AND ($5 IS NULL OR awb = $5) \
+                     AND ($7 IS NULL OR carrier = $7) AND ($8 IS NULL OR carrier_account_id = $8) \
+                     AND ($9 IS NULL OR created_at >= $9) AND ($10 IS NULL OR created_at < $10) \
                      ORDER BY id DESC LIMIT $6"
                 ))
                 .bind(tenant_id)
@@ -201,6 +203,10 @@ macro_rules! impl_store {
                 .bind(filter.order_reference.as_deref())
                 .bind(filter.awb.as_deref())
                 .bind(i64::from(limit) + 1)
+                .bind(filter.carrier.as_deref())
+                .bind(filter.carrier_account_id.as_deref())
+                .bind(filter.created_from.map($crate::rows::micros))
+                .bind(filter.created_before.map($crate::rows::micros))
                 .fetch_all(&self.pool)
                 .await?;
                 let mut items = rows
@@ -335,6 +341,31 @@ macro_rules! impl_store {
                 .execute(&self.writer)
                 .await?;
                 Ok(())
+            }
+
+            async fn insert_pickup(&self, p: &$crate::Pickup) -> $crate::Result<()> {
+                let inserted = sqlx::query(
+                    "INSERT INTO pickups (id, tenant_id, carrier_account_id, carrier, location, pickup_date, carrier_pickup_id, \
+                     shipment_count, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                )
+                .bind(&p.id)
+                .bind(&p.tenant_id)
+                .bind(p.carrier_account_id.as_deref())
+                .bind(&p.carrier)
+                .bind(&p.location)
+                .bind(p.date.to_string())
+                .bind(p.carrier_pickup_id.as_deref())
+                .bind(i64::from(p.shipment_count))
+                .bind($crate::rows::micros(p.created_at))
+                .execute(&self.writer)
+                .await;
+                match inserted {
+                    Err(e) if $crate::shared::is_unique_violation(&e) => Err($crate::StoreError::Conflict(format!(
+                        "a pickup for {} on {} already exists",
+                        p.location, p.date
+                    ))),
+                    other => other.map(|_| ()).map_err(Into::into),
+                }
             }
 
             async fn shipments_by_awb_any_tenant(&self, awb: &str) -> $crate::Result<Vec<shipgate_domain::Shipment>> {

@@ -5,6 +5,7 @@ pub mod carrier_accounts;
 pub mod carriers;
 pub mod fleet;
 pub mod hooks;
+pub mod pickups;
 pub mod rates;
 pub mod shipments;
 pub mod system;

@@ -63,6 +63,8 @@ pub struct ListParams {
     status: Option<ShipmentStatus>,
     order_reference: Option<String>,
     awb: Option<String>,
+    carrier: Option<String>,
+    carrier_account_id: Option<String>,
 }
 
 /// List shipments, newest first, a page at a time.
@@ -106,6 +108,9 @@ pub async fn list(
         status: params.status,
         order_reference: params.order_reference,
         awb: params.awb,
+        carrier: params.carrier,
+        carrier_account_id: params.carrier_account_id,
+        ..Default::default()
     };
     let page = state
         .store
