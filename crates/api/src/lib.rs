@@ -100,8 +100,8 @@ impl AppState {
 /// The OpenAPI document and the router it describes.
 pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
     use routes::{
-        carrier_accounts, carriers, fleet, hooks, pickups, rates, shipments, system, tracking,
-        webhook_endpoints,
+        batches, carrier_accounts, carriers, fleet, hooks, pickups, rates, shipments, system,
+        tracking, webhook_endpoints,
     };
     let v1 = OpenApiRouter::new()
         .routes(routes!(shipments::create, shipments::list))
@@ -112,6 +112,8 @@ pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .routes(routes!(carriers::list))
         .routes(routes!(tracking::by_awb))
         .routes(routes!(rates::quote))
+        .routes(routes!(batches::create))
+        .routes(routes!(batches::get))
         .routes(routes!(pickups::create))
         .routes(routes!(pickups::manifest))
         .routes(routes!(rates::put_rules, rates::get_rules))
@@ -261,6 +263,10 @@ pub fn register_jobs(worker: worker::Worker, state: &AppState) -> std::io::Resul
         .register(
             service::email::SEND,
             Arc::new(service::email::SendJob(state.clone())),
+        )
+        .register(
+            service::batch::PROCESS,
+            Arc::new(service::batch::ProcessJob(state.clone())),
         )
         .register(events::FANOUT, Arc::new(delivery::FanOutJob(state.clone())))
         .register(delivery::DELIVER, Arc::new(deliver)))

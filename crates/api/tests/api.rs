@@ -669,3 +669,113 @@ async fn tracking_by_awb_for_merchants_and_customers() {
         .unwrap();
     assert_eq!(missing.status(), 404);
 }
+
+#[tokio::test]
+async fn batches_book_rows_and_report_each_result() {
+    let app = spawn_app().await;
+    let mut bad = shipment_body("ORD-BATCH-BAD");
+    bad["consignee"]["postal_code"] = json!("12");
+    let rows: Vec<Value> = (0..5)
+        .map(|i| shipment_body(&format!("ORD-BATCH-{i}")))
+        .chain([bad])
+        .collect();
+    let r = app
+        .post("/v1/shipments/batch", &app.key_a)
+        .json(&json!({"shipments": rows}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    let batch: Value = r.json().await.unwrap();
+    assert_eq!(batch["total"], 6);
+    let id = batch["id"].as_str().unwrap();
+    let mut done = Value::Null;
+    for _ in 0..100 {
+        done = app
+            .get(&format!("/v1/batches/{id}"), &app.key_a)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if done["status"] == "done" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        (
+            done["status"].as_str(),
+            done["succeeded"].as_u64(),
+            done["failed"].as_u64()
+        ),
+        (Some("done"), Some(5), Some(1)),
+        "{done}"
+    );
+    let results = done["results"].as_array().unwrap();
+    assert!(
+        results[..5]
+            .iter()
+            .all(|r| r["status"] == "created" && r["awb"].as_str().is_some())
+    );
+    assert_eq!(
+        results[5]["error"]["errors"][0]["field"],
+        "consignee.postal_code"
+    );
+    assert_eq!(
+        app.get(&format!("/v1/batches/{id}"), &app.key_b)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+
+    // CSV upload.
+    let csv = "order_reference,pickup_name,pickup_phone,pickup_line1,pickup_city,pickup_state,pickup_postal_code,consignee_name,consignee_phone,consignee_line1,consignee_city,consignee_state,consignee_postal_code,weight_grams,payment_mode,cod_amount,declared_value\n\
+               CSV-1,Acme,9876543210,Plot 4,New Delhi,Delhi,110020,Asha Rao,9812345678,12 MG Road,Bengaluru,Karnataka,560001,500,cod,99900,99900\n\
+               CSV-2,Acme,9876543210,Plot 4,New Delhi,Delhi,110020,\"Rao, Ravi\",9812345679,1 Fort Rd,Salem,Tamil Nadu,636001,800,prepaid,,150000\n";
+    let r = app
+        .post("/v1/shipments/batch", &app.key_a)
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    let id = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for _ in 0..100 {
+        done = app
+            .get(&format!("/v1/batches/{id}"), &app.key_a)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if done["status"] == "done" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(done["succeeded"], 2, "{done}");
+
+    let r = app
+        .post("/v1/shipments/batch", &app.key_a)
+        .json(&json!({"shipments": []}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(problem(r, 422).await["errors"][0]["field"], "shipments");
+    let r = app
+        .post("/v1/shipments/batch", &app.key_a)
+        .json(&json!({"shipments": [{"order_reference": 5}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(problem(r, 422).await["errors"][0]["field"], "shipments[0]");
+}

@@ -1497,3 +1497,66 @@ pub async fn one_pickup_per_location_and_day(url: &str) {
         1
     );
 }
+
+pub async fn batches_record_each_row_once(url: &str) {
+    let store = open(url).await;
+    let a = store.create_tenant("Acme", "ha", "pa").await.unwrap();
+    let b = store.create_tenant("Bolt", "hb", "pb").await.unwrap();
+    assert_eq!(store.tenant(&a.id).await.unwrap().unwrap(), a);
+    assert!(store.tenant("ten_nope").await.unwrap().is_none());
+    let batch = crate::Batch {
+        id: new_id("bat"),
+        tenant_id: a.id.clone(),
+        total: 3,
+        succeeded: 0,
+        failed: 0,
+        created_at: crate::now(),
+    };
+    let rows: Vec<_> = (0..3)
+        .map(|i| serde_json::json!({"order_reference": format!("B-{i}")}))
+        .collect();
+    let job = NewJob::now(
+        "batch.process",
+        Some(a.id.clone()),
+        serde_json::json!({"batch_id": batch.id}),
+    );
+    store.insert_batch(&batch, &rows, &job).await.unwrap();
+    assert_eq!(store.batch(&a.id, &batch.id).await.unwrap().unwrap(), batch);
+    assert!(store.batch(&b.id, &batch.id).await.unwrap().is_none());
+    assert!(
+        store
+            .finish_batch_row(&batch.id, 1, &serde_json::json!({"ok": {"awb": "X"}}), true)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .finish_batch_row(&batch.id, 1, &serde_json::json!({"ok": {"awb": "Y"}}), true)
+            .await
+            .unwrap(),
+        "once"
+    );
+    assert!(
+        store
+            .finish_batch_row(&batch.id, 2, &serde_json::json!({"error": {}}), false)
+            .await
+            .unwrap()
+    );
+    let stored = store.batch(&a.id, &batch.id).await.unwrap().unwrap();
+    assert_eq!((stored.succeeded, stored.failed), (1, 1));
+    let listed = store.batch_rows(&batch.id, 1, 10).await.unwrap();
+    assert_eq!(listed.iter().map(|r| r.index).collect::<Vec<_>>(), [1, 2]);
+    assert_eq!(listed[0].input, rows[1]);
+    assert_eq!(
+        listed[0].result,
+        Some(serde_json::json!({"ok": {"awb": "X"}}))
+    );
+    assert_eq!(
+        store
+            .claim_jobs("w", 10, Duration::from_secs(5))
+            .await
+            .unwrap()[0]
+            .kind,
+        "batch.process"
+    );
+}

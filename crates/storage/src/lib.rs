@@ -248,6 +248,25 @@ pub struct ShipmentFilter {
     pub created_before: Option<Timestamp>,
 }
 
+/// A bulk creation and its progress.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Batch {
+    pub id: String,
+    pub tenant_id: String,
+    pub total: u64,
+    pub succeeded: u64,
+    pub failed: u64,
+    pub created_at: Timestamp,
+}
+
+/// One row of a batch: its index, the request as given, and its result once processed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchRow {
+    pub index: u64,
+    pub input: serde_json::Value,
+    pub result: Option<serde_json::Value>,
+}
+
 /// A pickup request to a carrier.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pickup {
@@ -472,6 +491,31 @@ pub trait Store: Send + Sync + 'static {
     /// Records a pickup; `Conflict` if one exists for the same account,
     /// location and day.
     async fn insert_pickup(&self, pickup: &Pickup) -> Result<()>;
+    async fn tenant(&self, id: &str) -> Result<Option<Tenant>>;
+    /// Stores a batch, its rows and the job that works through them, atomically.
+    async fn insert_batch(
+        &self,
+        batch: &Batch,
+        rows: &[serde_json::Value],
+        job: &NewJob,
+    ) -> Result<()>;
+    async fn batch(&self, tenant_id: &str, id: &str) -> Result<Option<Batch>>;
+    /// Rows from `from_index` on, in order, at most `limit`.
+    async fn batch_rows(
+        &self,
+        batch_id: &str,
+        from_index: u64,
+        limit: u32,
+    ) -> Result<Vec<BatchRow>>;
+    /// Records a row's result once (a row already finished is left alone)
+    /// and counts it; returns whether it was recorded now.
+    async fn finish_batch_row(
+        &self,
+        batch_id: &str,
+        index: u64,
+        result: &serde_json::Value,
+        ok: bool,
+    ) -> Result<bool>;
     /// Shipments with this AWB in any tenant (at most a few: AWBs are unique
     /// per carrier), for the public tracking page.
     async fn shipments_by_awb_any_tenant(&self, awb: &str) -> Result<Vec<Shipment>>;

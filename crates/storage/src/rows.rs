@@ -503,3 +503,20 @@ impl TryFrom<&WebhookAttemptRow> for crate::WebhookAttempt {
         })
     }
 }
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct BatchRowRow {
+    pub idx: i64,
+    pub input: String,
+    pub result: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct BatchDbRow {
+    pub id: String,
+    pub tenant_id: String,
+    pub total: i64,
+    pub succeeded: i64,
+    pub failed: i64,
+    pub created_at: i64,
+}

@@ -368,6 +368,97 @@ macro_rules! impl_store {
                 }
             }
 
+            async fn tenant(&self, id: &str) -> $crate::Result<Option<$crate::Tenant>> {
+                let row = sqlx::query_as::<_, $crate::rows::TenantRow>("SELECT id, name, awb_series, created_at FROM tenants WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map($crate::Tenant::try_from).transpose()
+            }
+
+            async fn insert_batch(&self, batch: &$crate::Batch, rows: &[serde_json::Value], job: &$crate::NewJob) -> $crate::Result<()> {
+                use $crate::rows::micros;
+                let mut tx = self.begin_write().await?;
+                sqlx::query("INSERT INTO batches (id, tenant_id, total, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)")
+                    .bind(&batch.id)
+                    .bind(&batch.tenant_id)
+                    .bind(batch.total as i64)
+                    .bind(micros(batch.created_at))
+                    .execute(&mut *tx)
+                    .await?;
+                for (i, row) in rows.iter().enumerate() {
+                    sqlx::query("INSERT INTO batch_rows (batch_id, idx, input) VALUES ($1, $2, $3)")
+                        .bind(&batch.id)
+                        .bind(i as i64)
+                        .bind(row.to_string())
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                $crate::shared::insert_job!(&mut *tx, job)?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn batch(&self, tenant_id: &str, id: &str) -> $crate::Result<Option<$crate::Batch>> {
+                let row = sqlx::query_as::<_, $crate::rows::BatchDbRow>(
+                    "SELECT id, tenant_id, total, succeeded, failed, created_at FROM batches WHERE tenant_id = $1 AND id = $2",
+                )
+                .bind(tenant_id)
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(|r| {
+                    Ok($crate::Batch {
+                        id: r.id,
+                        tenant_id: r.tenant_id,
+                        total: r.total.max(0) as u64,
+                        succeeded: r.succeeded.max(0) as u64,
+                        failed: r.failed.max(0) as u64,
+                        created_at: $crate::rows::timestamp(r.created_at)?,
+                    })
+                })
+                .transpose()
+            }
+
+            async fn batch_rows(&self, batch_id: &str, from_index: u64, limit: u32) -> $crate::Result<Vec<$crate::BatchRow>> {
+                let rows = sqlx::query_as::<_, $crate::rows::BatchRowRow>(
+                    "SELECT idx, input, result FROM batch_rows WHERE batch_id = $1 AND idx >= $2 ORDER BY idx LIMIT $3",
+                )
+                .bind(batch_id)
+                .bind(from_index as i64)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter()
+                    .map(|r| {
+                        let json = |s: &str| serde_json::from_str(s).map_err(|e| $crate::StoreError::Corrupt(format!("batch row: {e}")));
+                        Ok($crate::BatchRow {
+                            index: r.idx.max(0) as u64,
+                            input: json(&r.input)?,
+                            result: r.result.as_deref().map(json).transpose()?,
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn finish_batch_row(&self, batch_id: &str, index: u64, result: &serde_json::Value, ok: bool) -> $crate::Result<bool> {
+                let mut tx = self.begin_write().await?;
+                let done = sqlx::query("UPDATE batch_rows SET result = $1 WHERE batch_id = $2 AND idx = $3 AND result IS NULL")
+                    .bind(result.to_string())
+                    .bind(batch_id)
+                    .bind(index as i64)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected()
+                    == 1;
+                if done {
+                    let column = if ok { "UPDATE batches SET succeeded = succeeded + 1, updated_at = $1 WHERE id = $2" } else { "UPDATE batches SET failed = failed + 1, updated_at = $1 WHERE id = $2" };
+                    sqlx::query(column).bind($crate::rows::micros(jiff::Timestamp::now())).bind(batch_id).execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+                Ok(done)
+            }
+
             async fn shipments_by_awb_any_tenant(&self, awb: &str) -> $crate::Result<Vec<shipgate_domain::Shipment>> {
                 sqlx::query_as::<_, $crate::rows::ShipmentRow>(concat!(
                     "SELECT ",

@@ -32,6 +32,7 @@ conformance_tests!(
     pooled_awbs_are_handed_out_once,
     tenant_settings_and_lane_outcomes,
     one_pickup_per_location_and_day,
+    batches_record_each_row_once,
     webhook_endpoints_stay_within_their_tenant,
     webhook_events_fan_out_once_per_subscribed_endpoint,
     webhook_attempts_follow_the_schedule,

@@ -1,6 +1,7 @@
 //! HTTP handlers, one module per resource. Each parses, calls `service` or the
 //! store, and shapes the response; nothing else.
 
+pub mod batches;
 pub mod carrier_accounts;
 pub mod carriers;
 pub mod fleet;

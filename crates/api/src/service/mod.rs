@@ -13,6 +13,7 @@ use crate::error::ApiError;
 
 pub mod allocation;
 pub mod awb_pool;
+pub mod batch;
 pub mod carrier_accounts;
 pub mod email;
 pub mod tracking;
