@@ -87,7 +87,18 @@ async fn run(
                 latencies.push(t.elapsed());
                 match response {
                     Ok(r) if r.status() == 201 => ok += 1,
-                    _ => errors += 1,
+                    Ok(r) => {
+                        if errors == 0 && c == 0 {
+                            eprintln!("first error ({label}): {} {}", r.status(), r.text().await.unwrap_or_default());
+                        }
+                        errors += 1;
+                    }
+                    Err(e) => {
+                        if errors == 0 && c == 0 {
+                            eprintln!("first error ({label}): {e}");
+                        }
+                        errors += 1;
+                    }
                 }
             }
             (ok, errors, latencies)

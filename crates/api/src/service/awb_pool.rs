@@ -11,7 +11,8 @@ use crate::error::ApiError;
 
 /// Job kind that refills an account's pool.
 pub const TOP_UP: &str = "awb_pool.top_up";
-const DEFAULT_SIZE: u32 = 100;
+/// Big enough that rate-limited bulk calls (Delhivery: 5 per 5 minutes) keep up.
+const DEFAULT_SIZE: u32 = 500;
 const MAX_SIZE: u32 = 10_000;
 
 fn size(account: &Account) -> u32 {

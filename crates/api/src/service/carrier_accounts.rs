@@ -244,7 +244,7 @@ pub async fn create_sandbox_accounts(
             credentials: BTreeMap::new(),
             settings: AccountSettings {
                 pickup_location: Some("Main Warehouse".into()),
-                awb_pool_size: Some(50),
+                awb_pool_size: None,
                 extra: BTreeMap::new(),
                 rate_card: None,
             },
