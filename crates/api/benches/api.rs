@@ -89,7 +89,11 @@ async fn run(
                     Ok(r) if r.status() == 201 => ok += 1,
                     Ok(r) => {
                         if errors == 0 && c == 0 {
-                            eprintln!("first error ({label}): {} {}", r.status(), r.text().await.unwrap_or_default());
+                            eprintln!(
+                                "first error ({label}): {} {}",
+                                r.status(),
+                                r.text().await.unwrap_or_default()
+                            );
                         }
                         errors += 1;
                     }
