@@ -100,8 +100,8 @@ impl AppState {
 /// The OpenAPI document and the router it describes.
 pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
     use routes::{
-        batches, carrier_accounts, carriers, fleet, hooks, pickups, rates, shipments, system,
-        tracking, webhook_endpoints,
+        batches, carrier_accounts, carriers, exceptions, fleet, hooks, pickups, rates, shipments,
+        system, tracking, webhook_endpoints,
     };
     let v1 = OpenApiRouter::new()
         .routes(routes!(shipments::create, shipments::list))
@@ -112,6 +112,9 @@ pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .routes(routes!(carriers::list))
         .routes(routes!(tracking::by_awb))
         .routes(routes!(rates::quote))
+        .routes(routes!(exceptions::cancel))
+        .routes(routes!(exceptions::queue))
+        .routes(routes!(exceptions::act))
         .routes(routes!(batches::create))
         .routes(routes!(batches::get))
         .routes(routes!(pickups::create))

@@ -4,6 +4,7 @@
 pub mod batches;
 pub mod carrier_accounts;
 pub mod carriers;
+pub mod exceptions;
 pub mod fleet;
 pub mod hooks;
 pub mod pickups;
