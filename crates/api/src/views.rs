@@ -96,6 +96,39 @@ pub struct ShipmentPage {
     pub next_cursor: Option<String>,
 }
 
+/// Reads the `limit` (1–100, default 20) and `cursor` query parameters every
+/// list takes.
+pub fn page_params(
+    limit: Option<u32>,
+    cursor: Option<&str>,
+) -> Result<(u32, Option<String>), crate::error::ApiError> {
+    use crate::error::ApiError;
+    use axum::http::StatusCode;
+    let limit = limit.unwrap_or(20);
+    if !(1..=100).contains(&limit) {
+        return Err(ApiError::field(
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+            "limit",
+            "out_of_range",
+            "must be between 1 and 100",
+        ));
+    }
+    let after = match cursor {
+        None => None,
+        Some(c) => Some(decode_cursor(c).ok_or_else(|| {
+            ApiError::field(
+                StatusCode::BAD_REQUEST,
+                "invalid_query",
+                "cursor",
+                "invalid_cursor",
+                "not a cursor this API returned",
+            )
+        })?),
+    };
+    Ok((limit, after))
+}
+
 /// Cursors are opaque to clients; inside, the last id seen.
 pub fn encode_cursor(last_id: &str) -> String {
     URL_SAFE_NO_PAD.encode(last_id)

@@ -236,6 +236,20 @@ pub struct Page<T> {
     pub next_after: Option<String>,
 }
 
+impl<T> Page<T> {
+    /// A page from a query that fetched one row more than `limit`: the extra
+    /// row only says another page follows.
+    pub(crate) fn from_one_extra(mut items: Vec<T>, limit: u32, id: impl Fn(&T) -> String) -> Self {
+        let next_after = if items.len() > limit as usize {
+            items.truncate(limit as usize);
+            items.last().map(id)
+        } else {
+            None
+        };
+        Self { items, next_after }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ShipmentFilter {
     pub status: Option<ShipmentStatus>,

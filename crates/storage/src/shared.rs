@@ -209,17 +209,11 @@ macro_rules! impl_store {
                 .bind(filter.created_before.map($crate::rows::micros))
                 .fetch_all(&self.pool)
                 .await?;
-                let mut items = rows
+                let items = rows
                     .into_iter()
                     .map(shipgate_domain::Shipment::try_from)
                     .collect::<$crate::Result<Vec<_>>>()?;
-                let next_after = if items.len() > limit as usize {
-                    items.truncate(limit as usize);
-                    items.last().map(|s| s.id.clone())
-                } else {
-                    None
-                };
-                Ok($crate::Page { items, next_after })
+                Ok($crate::Page::from_one_extra(items, limit, |s| s.id.clone()))
             }
 
             async fn shipment_by_awb(&self, tenant_id: &str, carrier: &str, awb: &str) -> $crate::Result<Option<shipgate_domain::Shipment>> {
@@ -785,14 +779,8 @@ macro_rules! impl_store {
                 .bind(i64::from(limit) + 1)
                 .fetch_all(&self.pool)
                 .await?;
-                let mut items = rows.into_iter().map($crate::CarrierAccountRecord::try_from).collect::<$crate::Result<Vec<_>>>()?;
-                let next_after = if items.len() > limit as usize {
-                    items.truncate(limit as usize);
-                    items.last().map(|a| a.id.clone())
-                } else {
-                    None
-                };
-                Ok($crate::Page { items, next_after })
+                let items = rows.into_iter().map($crate::CarrierAccountRecord::try_from).collect::<$crate::Result<Vec<_>>>()?;
+                Ok($crate::Page::from_one_extra(items, limit, |a| a.id.clone()))
             }
 
             async fn carrier_account_by_id(&self, id: &str) -> $crate::Result<Option<$crate::CarrierAccountRecord>> {
@@ -937,14 +925,8 @@ macro_rules! impl_store {
                 .bind(i64::from(limit) + 1)
                 .fetch_all(&self.pool)
                 .await?;
-                let mut items = rows.into_iter().map($crate::WebhookEndpoint::try_from).collect::<$crate::Result<Vec<_>>>()?;
-                let next_after = if items.len() > limit as usize {
-                    items.truncate(limit as usize);
-                    items.last().map(|e| e.id.clone())
-                } else {
-                    None
-                };
-                Ok($crate::Page { items, next_after })
+                let items = rows.into_iter().map($crate::WebhookEndpoint::try_from).collect::<$crate::Result<Vec<_>>>()?;
+                Ok($crate::Page::from_one_extra(items, limit, |e| e.id.clone()))
             }
 
             async fn update_webhook_endpoint(&self, e: &$crate::WebhookEndpoint) -> $crate::Result<()> {

@@ -14,7 +14,7 @@ use crate::auth::Caller;
 use crate::error::{ApiError, Problem};
 use crate::extract::{JsonBody, QueryParams};
 use crate::service::carrier_accounts::{NewCarrierAccount, create_account};
-use crate::views::{decode_cursor, encode_cursor};
+use crate::views::encode_cursor;
 
 pub const TAG: &str = "carrier accounts";
 
@@ -111,28 +111,7 @@ pub async fn list(
     Caller(tenant): Caller,
     QueryParams(params): QueryParams<ListParams>,
 ) -> Result<axum::Json<CarrierAccountPage>, ApiError> {
-    let limit = params.limit.unwrap_or(20);
-    if !(1..=100).contains(&limit) {
-        return Err(ApiError::field(
-            StatusCode::BAD_REQUEST,
-            "invalid_query",
-            "limit",
-            "out_of_range",
-            "must be between 1 and 100",
-        ));
-    }
-    let after = match params.cursor.as_deref() {
-        None => None,
-        Some(c) => Some(decode_cursor(c).ok_or_else(|| {
-            ApiError::field(
-                StatusCode::BAD_REQUEST,
-                "invalid_query",
-                "cursor",
-                "invalid_cursor",
-                "not a cursor this API returned",
-            )
-        })?),
-    };
+    let (limit, after) = crate::views::page_params(params.limit, params.cursor.as_deref())?;
     let page = state
         .store
         .list_carrier_accounts(&tenant.id, after.as_deref(), limit)

@@ -15,7 +15,7 @@ use crate::extract::{JsonBody, QueryParams};
 use crate::service::webhooks::{
     self, NewWebhookEndpoint, WebhookEndpointPatch, create_endpoint, load_endpoint,
 };
-use crate::views::{decode_cursor, encode_cursor};
+use crate::views::encode_cursor;
 
 pub const TAG: &str = "webhooks";
 
@@ -169,29 +169,7 @@ pub struct ListParams {
 
 impl ListParams {
     fn parse(&self) -> Result<(u32, Option<String>), ApiError> {
-        let limit = self.limit.unwrap_or(20);
-        if !(1..=100).contains(&limit) {
-            return Err(ApiError::field(
-                StatusCode::BAD_REQUEST,
-                "invalid_query",
-                "limit",
-                "out_of_range",
-                "must be between 1 and 100",
-            ));
-        }
-        let after = match self.cursor.as_deref() {
-            None => None,
-            Some(c) => Some(decode_cursor(c).ok_or_else(|| {
-                ApiError::field(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_query",
-                    "cursor",
-                    "invalid_cursor",
-                    "not a cursor this API returned",
-                )
-            })?),
-        };
-        Ok((limit, after))
+        crate::views::page_params(self.limit, self.cursor.as_deref())
     }
 }
 
