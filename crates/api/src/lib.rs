@@ -100,8 +100,8 @@ impl AppState {
 /// The OpenAPI document and the router it describes.
 pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
     use routes::{
-        batches, carrier_accounts, carriers, exceptions, fleet, hooks, pickups, rates, shipments,
-        system, tracking, webhook_endpoints,
+        batches, branding, carrier_accounts, carriers, exceptions, fleet, hooks, pickups, rates,
+        shipments, system, tracking, webhook_endpoints,
     };
     let v1 = OpenApiRouter::new()
         .routes(routes!(shipments::create, shipments::list))
@@ -112,6 +112,7 @@ pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .routes(routes!(carriers::list))
         .routes(routes!(tracking::by_awb))
         .routes(routes!(rates::quote))
+        .routes(routes!(branding::put))
         .routes(routes!(exceptions::cancel))
         .routes(routes!(exceptions::queue))
         .routes(routes!(exceptions::act))

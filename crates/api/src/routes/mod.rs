@@ -2,6 +2,7 @@
 //! store, and shapes the response; nothing else.
 
 pub mod batches;
+pub mod branding;
 pub mod carrier_accounts;
 pub mod carriers;
 pub mod exceptions;

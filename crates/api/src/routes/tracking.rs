@@ -83,17 +83,20 @@ fn bucket_label(bucket: CustomerBucket) -> &'static str {
     }
 }
 
-fn page(title: &str, body: &str) -> String {
+/// The page's accent colour when the tenant set none.
+const DEFAULT_ACCENT: &str = "#22aa77";
+
+fn page(title: &str, body: &str, accent: &str) -> String {
     format!(
         "<!doctype html><html lang=en><head><meta charset=utf-8><meta name=viewport content=\"width=device-width,initial-scale=1\">\
          <title>{title}</title><style>body{{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;color:#222}}\
          .steps{{display:flex;gap:.3rem;margin:1rem 0}}.steps span{{flex:1;padding:.4rem;text-align:center;font-size:.8rem;background:#eee;border-radius:4px}}\
-         .steps .done{{background:#2a7;color:#fff}}.status{{font-size:1.4rem;font-weight:600}}ol{{list-style:none;padding:0}}\
-         li{{border-left:3px solid #2a7;padding:.2rem .8rem;margin:.4rem 0}}li small{{color:#666;display:block}}</style></head><body>{body}</body></html>"
+         .steps .done{{background:{accent};color:#fff}}.status{{font-size:1.4rem;font-weight:600}}ol{{list-style:none;padding:0}}\
+         li{{border-left:3px solid {accent};padding:.2rem .8rem;margin:.4rem 0}}li small{{color:#666;display:block}}</style></head><body>{body}</body></html>"
     )
 }
 
-fn render(shipment: &Shipment, timeline: &Timeline) -> String {
+fn render(shipment: &Shipment, timeline: &Timeline, brand: &super::branding::Branding) -> String {
     let bucket = shipment.state.status.customer_bucket();
     let reached = STEPS.iter().position(|(b, _)| *b == bucket);
     let steps: String = STEPS
@@ -152,7 +155,18 @@ fn render(shipment: &Shipment, timeline: &Timeline) -> String {
         city = escape(&shipment.consignee.city),
         state = escape(&shipment.consignee.state),
     );
-    page(&format!("Tracking {}", escape(&shipment.awb)), &body)
+    let shop = brand
+        .display_name
+        .as_deref()
+        .map(|n| format!("<h1>{}</h1>", escape(n)))
+        .unwrap_or_default();
+    // The colour was checked to be #RRGGBB when it was set.
+    let accent = brand.primary_color.as_deref().unwrap_or(DEFAULT_ACCENT);
+    page(
+        &format!("Tracking {}", escape(&shipment.awb)),
+        &format!("{shop}{body}"),
+        accent,
+    )
 }
 
 /// The public tracking page for end customers.
@@ -170,6 +184,7 @@ pub async fn page_by_awb(
         let body = page(
             "Not found",
             "<p>No shipment with that tracking number. Check the number and try again.</p>",
+            DEFAULT_ACCENT,
         );
         return Ok((StatusCode::NOT_FOUND, Html(body)).into_response());
     };
@@ -179,5 +194,6 @@ pub async fn page_by_awb(
             .events(&shipment.tenant_id, &shipment.id)
             .await?,
     );
-    Ok(Html(render(&shipment, &timeline)).into_response())
+    let brand = super::branding::of(&state, &shipment.tenant_id).await?;
+    Ok(Html(render(&shipment, &timeline, &brand)).into_response())
 }
