@@ -1560,3 +1560,118 @@ pub async fn batches_record_each_row_once(url: &str) {
         "batch.process"
     );
 }
+
+pub async fn batched_recordings_fold_each_shipment(url: &str) {
+    let store = open(url).await;
+    let a = store.create_tenant("Acme", "ha", "pa").await.unwrap();
+    let b = store.create_tenant("Bolt", "hb", "pb").await.unwrap();
+    let (s1, e1) = sample_shipment(&a.id, "AWB-B1");
+    let (s2, e2) = sample_shipment(&a.id, "AWB-B2");
+    let (other, e3) = sample_shipment(&b.id, "AWB-B3");
+    store.insert_shipment(&s1, &[e1], &[]).await.unwrap();
+    store.insert_shipment(&s2, &[e2], &[]).await.unwrap();
+    store.insert_shipment(&other, &[e3], &[]).await.unwrap();
+    let t = s1.created_at;
+    let picked = event(
+        ShipmentStatus::PickedUp,
+        t + 1.hour(),
+        EventSource::CarrierPush,
+    );
+    let batch = vec![
+        (
+            s1.id.clone(),
+            vec![
+                picked.clone(),
+                event(
+                    ShipmentStatus::InTransit,
+                    t + 2.hours(),
+                    EventSource::CarrierPush,
+                ),
+            ],
+        ),
+        (
+            s2.id.clone(),
+            vec![event(
+                ShipmentStatus::PickedUp,
+                t + 3.hours(),
+                EventSource::CarrierPush,
+            )],
+        ),
+        // Another tenant's shipment is skipped, not touched.
+        (
+            other.id.clone(),
+            vec![event(
+                ShipmentStatus::Lost,
+                t + 1.hour(),
+                EventSource::CarrierPush,
+            )],
+        ),
+        // The same shipment again, with a repeat: one new event.
+        (
+            s1.id.clone(),
+            vec![
+                ShipmentEvent {
+                    id: new_id("evt"),
+                    ..picked
+                },
+                event(
+                    ShipmentStatus::OutForDelivery,
+                    t + 5.hours(),
+                    EventSource::CarrierPush,
+                ),
+            ],
+        ),
+    ];
+    let jobs = |r: &crate::EventsRecorded| {
+        vec![NewJob::now(
+            "test.changed",
+            None,
+            serde_json::json!({"id": r.shipment.id}),
+        )]
+    };
+    let recorded = store
+        .record_events_batch(&a.id, &batch, &jobs)
+        .await
+        .unwrap();
+    assert_eq!(recorded.len(), 3);
+    assert_eq!((recorded[2].inserted.len(), recorded[2].duplicates), (1, 1));
+    assert_eq!(
+        store
+            .shipment(&a.id, &s1.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .state
+            .status,
+        ShipmentStatus::OutForDelivery
+    );
+    assert_eq!(
+        store
+            .shipment(&a.id, &s2.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .state
+            .status,
+        ShipmentStatus::PickedUp
+    );
+    assert_eq!(
+        store
+            .shipment(&b.id, &other.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .state
+            .status,
+        ShipmentStatus::OrderPlaced
+    );
+    assert_eq!(
+        store
+            .claim_jobs("w", 10, Duration::from_secs(5))
+            .await
+            .unwrap()
+            .len(),
+        3,
+        "follow-ups commit with the batch"
+    );
+}

@@ -547,6 +547,14 @@ pub trait Store: Send + Sync + 'static {
         events: &[ShipmentEvent],
         follow_up: FollowUp<'_>,
     ) -> Result<EventsRecorded>;
+    /// `record_events` for many shipments in one transaction (a carrier's
+    /// batched push); shipments the tenant does not have are skipped.
+    async fn record_events_batch(
+        &self,
+        tenant_id: &str,
+        batch: &[(String, Vec<ShipmentEvent>)],
+        follow_up: FollowUp<'_>,
+    ) -> Result<Vec<EventsRecorded>>;
     async fn events(&self, tenant_id: &str, shipment_id: &str) -> Result<Vec<ShipmentEvent>>;
 
     // Idempotency keys.

@@ -507,67 +507,29 @@ macro_rules! impl_store {
                 events: &[shipgate_domain::ShipmentEvent],
                 follow_up: $crate::FollowUp<'_>,
             ) -> $crate::Result<$crate::EventsRecorded> {
-                use $crate::rows::micros;
                 let mut tx = self.begin_write().await?;
-                let row = sqlx::query_as::<_, $crate::rows::ShipmentRow>(Self::LOCK_SHIPMENT)
-                    .bind(tenant_id)
-                    .bind(shipment_id)
-                    .fetch_optional(&mut *tx)
-                    .await?
-                    .ok_or($crate::StoreError::NotFound)?;
-                let mut shipment = shipgate_domain::Shipment::try_from(row)?;
-                let previous = shipment.state.clone();
-                let mut inserted = Vec::new();
-                for event in events {
-                    if let Some(seq) = $crate::shared::insert_event!(&mut *tx, tenant_id, shipment_id, event)? {
-                        inserted.push(shipgate_domain::ShipmentEvent { seq, ..event.clone() });
-                    }
-                }
-                let duplicates = events.len() - inserted.len();
-                let mut not_applied = Vec::new();
-                if !inserted.is_empty() {
-                    let history = sqlx::query_as::<_, $crate::rows::EventRow>(concat!(
-                        "SELECT ",
-                        $crate::rows::event_columns!(),
-                        " FROM shipment_events WHERE shipment_id = $1"
-                    ))
-                    .bind(shipment_id)
-                    .fetch_all(&mut *tx)
-                    .await?
-                    .into_iter()
-                    .map(shipgate_domain::ShipmentEvent::try_from)
-                    .collect::<$crate::Result<Vec<_>>>()?;
-                    let timeline = shipgate_domain::Timeline::build(history);
-                    not_applied = timeline
-                        .entries
-                        .iter()
-                        .filter(|e| !e.applied && inserted.iter().any(|i| i.id == e.event.id))
-                        .map(|e| e.event.id.clone())
-                        .collect();
-                    shipment.state = timeline.state;
-                    shipment.updated_at = jiff::Timestamp::now();
-                    let st = &shipment.state;
-                    sqlx::query(
-                        "UPDATE shipments SET status = $1, progress = $2, failed_attempts = $3, ndr_reason = $4, \
-                         last_event_at = $5, updated_at = $6, next_poll_at = $8 WHERE id = $7",
-                    )
-                    .bind(st.status.as_str())
-                    .bind(st.progress.as_str())
-                    .bind(i64::from(st.failed_attempts))
-                    .bind(st.ndr_reason.map(|r| r.as_str()))
-                    .bind(st.last_event_at.map(micros))
-                    .bind(micros(shipment.updated_at))
-                    .bind(shipment_id)
-                    .bind($crate::shared::next_poll(shipment.carrier_account_id.is_some(), st.status, shipment.updated_at))
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                let recorded = $crate::EventsRecorded { previous, shipment, inserted, duplicates, not_applied };
-                for job in follow_up(&recorded) {
-                    $crate::shared::insert_job!(&mut *tx, &job)?;
-                }
+                let recorded: $crate::Result<Option<$crate::EventsRecorded>> =
+                    $crate::shared::record_in_tx!(tx, tenant_id, shipment_id, events, follow_up);
+                let recorded = recorded?.ok_or($crate::StoreError::NotFound)?;
                 tx.commit().await?;
                 Ok(recorded)
+            }
+
+            async fn record_events_batch(
+                &self,
+                tenant_id: &str,
+                batch: &[(String, Vec<shipgate_domain::ShipmentEvent>)],
+                follow_up: $crate::FollowUp<'_>,
+            ) -> $crate::Result<Vec<$crate::EventsRecorded>> {
+                let mut tx = self.begin_write().await?;
+                let mut all = Vec::with_capacity(batch.len());
+                for (shipment_id, events) in batch {
+                    let recorded: $crate::Result<Option<$crate::EventsRecorded>> =
+                        $crate::shared::record_in_tx!(tx, tenant_id, shipment_id.as_str(), events.as_slice(), follow_up);
+                    all.extend(recorded?);
+                }
+                tx.commit().await?;
+                Ok(all)
             }
 
             async fn events(&self, tenant_id: &str, shipment_id: &str) -> $crate::Result<Vec<shipgate_domain::ShipmentEvent>> {
@@ -1251,6 +1213,77 @@ macro_rules! impl_store {
     };
 }
 pub(crate) use impl_store;
+
+/// Records events for one shipment inside the caller's write transaction
+/// (see `Store::record_events`); `None` if the tenant has no such shipment.
+macro_rules! record_in_tx {
+    ($tx:ident, $tenant_id:expr, $shipment_id:expr, $events:expr, $follow_up:expr) => {{
+        async {
+            use $crate::rows::micros;
+            let row = sqlx::query_as::<_, $crate::rows::ShipmentRow>(Self::LOCK_SHIPMENT)
+                .bind($tenant_id)
+                .bind($shipment_id)
+                .fetch_optional(&mut *$tx)
+                .await?
+                ;
+            let Some(row) = row else { return Ok(None) };
+            let mut shipment = shipgate_domain::Shipment::try_from(row)?;
+            let previous = shipment.state.clone();
+            let mut inserted = Vec::new();
+            for event in $events {
+                if let Some(seq) = $crate::shared::insert_event!(&mut *$tx, $tenant_id, $shipment_id, event)? {
+                    inserted.push(shipgate_domain::ShipmentEvent { seq, ..event.clone() });
+                }
+            }
+            let duplicates = $events.len() - inserted.len();
+            let mut not_applied = Vec::new();
+            if !inserted.is_empty() {
+                let history = sqlx::query_as::<_, $crate::rows::EventRow>(concat!(
+                    "SELECT ",
+                    $crate::rows::event_columns!(),
+                    " FROM shipment_events WHERE shipment_id = $1"
+                ))
+                .bind($shipment_id)
+                .fetch_all(&mut *$tx)
+                .await?
+                .into_iter()
+                .map(shipgate_domain::ShipmentEvent::try_from)
+                .collect::<$crate::Result<Vec<_>>>()?;
+                let timeline = shipgate_domain::Timeline::build(history);
+                not_applied = timeline
+                    .entries
+                    .iter()
+                    .filter(|e| !e.applied && inserted.iter().any(|i| i.id == e.event.id))
+                    .map(|e| e.event.id.clone())
+                    .collect();
+                shipment.state = timeline.state;
+                shipment.updated_at = jiff::Timestamp::now();
+                let st = &shipment.state;
+                sqlx::query(
+                    "UPDATE shipments SET status = $1, progress = $2, failed_attempts = $3, ndr_reason = $4, \
+                     last_event_at = $5, updated_at = $6, next_poll_at = $8 WHERE id = $7",
+                )
+                .bind(st.status.as_str())
+                .bind(st.progress.as_str())
+                .bind(i64::from(st.failed_attempts))
+                .bind(st.ndr_reason.map(|r| r.as_str()))
+                .bind(st.last_event_at.map(micros))
+                .bind(micros(shipment.updated_at))
+                .bind($shipment_id)
+                .bind($crate::shared::next_poll(shipment.carrier_account_id.is_some(), st.status, shipment.updated_at))
+                .execute(&mut *$tx)
+                .await?;
+            }
+            let recorded = $crate::EventsRecorded { previous, shipment, inserted, duplicates, not_applied };
+            for job in $follow_up(&recorded) {
+                $crate::shared::insert_job!(&mut *$tx, &job)?;
+            }
+            Ok(Some(recorded))
+        }
+        .await
+    }};
+}
+pub(crate) use record_in_tx;
 
 /// Inserts an event unless the same report is stored already; yields its
 /// recording sequence number if it was new.

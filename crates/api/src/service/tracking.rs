@@ -52,6 +52,7 @@ pub async fn apply(
 ) -> Result<Applied, ApiError> {
     let mut applied = Applied::default();
     let actor = format!("carrier_account:{}", account.id);
+    let mut batch = Vec::with_capacity(tracked.len());
     for shipment in tracked {
         let Some(stored) = state
             .store
@@ -93,20 +94,18 @@ pub async fn apply(
                 .record_carrier_facts(&account.tenant_id, &stored.id, &facts)
                 .await?;
         }
-        if events.is_empty() {
-            continue;
+        if !events.is_empty() {
+            batch.push((stored.id, events));
         }
-        let recorded = state
-            .store
-            .record_events(
-                &account.tenant_id,
-                &stored.id,
-                &events,
-                &super::follow_up(state),
-            )
-            .await?;
-        applied.events += recorded.inserted.len();
-        applied.duplicates += recorded.duplicates;
+    }
+    // One transaction for the whole push or tracking answer.
+    let recorded = state
+        .store
+        .record_events_batch(&account.tenant_id, &batch, &super::follow_up(state))
+        .await?;
+    for r in recorded {
+        applied.events += r.inserted.len();
+        applied.duplicates += r.duplicates;
     }
     Ok(applied)
 }
