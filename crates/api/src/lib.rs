@@ -105,7 +105,8 @@ pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
     };
     let v1 = OpenApiRouter::new()
         .routes(routes!(shipments::create, shipments::list))
-        .routes(routes!(shipments::get))
+        .routes(routes!(shipments::get, exceptions::modify))
+        .routes(routes!(exceptions::changes))
         .routes(routes!(shipments::events))
         .routes(routes!(shipments::label))
         .routes(routes!(fleet::post_scans))

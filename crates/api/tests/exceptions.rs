@@ -175,3 +175,107 @@ async fn ndr_queue_and_reattempt_through_the_carrier() {
     app.simulator.advance(SignedDuration::from_hours(25));
     status_becomes(&app, &id, "delivered").await;
 }
+
+#[tokio::test]
+async fn modifications_are_validated_pushed_to_the_carrier_and_recorded() {
+    let app = spawn_app().await;
+    let fleet = app.create_shipment("MOD-1").await;
+    let id = fleet["id"].as_str().unwrap();
+    let patch = |id: &str, body: Value| {
+        app.client
+            .patch(app.url(&format!("/v1/shipments/{id}")))
+            .bearer_auth(&app.key_a)
+            .json(&body)
+            .send()
+    };
+    let s: Value = patch(
+        id,
+        json!({"phone": "+91 99887 76655", "payment_mode": "prepaid"}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(
+        (s["consignee"]["phone"].as_str(), s["payment_mode"].as_str()),
+        (Some("+919988776655"), Some("prepaid"))
+    );
+    assert!(s.get("cod_amount").is_none());
+    let zpl = app
+        .get(&format!("/v1/shipments/{id}/label?format=zpl"), &app.key_a)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        zpl.contains("9988776655") && zpl.contains("PREPAID"),
+        "the label shows the change"
+    );
+    let changes: Value = app
+        .get(&format!("/v1/shipments/{id}/changes"), &app.key_a)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(changes.as_array().unwrap().len(), 1);
+    assert_eq!(changes[0]["changes"]["phone"]["to"], "+919988776655");
+    assert!(
+        changes[0]["actor"]
+            .as_str()
+            .unwrap()
+            .starts_with("api_key:")
+    );
+
+    let r = patch(id, json!({"phone": "123"})).await.unwrap();
+    assert_eq!(problem(r, 422).await["errors"][0]["field"], "phone");
+    let r = patch(id, json!({"payment_mode": "cod"})).await.unwrap();
+    assert_eq!(problem(r, 422).await["errors"][0]["field"], "cod_amount");
+    let r = patch(id, json!({})).await.unwrap();
+    assert_eq!(problem(r, 422).await["code"], "validation_failed");
+    let r = app
+        .client
+        .patch(app.url(&format!("/v1/shipments/{id}")))
+        .bearer_auth(&app.key_b)
+        .json(&json!({"phone": "9812345678"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(problem(r, 404).await["code"], "not_found");
+
+    // Through a carrier that accepts edits.
+    let delhivery = booked(&app, "delhivery", "MOD-DEL").await;
+    let mut address = shipment_body("x")["consignee"].clone();
+    address["line1"] = json!("44 Residency Road");
+    let s: Value = patch(&delhivery, json!({"consignee": address}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(s["consignee"]["line1"], "44 Residency Road");
+    // One that does not: Shipgate's copy stays as it was.
+    let ekart = booked(&app, "ekart", "MOD-EKART").await;
+    let r = patch(&ekart, json!({"phone": "9812345670"})).await.unwrap();
+    assert_eq!(problem(r, 422).await["code"], "unsupported_operation");
+    let unchanged: Value = app
+        .get(&format!("/v1/shipments/{ekart}"), &app.key_a)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(unchanged["consignee"]["phone"], "+919812345678");
+
+    // Too late once delivered.
+    let awb = fleet["awb"].as_str().unwrap();
+    app.scan(awb, "picked_up", "2025-03-01T10:00:00Z").await;
+    app.scan(awb, "delivered", "2025-03-02T10:00:00Z").await;
+    let r = patch(id, json!({"phone": "9812345678"})).await.unwrap();
+    assert_eq!(problem(r, 409).await["code"], "cannot_modify");
+}

@@ -1675,3 +1675,45 @@ pub async fn batched_recordings_fold_each_shipment(url: &str) {
         "follow-ups commit with the batch"
     );
 }
+
+pub async fn modifications_are_saved_with_their_record(url: &str) {
+    let store = open(url).await;
+    let a = store.create_tenant("Acme", "ha", "pa").await.unwrap();
+    let b = store.create_tenant("Bolt", "hb", "pb").await.unwrap();
+    let (mut s, e) = sample_shipment(&a.id, "AWB-M");
+    store.insert_shipment(&s, &[e], &[]).await.unwrap();
+    s.consignee = address("400001");
+    s.payment_mode = PaymentMode::Prepaid;
+    s.cod_amount = None;
+    let change = crate::ShipmentChange {
+        id: new_id("chg"),
+        actor: "api_key:acme".into(),
+        changes: serde_json::json!({"payment_mode": {"from": "cod", "to": "prepaid"}}),
+        created_at: crate::now(),
+    };
+    store.modify_shipment(&s, &change).await.unwrap();
+    assert_eq!(store.shipment(&a.id, &s.id).await.unwrap().unwrap(), s);
+    assert_eq!(
+        store.shipment_changes(&a.id, &s.id).await.unwrap(),
+        vec![change.clone()]
+    );
+    assert!(
+        store
+            .shipment_changes(&b.id, &s.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let mut foreign = s.clone();
+    foreign.tenant_id = b.id.clone();
+    let err = store
+        .modify_shipment(
+            &foreign,
+            &crate::ShipmentChange {
+                id: new_id("chg"),
+                ..change
+            },
+        )
+        .await;
+    assert!(matches!(err, Err(StoreError::NotFound)), "{err:?}");
+}

@@ -281,6 +281,16 @@ pub struct BatchRow {
     pub result: Option<serde_json::Value>,
 }
 
+/// One recorded modification of a shipment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShipmentChange {
+    pub id: String,
+    pub actor: String,
+    /// `{"field": {"from": …, "to": …}, …}`.
+    pub changes: serde_json::Value,
+    pub created_at: Timestamp,
+}
+
 /// A pickup request to a carrier.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pickup {
@@ -506,6 +516,14 @@ pub trait Store: Send + Sync + 'static {
     /// location and day.
     async fn insert_pickup(&self, pickup: &Pickup) -> Result<()>;
     async fn tenant(&self, id: &str) -> Result<Option<Tenant>>;
+    /// Saves a modified shipment (addresses, payment) with the record of the
+    /// change, atomically.
+    async fn modify_shipment(&self, shipment: &Shipment, change: &ShipmentChange) -> Result<()>;
+    async fn shipment_changes(
+        &self,
+        tenant_id: &str,
+        shipment_id: &str,
+    ) -> Result<Vec<ShipmentChange>>;
     /// Stores a batch, its rows and the job that works through them, atomically.
     async fn insert_batch(
         &self,

@@ -520,3 +520,11 @@ pub(crate) struct BatchDbRow {
     pub failed: i64,
     pub created_at: i64,
 }
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ChangeRow {
+    pub id: String,
+    pub actor: String,
+    pub changes: String,
+    pub created_at: i64,
+}

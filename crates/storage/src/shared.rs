@@ -453,6 +453,60 @@ macro_rules! impl_store {
                 Ok(done)
             }
 
+            async fn modify_shipment(&self, s: &shipgate_domain::Shipment, change: &$crate::ShipmentChange) -> $crate::Result<()> {
+                use $crate::rows::micros;
+                let mut tx = self.begin_write().await?;
+                let updated = sqlx::query(
+                    "UPDATE shipments SET details = $1, payment_mode = $2, cod_amount = $3, consignee_phone = $4, \
+                     consignee_postal_code = $5, updated_at = $6 WHERE tenant_id = $7 AND id = $8",
+                )
+                .bind($crate::rows::shipment_details_json(s))
+                .bind(s.payment_mode.as_str())
+                .bind(s.cod_amount.as_ref().map(|m| m.minor_units))
+                .bind(s.consignee.phone.as_str())
+                .bind(s.consignee.postal_code.as_str())
+                .bind(micros(s.updated_at))
+                .bind(&s.tenant_id)
+                .bind(&s.id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if updated != 1 {
+                    return Err($crate::StoreError::NotFound);
+                }
+                sqlx::query("INSERT INTO shipment_changes (id, tenant_id, shipment_id, actor, changes, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+                    .bind(&change.id)
+                    .bind(&s.tenant_id)
+                    .bind(&s.id)
+                    .bind(&change.actor)
+                    .bind(change.changes.to_string())
+                    .bind(micros(change.created_at))
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn shipment_changes(&self, tenant_id: &str, shipment_id: &str) -> $crate::Result<Vec<$crate::ShipmentChange>> {
+                sqlx::query_as::<_, $crate::rows::ChangeRow>(
+                    "SELECT id, actor, changes, created_at FROM shipment_changes WHERE tenant_id = $1 AND shipment_id = $2 ORDER BY created_at, id",
+                )
+                .bind(tenant_id)
+                .bind(shipment_id)
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .map(|r| {
+                    Ok($crate::ShipmentChange {
+                        id: r.id,
+                        actor: r.actor,
+                        changes: serde_json::from_str(&r.changes).map_err(|e| $crate::StoreError::Corrupt(format!("change: {e}")))?,
+                        created_at: $crate::rows::timestamp(r.created_at)?,
+                    })
+                })
+                .collect()
+            }
+
             async fn shipments_by_awb_any_tenant(&self, awb: &str) -> $crate::Result<Vec<shipgate_domain::Shipment>> {
                 sqlx::query_as::<_, $crate::rows::ShipmentRow>(concat!(
                     "SELECT ",

@@ -34,6 +34,7 @@ conformance_tests!(
     one_pickup_per_location_and_day,
     batches_record_each_row_once,
     batched_recordings_fold_each_shipment,
+    modifications_are_saved_with_their_record,
     webhook_endpoints_stay_within_their_tenant,
     webhook_events_fan_out_once_per_subscribed_endpoint,
     webhook_attempts_follow_the_schedule,

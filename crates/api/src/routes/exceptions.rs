@@ -406,3 +406,218 @@ pub async fn act(
         shipment: shipment.into(),
     }))
 }
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ModifyInput {
+    /// The full corrected delivery address.
+    pub consignee: Option<AddressInput>,
+    /// A new phone for the consignee.
+    pub phone: Option<String>,
+    pub payment_mode: Option<shipgate_domain::PaymentMode>,
+    /// Amount to collect, minor units; with `payment_mode: cod` (or to change it).
+    pub cod_amount: Option<i64>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ChangeView {
+    pub id: String,
+    pub actor: String,
+    /// `{"field": {"from": …, "to": …}}`.
+    #[schema(value_type = Object)]
+    pub changes: serde_json::Value,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: jiff::Timestamp,
+}
+
+/// Modify a shipment: the delivery address, phone, or payment mode and COD amount.
+///
+/// Allowed until the parcel is out for delivery (and again after a failed
+/// attempt), and only where the carrier accepts edits: the change goes to the
+/// carrier first, and if it refuses, Shipgate's copy stays as it was. Every
+/// change is kept with who made it (`GET /v1/shipments/{id}/changes`); the
+/// label, rendered from the shipment, shows it at once.
+#[utoipa::path(
+    patch, path = "/v1/shipments/{id}", tag = "shipments",
+    params(("id" = String, Path, description = "Shipment id")),
+    request_body = ModifyInput,
+    responses(
+        (status = 200, body = ShipmentView),
+        (status = 409, description = "Too late to modify", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid, or the carrier refused", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = []))
+)]
+pub async fn modify(
+    State(state): State<AppState>,
+    Caller(tenant): Caller,
+    Path(id): Path<String>,
+    JsonBody(input): JsonBody<ModifyInput>,
+) -> Result<axum::Json<ShipmentView>, ApiError> {
+    use shipgate_domain::PaymentMode;
+    let s = load(&state, &tenant, &id).await?;
+    let progress = s.state.progress;
+    let editable = matches!(progress.phase(), Phase::Forward { rank } if rank <= 6)
+        || s.state.status == ShipmentStatus::DeliveryFailed;
+    if !editable || progress.is_terminal() {
+        return Err(refuse(
+            "cannot_modify",
+            format!(
+                "the shipment is {}; it can no longer be modified",
+                s.state.status
+            ),
+        ));
+    }
+    let mut errs = shipgate_domain::ValidationErrors::new();
+    let mut next = s.clone();
+    let mut changes = serde_json::Map::new();
+    if let Some(given) = &input.consignee {
+        match Address::parse(given) {
+            Ok(a) => {
+                changes.insert("consignee".into(), json_change(&s.consignee, &a));
+                next.consignee = a;
+            }
+            Err(e) => errs.nest("consignee", e),
+        }
+    }
+    if let Some(raw) = &input.phone {
+        match shipgate_domain::Phone::parse(&next.consignee.country, raw) {
+            Ok(p) => {
+                changes.insert("phone".into(), json_change(&s.consignee.phone, &p));
+                next.consignee.phone = p;
+            }
+            Err(e) => errs.push("phone", e),
+        }
+    }
+    let mode = input.payment_mode.unwrap_or(s.payment_mode);
+    match (mode, input.cod_amount) {
+        (PaymentMode::Cod, Some(a)) if a > 0 => {
+            next.cod_amount = Some(shipgate_domain::Money {
+                minor_units: a,
+                currency: s.declared_value.currency.clone(),
+            });
+        }
+        (PaymentMode::Cod, Some(_)) => errs.push(
+            "cod_amount",
+            shipgate_domain::validation::InvalidValue::new(
+                "must_be_positive",
+                "must be more than 0",
+            ),
+        ),
+        (PaymentMode::Cod, None) if s.payment_mode == PaymentMode::Prepaid => {
+            errs.push(
+                "cod_amount",
+                shipgate_domain::validation::InvalidValue::new(
+                    "required",
+                    "give the amount to collect",
+                ),
+            );
+        }
+        (PaymentMode::Prepaid, Some(a)) if a != 0 => {
+            errs.push(
+                "cod_amount",
+                shipgate_domain::validation::InvalidValue::new(
+                    "not_allowed",
+                    "a prepaid shipment collects nothing",
+                ),
+            );
+        }
+        (PaymentMode::Prepaid, _) => next.cod_amount = None,
+        (PaymentMode::Cod, None) => {}
+    }
+    next.payment_mode = mode;
+    if next.payment_mode != s.payment_mode || next.cod_amount != s.cod_amount {
+        changes.insert(
+            "payment".into(),
+            serde_json::json!({
+                "from": {"mode": s.payment_mode, "cod_amount": s.cod_amount.as_ref().map(|m| m.minor_units)},
+                "to": {"mode": next.payment_mode, "cod_amount": next.cod_amount.as_ref().map(|m| m.minor_units)},
+            }),
+        );
+    }
+    if !errs.is_empty() {
+        return Err(errs.into());
+    }
+    if changes.is_empty() {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            "nothing to change",
+        ));
+    }
+    // The carrier first: if it refuses, nothing here changes.
+    if let Some(account_id) = &s.carrier_account_id {
+        let record = state
+            .store
+            .carrier_account(&tenant.id, account_id)
+            .await?
+            .ok_or_else(|| ApiError::internal(&"the shipment's carrier account is gone"))?;
+        let adapter =
+            adapter(&record.carrier).ok_or_else(|| ApiError::internal(&"unknown carrier"))?;
+        if !adapter.capabilities().contains(&Capability::Modify) {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unsupported_operation",
+                format!(
+                    "{} does not accept edits to a booked shipment",
+                    adapter.name()
+                ),
+            ));
+        }
+        let account = crate::service::carrier_accounts::open_account(&state, &record)?;
+        let change = shipgate_carriers::core::Modification {
+            consignee: input.consignee.is_some().then(|| next.consignee.clone()),
+            phone: input
+                .phone
+                .is_some()
+                .then(|| next.consignee.phone.to_string()),
+            payment_mode: (next.payment_mode != s.payment_mode).then_some(next.payment_mode),
+            cod_amount_minor: (next.cod_amount != s.cod_amount)
+                .then(|| next.cod_amount.as_ref().map_or(0, |m| m.minor_units)),
+            weight_grams: None,
+        };
+        state
+            .carrier_client
+            .modify(adapter, &account, &s.awb, &change)
+            .await?;
+    }
+    next.updated_at = now();
+    let record = shipgate_storage::ShipmentChange {
+        id: new_id("chg"),
+        actor: format!("api_key:{}", tenant.id),
+        changes: serde_json::Value::Object(changes),
+        created_at: next.updated_at,
+    };
+    state.store.modify_shipment(&next, &record).await?;
+    Ok(axum::Json(next.into()))
+}
+
+fn json_change<T: Serialize>(from: &T, to: &T) -> serde_json::Value {
+    serde_json::json!({"from": from, "to": to})
+}
+
+/// A shipment's modifications, oldest first, with who made them.
+#[utoipa::path(
+    get, path = "/v1/shipments/{id}/changes", tag = "shipments",
+    params(("id" = String, Path, description = "Shipment id")),
+    responses((status = 200, body = Vec<ChangeView>), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("api_key" = []))
+)]
+pub async fn changes(
+    State(state): State<AppState>,
+    Caller(tenant): Caller,
+    Path(id): Path<String>,
+) -> Result<axum::Json<Vec<ChangeView>>, ApiError> {
+    load(&state, &tenant, &id).await?;
+    let list = state.store.shipment_changes(&tenant.id, &id).await?;
+    Ok(axum::Json(
+        list.into_iter()
+            .map(|c| ChangeView {
+                id: c.id,
+                actor: c.actor,
+                changes: c.changes,
+                created_at: c.created_at,
+            })
+            .collect(),
+    ))
+}

@@ -550,6 +550,22 @@ impl CarrierClient {
         .await
     }
 
+    pub async fn modify(
+        &self,
+        adapter: &dyn Adapter,
+        account: &Account,
+        awb: &str,
+        change: &shipgate_carrier_core::Modification,
+    ) -> Result<(), CarrierError> {
+        self.call(
+            adapter,
+            account,
+            |a| adapter.build_modify(a, awb, change),
+            |r| adapter.parse_modify(r),
+        )
+        .await
+    }
+
     pub async fn serviceability(
         &self,
         adapter: &dyn Adapter,
