@@ -133,21 +133,14 @@ pub async fn cancel(
             }
         }
         Some(account_id) => {
-            let record = state
-                .store
-                .carrier_account(&tenant.id, account_id)
-                .await?
-                .ok_or_else(|| ApiError::internal(&"the shipment's carrier account is gone"))?;
-            let adapter =
-                adapter(&record.carrier).ok_or_else(|| ApiError::internal(&"unknown carrier"))?;
-            if !adapter.capabilities().contains(&Capability::Cancel) {
-                return Err(ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "unsupported_operation",
-                    format!("{} has no cancellation API", adapter.name()),
-                ));
-            }
-            let account = crate::service::carrier_accounts::open_account(&state, &record)?;
+            let (adapter, account) = carrier_for(
+                &state,
+                &tenant,
+                account_id,
+                Capability::Cancel,
+                "has no cancellation API",
+            )
+            .await?;
             state
                 .carrier_client
                 .cancel(adapter, &account, &s.awb)
@@ -357,21 +350,14 @@ pub async fn act(
         // The fleet's riders act on what they are told; only a return changes the journey.
         None => (NdrOutcome::Accepted, None),
         Some(account_id) => {
-            let record = state
-                .store
-                .carrier_account(&tenant.id, account_id)
-                .await?
-                .ok_or_else(|| ApiError::internal(&"the shipment's carrier account is gone"))?;
-            let adapter =
-                adapter(&record.carrier).ok_or_else(|| ApiError::internal(&"unknown carrier"))?;
-            if !adapter.capabilities().contains(&Capability::NdrAction) {
-                return Err(ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "unsupported_operation",
-                    format!("{} has no NDR API", adapter.name()),
-                ));
-            }
-            let account = crate::service::carrier_accounts::open_account(&state, &record)?;
+            let (adapter, account) = carrier_for(
+                &state,
+                &tenant,
+                account_id,
+                Capability::NdrAction,
+                "has no NDR API",
+            )
+            .await?;
             let outcome = state
                 .carrier_client
                 .ndr_action(adapter, &account, &s.awb, &instruction, 5)
@@ -547,24 +533,14 @@ pub async fn modify(
     }
     // The carrier first: if it refuses, nothing here changes.
     if let Some(account_id) = &s.carrier_account_id {
-        let record = state
-            .store
-            .carrier_account(&tenant.id, account_id)
-            .await?
-            .ok_or_else(|| ApiError::internal(&"the shipment's carrier account is gone"))?;
-        let adapter =
-            adapter(&record.carrier).ok_or_else(|| ApiError::internal(&"unknown carrier"))?;
-        if !adapter.capabilities().contains(&Capability::Modify) {
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "unsupported_operation",
-                format!(
-                    "{} does not accept edits to a booked shipment",
-                    adapter.name()
-                ),
-            ));
-        }
-        let account = crate::service::carrier_accounts::open_account(&state, &record)?;
+        let (adapter, account) = carrier_for(
+            &state,
+            &tenant,
+            account_id,
+            Capability::Modify,
+            "does not accept edits to a booked shipment",
+        )
+        .await?;
         let change = shipgate_carriers::core::Modification {
             consignee: input.consignee.is_some().then(|| next.consignee.clone()),
             phone: input
@@ -619,5 +595,39 @@ pub async fn changes(
                 created_at: c.created_at,
             })
             .collect(),
+    ))
+}
+
+/// The shipment's carrier adapter and opened account, if the carrier offers
+/// `capability`; otherwise an `unsupported_operation` problem ("{carrier} {lacks}").
+async fn carrier_for(
+    state: &AppState,
+    tenant: &Tenant,
+    account_id: &str,
+    capability: Capability,
+    lacks: &str,
+) -> Result<
+    (
+        &'static dyn shipgate_carriers::core::Adapter,
+        shipgate_carriers::core::Account,
+    ),
+    ApiError,
+> {
+    let record = state
+        .store
+        .carrier_account(&tenant.id, account_id)
+        .await?
+        .ok_or_else(|| ApiError::internal(&"the shipment's carrier account is gone"))?;
+    let adapter = adapter(&record.carrier).ok_or_else(|| ApiError::internal(&"unknown carrier"))?;
+    if !adapter.capabilities().contains(&capability) {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unsupported_operation",
+            format!("{} {lacks}", adapter.name()),
+        ));
+    }
+    Ok((
+        adapter,
+        crate::service::carrier_accounts::open_account(state, &record)?,
     ))
 }
