@@ -106,8 +106,8 @@ async fn milestones_email_the_customer() {
     );
     assert!(
         seen[1].contains("out for delivery")
-            && seen[1].contains("To: \"Asha Rao\" <asha@example.com>")
-            || seen[1].contains("To: Asha Rao <asha@example.com>"),
+            && (seen[1].contains("To: \"Asha Rao\" <asha@example.com>")
+                || seen[1].contains("To: Asha Rao <asha@example.com>")),
         "{}",
         seen[1]
     );

@@ -98,6 +98,30 @@ pub struct ShipmentEvent {
 }
 
 impl ShipmentEvent {
+    /// An event Shipgate itself records (creation, a pickup request, a
+    /// cancellation), at `at`.
+    pub fn system(
+        id: String,
+        status: ShipmentStatus,
+        at: Timestamp,
+        description: String,
+        actor: Option<String>,
+    ) -> Self {
+        Self {
+            id,
+            seq: 0,
+            status,
+            occurred_at: at,
+            recorded_at: at,
+            source: EventSource::System,
+            carrier_code: None,
+            description: Some(description),
+            location: None,
+            ndr_reason: None,
+            actor,
+        }
+    }
+
     /// Two reports of the same thing share this key: same code at the same
     /// instant (the shipment already pins the carrier and AWB).
     pub fn dedupe_key(&self) -> String {

@@ -215,24 +215,19 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let config = load_config(&cli)?;
     init_logging(&config.log_format);
-    if let Command::Sim { listen } = &cli.command {
-        let url = Sandbox::start(listen, rand_seed())
+    let store = || async {
+        let store = shipgate_storage::connect(&config.database_url)
             .await
-            .with_context(|| format!("simulator: listen on {listen}"))?
-            .url;
-        println!(
-            "Carrier simulator on {url}: /{{carrier}}/… in each carrier's format; /_sim/clock, /_sim/faults, /_sim/stats"
-        );
-        shutdown_signal().await;
-        return Ok(());
-    }
-    let store = shipgate_storage::connect(&config.database_url)
-        .await
-        .with_context(|| format!("open database {}", redact(&config.database_url)))?;
-    store.migrate().await.context("run migrations")?;
+            .with_context(|| format!("open database {}", redact(&config.database_url)))?;
+        store.migrate().await.context("run migrations")?;
+        anyhow::Ok(store)
+    };
 
     match cli.command {
-        Command::Migrate => println!("Migrations applied to {}", redact(&config.database_url)),
+        Command::Migrate => {
+            store().await?;
+            println!("Migrations applied to {}", redact(&config.database_url));
+        }
         Command::Tenants {
             command: TenantCommand::Create { name },
         } => {
@@ -241,6 +236,7 @@ async fn main() -> anyhow::Result<()> {
                 !name.is_empty() && name.len() <= 100,
                 "the tenant name must be 1 to 100 characters"
             );
+            let store = store().await?;
             let (tenant, key) = create_tenant(store.as_ref(), name).await?;
             println!(
                 "Created tenant {} ({}), AWB series {:04}",
@@ -249,8 +245,18 @@ async fn main() -> anyhow::Result<()> {
             println!("API key (shown once; store it safely):");
             println!("{key}");
         }
-        Command::Sim { .. } => unreachable!("handled before the database is opened"),
+        Command::Sim { listen } => {
+            let url = Sandbox::start(&listen, rand_seed())
+                .await
+                .with_context(|| format!("simulator: listen on {listen}"))?
+                .url;
+            println!(
+                "Carrier simulator on {url}: /{{carrier}}/… in each carrier's format; /_sim/clock, /_sim/faults, /_sim/stats"
+            );
+            shutdown_signal().await;
+        }
         Command::Serve { .. } => {
+            let store = store().await?;
             let secrets = load_secret_box(&config)?;
             let sandbox = if config.sandbox {
                 Some(

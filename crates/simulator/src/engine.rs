@@ -479,10 +479,9 @@ impl Simulator {
                         found.push(self.view(adapter, record, now));
                     }
                 }
-                if found.is_empty()
-                    && !(awbs.is_empty() && references.is_empty())
-                    && references.is_empty()
-                {
+                // An unknown AWB is an error; an unknown order reference is
+                // simply not found (the carrier's lookup answers empty).
+                if found.is_empty() && !awbs.is_empty() && references.is_empty() {
                     return err(SimErrorKind::NotFound, "no such waybill");
                 }
                 SimReply::Tracked(found)

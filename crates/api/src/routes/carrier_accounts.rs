@@ -5,7 +5,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use shipgate_carriers::core::account::AccountSettings;
 use shipgate_storage::CarrierAccountRecord;
 use utoipa::{IntoParams, ToSchema};
 
@@ -163,5 +162,3 @@ pub struct AccountSettingsDoc {
     /// What the account is charged: zones, slabs, COD fee, fuel surcharge.
     rate_card: Option<shipgate_domain::rates::RateCard>,
 }
-
-pub type Settings = AccountSettings;

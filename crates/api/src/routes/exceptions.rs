@@ -10,7 +10,7 @@ use shipgate_carriers::core::{CancelOutcome, Capability, NdrInstruction, NdrOutc
 use shipgate_carriers::{adapter, fleet};
 use shipgate_domain::address::{Address, AddressInput};
 use shipgate_domain::status::Phase;
-use shipgate_domain::{EventSource, NdrReason, Shipment, ShipmentEvent, ShipmentStatus};
+use shipgate_domain::{NdrReason, Shipment, ShipmentEvent, ShipmentStatus};
 use shipgate_storage::{ShipmentFilter, Tenant, new_id, now};
 use utoipa::{IntoParams, ToSchema};
 
@@ -48,19 +48,13 @@ async fn record(
     let at = s.state.last_event_at.map_or(now(), |last| {
         now().max(last + jiff::SignedDuration::from_millis(1))
     });
-    let event = ShipmentEvent {
-        id: new_id("evt"),
-        seq: 0,
+    let event = ShipmentEvent::system(
+        new_id("evt"),
         status,
-        occurred_at: at,
-        recorded_at: at,
-        source: EventSource::System,
-        carrier_code: None,
-        description: Some(description),
-        location: None,
-        ndr_reason: None,
-        actor: Some(actor.to_string()),
-    };
+        at,
+        description,
+        Some(actor.to_string()),
+    );
     Ok(state
         .store
         .record_events(

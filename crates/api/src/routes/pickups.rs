@@ -8,7 +8,7 @@ use jiff::civil::{Date, Time};
 use serde::{Deserialize, Serialize};
 use shipgate_carriers::core::{Capability, PickupRequest};
 use shipgate_carriers::{adapter, fleet};
-use shipgate_domain::{EventSource, Shipment, ShipmentEvent, ShipmentStatus};
+use shipgate_domain::{Shipment, ShipmentEvent, ShipmentStatus};
 use shipgate_labels::{Manifest, ManifestRow, render_manifest_csv, render_manifest_pdf};
 use shipgate_storage::{CarrierAccountRecord, Pickup, ShipmentFilter, Tenant, new_id, now};
 use utoipa::{IntoParams, ToSchema};
@@ -198,22 +198,14 @@ pub async fn create(
     state.store.insert_pickup(&pickup).await?;
     let at = now();
     for s in &due {
-        let event = ShipmentEvent {
-            id: new_id("evt"),
-            seq: 0,
-            status: ShipmentStatus::PickupScheduled,
-            occurred_at: at,
-            recorded_at: at,
-            source: EventSource::System,
-            carrier_code: None,
-            description: Some(format!(
-                "Pickup {} requested for {date} at {location}",
-                pickup.id
-            )),
-            location: Some(location.clone()),
-            ndr_reason: None,
-            actor: None,
-        };
+        let mut event = ShipmentEvent::system(
+            new_id("evt"),
+            ShipmentStatus::PickupScheduled,
+            at,
+            format!("Pickup {} requested for {date} at {location}", pickup.id),
+            None,
+        );
+        event.location = Some(location.clone());
         state
             .store
             .record_events(

@@ -11,7 +11,7 @@ use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, Problem};
 use crate::extract::JsonBody;
-use crate::service::allocation::{RULES_SETTING, accounts, rules};
+use crate::service::allocation::{RULES_SETTING, accounts, quote_lane, rules};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -95,18 +95,14 @@ pub async fn quote(
     let mut rates = Vec::new();
     let mut unpriced = Vec::new();
     for record in accounts(&state, &tenant).await? {
-        let settings: shipgate_carriers::core::account::AccountSettings =
-            serde_json::from_value(record.settings.clone()).unwrap_or_default();
-        match settings.rate_card.and_then(|c| {
-            c.quote(
-                origin.as_str(),
-                destination.as_str(),
-                &parcels,
-                input.payment_mode,
-                cod,
-            )
-            .ok()
-        }) {
+        match quote_lane(
+            &record,
+            origin.as_str(),
+            destination.as_str(),
+            &parcels,
+            input.payment_mode,
+            cod,
+        ) {
             Some(quote) => rates.push(RateView {
                 carrier_account_id: record.id,
                 carrier: record.carrier,

@@ -48,17 +48,30 @@ pub async fn accounts(
 
 /// The account's rate-card price for the draft, if its card covers the lane.
 pub fn quote(record: &CarrierAccountRecord, draft: &ShipmentDraft) -> Option<Quote> {
-    let settings: AccountSettings = serde_json::from_value(record.settings.clone()).ok()?;
     let cod = draft.cod_amount.as_ref().map_or(0, |m| m.minor_units);
+    quote_lane(
+        record,
+        draft.pickup.postal_code.as_str(),
+        draft.consignee.postal_code.as_str(),
+        &draft.parcels,
+        draft.payment_mode,
+        cod,
+    )
+}
+
+/// The account's rate-card price for parcels on a lane, if its card covers it.
+pub fn quote_lane(
+    record: &CarrierAccountRecord,
+    origin: &str,
+    destination: &str,
+    parcels: &[shipgate_domain::Parcel],
+    payment_mode: shipgate_domain::PaymentMode,
+    cod_minor: i64,
+) -> Option<Quote> {
+    let settings: AccountSettings = serde_json::from_value(record.settings.clone()).ok()?;
     settings
         .rate_card?
-        .quote(
-            draft.pickup.postal_code.as_str(),
-            draft.consignee.postal_code.as_str(),
-            &draft.parcels,
-            draft.payment_mode,
-            cod,
-        )
+        .quote(origin, destination, parcels, payment_mode, cod_minor)
         .ok()
 }
 

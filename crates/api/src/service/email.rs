@@ -104,21 +104,18 @@ fn escape(s: &str) -> String {
 pub async fn send(
     state: &AppState,
     mailer: &Mailer,
+    tenant_id: &str,
     payload: &serde_json::Value,
 ) -> Result<(), String> {
     let id = payload
         .get("shipment_id")
         .and_then(|v| v.as_str())
         .ok_or("job has no shipment_id")?;
-    let tenant = payload.get("tenant_id").and_then(|v| v.as_str());
     let status: ShipmentStatus = payload
         .get("milestone")
         .and_then(|v| v.as_str())
         .and_then(|s| s.parse().ok())
         .ok_or("job has no milestone")?;
-    let Some(tenant_id) = tenant else {
-        return Err("job has no tenant".into());
-    };
     let Some(shipment) = state
         .store
         .shipment(tenant_id, id)
@@ -184,10 +181,7 @@ impl crate::worker::JobHandler for SendJob {
         let Some(mailer) = self.0.mailer.clone() else {
             return Err("no SMTP server is configured".into());
         };
-        let mut payload = job.payload.clone();
-        if let (Some(obj), Some(t)) = (payload.as_object_mut(), job.tenant_id.as_ref()) {
-            obj.insert("tenant_id".into(), serde_json::Value::String(t.clone()));
-        }
-        send(&self.0, &mailer, &payload).await
+        let tenant_id = job.tenant_id.as_deref().ok_or("job has no tenant")?;
+        send(&self.0, &mailer, tenant_id, &job.payload).await
     }
 }

@@ -5,7 +5,7 @@ use shipgate_carriers::core::CreateRequest;
 use shipgate_carriers::{adapter, fleet};
 use shipgate_domain::shipment::{NewShipmentInput, ShipmentDraft};
 use shipgate_domain::validation::{InvalidValue, ValidationErrors};
-use shipgate_domain::{EventSource, Shipment, ShipmentEvent, ShipmentStatus, Timeline};
+use shipgate_domain::{Shipment, ShipmentEvent, ShipmentStatus, Timeline};
 use shipgate_storage::{Tenant, new_id, now};
 
 use crate::AppState;
@@ -222,18 +222,8 @@ pub async fn create_shipment(
     } = booked;
 
     let at = now();
-    let system_event = |status: ShipmentStatus, description: String| ShipmentEvent {
-        id: new_id("evt"),
-        seq: 0,
-        status,
-        occurred_at: at,
-        recorded_at: at,
-        source: EventSource::System,
-        carrier_code: None,
-        description: Some(description),
-        location: None,
-        ndr_reason: None,
-        actor: None,
+    let system_event = |status: ShipmentStatus, description: String| {
+        ShipmentEvent::system(new_id("evt"), status, at, description, None)
     };
     let mut events = vec![
         system_event(ShipmentStatus::OrderPlaced, "Shipment created".into()),
