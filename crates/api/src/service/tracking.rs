@@ -41,6 +41,8 @@ pub struct Applied {
     pub unknown_codes: usize,
     /// AWBs this account has no shipment for.
     pub unmatched: usize,
+    /// Shipments that got new events (the store has set their next poll).
+    pub changed: std::collections::HashSet<String>,
 }
 
 /// Records what a carrier reported for shipments booked through `account`.
@@ -104,6 +106,9 @@ pub async fn apply(
         .record_events_batch(&account.tenant_id, &batch, &super::follow_up(state))
         .await?;
     for r in recorded {
+        if !r.inserted.is_empty() {
+            applied.changed.insert(r.shipment.id.clone());
+        }
         applied.events += r.inserted.len();
         applied.duplicates += r.duplicates;
     }
@@ -206,7 +211,7 @@ pub async fn enqueue_due_polls(
         for chunk in polls.chunks(batch) {
             let shipments: Vec<_> = chunk
                 .iter()
-                .map(|p| serde_json::json!({"id": p.shipment_id, "awb": p.awb}))
+                .map(|p| serde_json::json!({"id": p.shipment_id, "awb": p.awb, "status": p.status}))
                 .collect();
             let payload =
                 serde_json::json!({"carrier_account_id": account_id, "shipments": shipments});
@@ -231,7 +236,7 @@ pub async fn poll(state: &AppState, payload: &serde_json::Value) -> Result<(), S
         .get("carrier_account_id")
         .and_then(|v| v.as_str())
         .ok_or("job has no carrier_account_id")?;
-    let shipments: Vec<(String, String)> = payload
+    let shipments: Vec<(String, String, Option<shipgate_domain::ShipmentStatus>)> = payload
         .get("shipments")
         .and_then(|v| v.as_array())
         .map(|list| {
@@ -240,6 +245,9 @@ pub async fn poll(state: &AppState, payload: &serde_json::Value) -> Result<(), S
                     Some((
                         s.get("id")?.as_str()?.to_string(),
                         s.get("awb")?.as_str()?.to_string(),
+                        s.get("status")
+                            .and_then(|v| v.as_str())
+                            .and_then(|v| v.parse().ok()),
                     ))
                 })
                 .collect()
@@ -256,7 +264,7 @@ pub async fn poll(state: &AppState, payload: &serde_json::Value) -> Result<(), S
     let adapter = adapter(&record.carrier).ok_or("no adapter for the account's carrier")?;
     let account = crate::service::carrier_accounts::open_account(state, &record)
         .map_err(|e| e.detail.unwrap_or_default())?;
-    let awbs: Vec<String> = shipments.iter().map(|(_, awb)| awb.clone()).collect();
+    let awbs: Vec<String> = shipments.iter().map(|(_, awb, _)| awb.clone()).collect();
     // A failure (carrier down, rate limit) fails the job, which the worker
     // retries with backoff; the shipments' lease keeps other processes off.
     let tracked = state
@@ -273,20 +281,20 @@ pub async fn poll(state: &AppState, payload: &serde_json::Value) -> Result<(), S
         events = applied.events,
         "polled carrier"
     );
-    for (id, _) in &shipments {
-        if let Some(s) = state
+    // Shipments with new events were rescheduled by the store from their new
+    // status; the rest keep the status they were claimed in.
+    for (id, _, status) in shipments
+        .iter()
+        .filter(|(id, ..)| !applied.changed.contains(id))
+    {
+        // A job queued before statuses were carried polls again on the in-transit schedule.
+        let status = status.unwrap_or(shipgate_domain::ShipmentStatus::InTransit);
+        let next = shipgate_domain::lifecycle::poll_interval(status).map(|d| now() + d);
+        state
             .store
-            .shipment(&record.tenant_id, id)
+            .schedule_poll(id, next)
             .await
-            .map_err(|e| e.to_string())?
-        {
-            let next = shipgate_domain::lifecycle::poll_interval(s.state.status).map(|d| now() + d);
-            state
-                .store
-                .schedule_poll(id, next)
-                .await
-                .map_err(|e| e.to_string())?;
-        }
+            .map_err(|e| e.to_string())?;
     }
     Ok(())
 }
