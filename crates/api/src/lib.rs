@@ -55,6 +55,8 @@ pub struct AppState {
     pub webhooks: service::webhooks::WebhookConfig,
     /// Sends customer emails; `None` when no SMTP server is configured.
     pub mailer: Option<service::email::Mailer>,
+    pub edd: Arc<service::edd::EddEngine>,
+    pub edd_carriers: Arc<service::edd::CarrierCache>,
 }
 
 /// The in-process carrier simulator that sandbox carrier accounts call.
@@ -93,6 +95,11 @@ impl AppState {
             allow_private_webhook_targets: false,
             webhooks: service::webhooks::WebhookConfig::default(),
             mailer: None,
+            edd: Arc::new(service::edd::EddEngine::new(
+                shipgate_edd::ModelConfig::default(),
+                service::edd::default_context(shipgate_edd::Calendar::default()),
+            )),
+            edd_carriers: Arc::default(),
         }
     }
 }
@@ -100,8 +107,8 @@ impl AppState {
 /// The OpenAPI document and the router it describes.
 pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
     use routes::{
-        batches, branding, carrier_accounts, carriers, exceptions, fleet, hooks, pickups, rates,
-        shipments, system, tracking, webhook_endpoints,
+        batches, branding, carrier_accounts, carriers, edd, exceptions, fleet, hooks, pickups,
+        rates, shipments, system, tracking, webhook_endpoints,
     };
     let v1 = OpenApiRouter::new()
         .routes(routes!(shipments::create, shipments::list))
@@ -113,6 +120,8 @@ pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .routes(routes!(carriers::list))
         .routes(routes!(tracking::by_awb))
         .routes(routes!(rates::quote))
+        .routes(routes!(edd::get))
+        .routes(routes!(edd::batch))
         .routes(routes!(branding::put))
         .routes(routes!(exceptions::cancel))
         .routes(routes!(exceptions::queue))
@@ -219,6 +228,7 @@ pub async fn serve(
         &state,
     )?;
     let poller = tokio::spawn(poll_scheduler(state.clone(), stop_rx.clone()));
+    let edd_refresher = tokio::spawn(service::edd::refresher(state.clone(), stop_rx.clone()));
     let worker_task = tokio::spawn(worker.run(stop_rx));
     let result = axum::serve(listener, app(state))
         .with_graceful_shutdown(async move {
@@ -228,6 +238,7 @@ pub async fn serve(
         .await;
     let _ = worker_task.await;
     let _ = poller.await;
+    let _ = edd_refresher.await;
     result
 }
 
@@ -272,6 +283,10 @@ pub fn register_jobs(worker: worker::Worker, state: &AppState) -> std::io::Resul
         .register(
             service::batch::PROCESS,
             Arc::new(service::batch::ProcessJob(state.clone())),
+        )
+        .register(
+            service::edd::LEARN,
+            Arc::new(service::edd::LearnJob(state.clone())),
         )
         .register(events::FANOUT, Arc::new(delivery::FanOutJob(state.clone())))
         .register(delivery::DELIVER, Arc::new(deliver)))

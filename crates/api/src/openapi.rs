@@ -23,6 +23,7 @@ use crate::error::PROBLEM_CODES;
         (name = "shipments", description = "Create shipments, fetch them, their labels and timelines"),
         (name = "fleet", description = "Scans from the self-managed fleet"),
         (name = "carriers", description = "Supported carriers and their capabilities"),
+        (name = "edd", description = "Estimated delivery dates learned from delivered shipments, and serviceability per postal code"),
         (name = "webhooks", description = "Merchant webhooks (Standard Webhooks): endpoints, deliveries, replays. Each request carries `webhook-id`, `webhook-timestamp` and `webhook-signature: v1,<base64 HMAC-SHA256>` over `{id}.{timestamp}.{body}`"),
         (name = "system", description = "Health and metrics"),
     )

@@ -28,8 +28,12 @@ const CALIBRATION_BINS: usize = 100;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ModelConfig {
-    /// A delivery this many days older counts half as much: carriers change
-    /// (peaks, new hubs), and recent history predicts better.
+    /// A delivery ordered this many days earlier counts half as much:
+    /// carriers change (peaks, new hubs), and recent history predicts better.
+    /// Weighing by order date rather than delivery date matters: at any moment
+    /// the latest deliveries are the fast ones of recent orders (their slow
+    /// ones are still on the way), so weighing by delivery date would learn
+    /// a bias towards speed.
     pub half_life_days: f64,
     /// How many deliveries a level needs before it counts as much as the
     /// broader level below it.
@@ -45,9 +49,9 @@ pub struct ModelConfig {
 impl Default for ModelConfig {
     fn default() -> Self {
         Self {
-            half_life_days: 20.0,
+            half_life_days: 30.0,
             shrinkage: 20.0,
-            calibration_half_life_days: 20.0,
+            calibration_half_life_days: 30.0,
             min_calibration_samples: 50,
             min_level_samples: 5,
         }
@@ -437,7 +441,9 @@ impl Model {
             .map(|rung| (key.hash(Kind::Processing, rung), rung_name(rung)))
             .collect();
 
-        let day = delivered
+        let day = obs
+            .ordered_at
+            .date()
             .to_zoned(jiff::tz::TimeZone::UTC)
             .map_or(0, |z| z.timestamp().as_second().div_euclid(86_400));
         let epoch = *self.epoch_day.get_or_insert(day);

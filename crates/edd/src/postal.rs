@@ -225,6 +225,10 @@ impl Geography {
         self.regions.is_empty()
     }
 
+    pub fn entries(&self) -> impl Iterator<Item = (&String, &Region)> {
+        self.regions.iter()
+    }
+
     pub fn lookup(&self, code: &str) -> Option<&Region> {
         self.key_lengths
             .iter()

@@ -5,6 +5,8 @@
 //! (`SHIPGATE_LISTEN`, `SHIPGATE_DATABASE_URL` or `DATABASE_URL`,
 //! `SHIPGATE_LOG_FORMAT`), then command-line flags.
 
+mod edd;
+
 use std::path::PathBuf;
 
 use anyhow::Context as _;
@@ -44,11 +46,23 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:8090")]
         listen: String,
     },
+    /// Estimated delivery dates: backtest the model on historical deliveries.
+    Edd {
+        #[command(subcommand)]
+        command: EddCommand,
+    },
     /// Manage tenants (merchants).
     Tenants {
         #[command(subcommand)]
         command: TenantCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum EddCommand {
+    /// Train on deliveries before --train-until, promise the orders placed after it while
+    /// learning from each delivery as it completes, and score the promises.
+    Backtest(Box<edd::BacktestArgs>),
 }
 
 #[derive(Subcommand)]
@@ -245,6 +259,9 @@ async fn main() -> anyhow::Result<()> {
             println!("API key (shown once; store it safely):");
             println!("{key}");
         }
+        Command::Edd {
+            command: EddCommand::Backtest(args),
+        } => edd::backtest(&args)?,
         Command::Sim { listen } => {
             let url = Sandbox::start(&listen, rand_seed())
                 .await

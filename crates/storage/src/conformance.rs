@@ -1717,3 +1717,113 @@ pub async fn modifications_are_saved_with_their_record(url: &str) {
         .await;
     assert!(matches!(err, Err(StoreError::NotFound)), "{err:?}");
 }
+
+pub async fn edd_observations_are_kept_once_in_order(url: &str) {
+    let store = open(url).await;
+    let at = |day: i8, hour: i8| jiff::civil::date(2026, 3, day).at(hour, 0, 0, 0);
+    let observation = |source_ref: &str, day: i8| crate::EddObservationRecord {
+        id: 0,
+        source: "import:test".into(),
+        source_ref: source_ref.into(),
+        tenant_id: None,
+        country: "IN".into(),
+        carrier: "delhivery".into(),
+        service: String::new(),
+        scope: "seller-1".into(),
+        origin: "560001".into(),
+        destination: "110001".into(),
+        ordered_at: at(day, 9),
+        picked_up_at: Some(at(day, 18)),
+        delivered_at: at(day + 3, 12),
+        promised_date: Some(jiff::civil::date(2026, 3, day + 5)),
+    };
+    let first: Vec<_> = (1..=5).map(|i| observation(&format!("o{i}"), i)).collect();
+    assert_eq!(store.record_edd_observations(&first).await.unwrap(), 5);
+    // A re-import adds only what is new.
+    let again = vec![observation("o5", 5), observation("o6", 6)];
+    assert_eq!(store.record_edd_observations(&again).await.unwrap(), 1);
+    let page = store.edd_observations_after(0, 4).await.unwrap();
+    assert_eq!(page.len(), 4);
+    assert!(page.windows(2).all(|w| w[0].id < w[1].id));
+    assert_eq!(page[0].source_ref, "o1");
+    assert_eq!(page[0].picked_up_at, Some(at(1, 18)));
+    assert_eq!(page[0].promised_date, Some(jiff::civil::date(2026, 3, 6)));
+    let rest = store.edd_observations_after(page[3].id, 100).await.unwrap();
+    let refs: Vec<_> = rest.iter().map(|o| o.source_ref.as_str()).collect();
+    assert_eq!(refs, ["o5", "o6"]);
+}
+
+pub async fn serviceability_stays_within_its_tenant(url: &str) {
+    let store = open(url).await;
+    let a = store.create_tenant("Acme", "ha", "pa").await.unwrap();
+    let b = store.create_tenant("Bolt", "hb", "pb").await.unwrap();
+    let now = crate::now();
+    let account = crate::CarrierAccountRecord {
+        id: new_id("ca"),
+        tenant_id: a.id.clone(),
+        carrier: "delhivery".into(),
+        name: "Delhivery".into(),
+        base_url: None,
+        sealed_credentials: "v1:opaque".into(),
+        settings: serde_json::json!({}),
+        created_at: now,
+        updated_at: now,
+    };
+    store.insert_carrier_account(&account).await.unwrap();
+    let entry = |pin: &str, cod: bool| crate::ServiceabilityEntry {
+        carrier_account_id: account.id.clone(),
+        postal_code: pin.into(),
+        prepaid: true,
+        cod,
+        pickup: true,
+        reverse: false,
+        oda: false,
+        embargo: false,
+        max_weight_grams: Some(20_000),
+        max_cod_minor: None,
+    };
+    store
+        .upsert_serviceability(&a.id, &[entry("560001", true), entry("110001", false)])
+        .await
+        .unwrap();
+    // A newer import replaces the entry.
+    store
+        .upsert_serviceability(&a.id, &[entry("110001", true)])
+        .await
+        .unwrap();
+    let at = store.serviceability_at(&a.id, "110001").await.unwrap();
+    assert_eq!(at, vec![entry("110001", true)]);
+    assert_eq!(
+        store.serviceability_coverage(&a.id).await.unwrap(),
+        vec![(account.id.clone(), 2)]
+    );
+    // Another tenant neither sees the entries nor can write to the account.
+    assert!(
+        store
+            .serviceability_at(&b.id, "110001")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .upsert_serviceability(&b.id, &[entry("400001", true)])
+            .await
+            .unwrap(),
+        0
+    );
+    assert!(
+        store
+            .serviceability_at(&a.id, "400001")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .serviceability_coverage(&b.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}

@@ -74,6 +74,42 @@ pub struct CarrierAccountRecord {
     pub updated_at: Timestamp,
 }
 
+/// A delivered shipment for the EDD model, in its lane's local time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EddObservationRecord {
+    /// Assigned by the store; ignored when recording.
+    pub id: i64,
+    /// `shipment` or `import:<name>`; with `source_ref`, unique.
+    pub source: String,
+    pub source_ref: String,
+    pub tenant_id: Option<String>,
+    pub country: String,
+    pub carrier: String,
+    pub service: String,
+    pub scope: String,
+    pub origin: String,
+    pub destination: String,
+    pub ordered_at: jiff::civil::DateTime,
+    pub picked_up_at: Option<jiff::civil::DateTime>,
+    pub delivered_at: jiff::civil::DateTime,
+    pub promised_date: Option<jiff::civil::Date>,
+}
+
+/// What a carrier account serves at one postal code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceabilityEntry {
+    pub carrier_account_id: String,
+    pub postal_code: String,
+    pub prepaid: bool,
+    pub cod: bool,
+    pub pickup: bool,
+    pub reverse: bool,
+    pub oda: bool,
+    pub embargo: bool,
+    pub max_weight_grams: Option<i64>,
+    pub max_cod_minor: Option<i64>,
+}
+
 /// How a carrier account's shipments to a destination ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LaneOutcome {
@@ -504,6 +540,32 @@ pub trait Store: Send + Sync + 'static {
         tenant_id: &str,
         destination_prefix: &str,
     ) -> Result<Vec<LaneOutcome>>;
+    /// Records delivered shipments for the EDD model; ones already recorded
+    /// (same source and reference) are skipped. Returns how many were new.
+    async fn record_edd_observations(&self, rows: &[EddObservationRecord]) -> Result<u64>;
+    /// Observations with an id above `after_id`, oldest first (all tenants:
+    /// the model pools transit times).
+    async fn edd_observations_after(
+        &self,
+        after_id: i64,
+        limit: u32,
+    ) -> Result<Vec<EddObservationRecord>>;
+    /// Inserts or replaces the account's entries for these postal codes;
+    /// entries of accounts the tenant does not own are ignored. Returns how
+    /// many were written.
+    async fn upsert_serviceability(
+        &self,
+        tenant_id: &str,
+        entries: &[ServiceabilityEntry],
+    ) -> Result<u64>;
+    /// Every entry of the tenant's accounts for one postal code.
+    async fn serviceability_at(
+        &self,
+        tenant_id: &str,
+        postal_code: &str,
+    ) -> Result<Vec<ServiceabilityEntry>>;
+    /// Per carrier account of the tenant, how many postal codes it has entries for.
+    async fn serviceability_coverage(&self, tenant_id: &str) -> Result<Vec<(String, u64)>>;
     /// Keeps what the carrier reports beyond scans (its EDD, attempt count,
     /// proof of delivery); fields it left out keep their stored value.
     async fn record_carrier_facts(

@@ -356,6 +356,92 @@ pub(crate) struct DuePollRow {
 }
 
 #[derive(sqlx::FromRow)]
+pub(crate) struct EddObservationRow {
+    pub id: i64,
+    pub source: String,
+    pub source_ref: String,
+    pub tenant_id: Option<String>,
+    pub country: String,
+    pub carrier: String,
+    pub service: String,
+    pub scope: String,
+    pub origin: String,
+    pub destination: String,
+    pub ordered_at: String,
+    pub picked_up_at: Option<String>,
+    pub delivered_at: String,
+    pub promised_date: Option<String>,
+}
+
+impl EddObservationRow {
+    pub(crate) fn into_record(self) -> Result<crate::EddObservationRecord, StoreError> {
+        fn parse<T: std::str::FromStr>(id: i64, text: &str) -> Result<T, StoreError>
+        where
+            T::Err: std::fmt::Display,
+        {
+            text.parse()
+                .map_err(|e| StoreError::Corrupt(format!("edd observation {id}: {text:?}: {e}")))
+        }
+        let id = self.id;
+        Ok(crate::EddObservationRecord {
+            id,
+            ordered_at: parse(id, &self.ordered_at)?,
+            picked_up_at: self
+                .picked_up_at
+                .as_deref()
+                .map(|t| parse(id, t))
+                .transpose()?,
+            delivered_at: parse(id, &self.delivered_at)?,
+            promised_date: self
+                .promised_date
+                .as_deref()
+                .map(|t| parse(id, t))
+                .transpose()?,
+            source: self.source,
+            source_ref: self.source_ref,
+            tenant_id: self.tenant_id,
+            country: self.country,
+            carrier: self.carrier,
+            service: self.service,
+            scope: self.scope,
+            origin: self.origin,
+            destination: self.destination,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ServiceabilityRow {
+    pub carrier_account_id: String,
+    pub postal_code: String,
+    pub prepaid: bool,
+    pub cod: bool,
+    pub pickup: bool,
+    pub reverse: bool,
+    pub oda: bool,
+    pub embargo: bool,
+    pub max_weight_grams: Option<i64>,
+    pub max_cod_minor: Option<i64>,
+}
+
+impl From<ServiceabilityRow> for crate::ServiceabilityEntry {
+    fn from(r: ServiceabilityRow) -> Self {
+        Self {
+            carrier_account_id: r.carrier_account_id,
+            postal_code: r.postal_code,
+            prepaid: r.prepaid,
+            cod: r.cod,
+            pickup: r.pickup,
+            reverse: r.reverse,
+            oda: r.oda,
+            embargo: r.embargo,
+            max_weight_grams: r.max_weight_grams,
+            max_cod_minor: r.max_cod_minor,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
 pub(crate) struct LaneRow {
     pub carrier_account_id: String,
     pub finished: i64,

@@ -320,6 +320,105 @@ macro_rules! impl_store {
                     .collect())
             }
 
+            async fn record_edd_observations(&self, rows: &[$crate::EddObservationRecord]) -> $crate::Result<u64> {
+                let mut tx = self.writer.begin().await?;
+                let mut added = 0;
+                for r in rows {
+                    added += sqlx::query(
+                        "INSERT INTO edd_observations (source, source_ref, tenant_id, country, carrier, service, scope, \
+                         origin, destination, ordered_at, picked_up_at, delivered_at, promised_date) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (source, source_ref) DO NOTHING",
+                    )
+                    .bind(&r.source)
+                    .bind(&r.source_ref)
+                    .bind(&r.tenant_id)
+                    .bind(&r.country)
+                    .bind(&r.carrier)
+                    .bind(&r.service)
+                    .bind(&r.scope)
+                    .bind(&r.origin)
+                    .bind(&r.destination)
+                    .bind(r.ordered_at.to_string())
+                    .bind(r.picked_up_at.map(|t| t.to_string()))
+                    .bind(r.delivered_at.to_string())
+                    .bind(r.promised_date.map(|d| d.to_string()))
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                }
+                tx.commit().await?;
+                Ok(added)
+            }
+
+            async fn edd_observations_after(&self, after_id: i64, limit: u32) -> $crate::Result<Vec<$crate::EddObservationRecord>> {
+                let rows = sqlx::query_as::<_, $crate::rows::EddObservationRow>(
+                    "SELECT id, source, source_ref, tenant_id, country, carrier, service, scope, origin, destination, \
+                     ordered_at, picked_up_at, delivered_at, promised_date FROM edd_observations \
+                     WHERE id > $1 ORDER BY id LIMIT $2",
+                )
+                .bind(after_id)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter().map($crate::rows::EddObservationRow::into_record).collect()
+            }
+
+            async fn upsert_serviceability(&self, tenant_id: &str, entries: &[$crate::ServiceabilityEntry]) -> $crate::Result<u64> {
+                let now = $crate::rows::micros(jiff::Timestamp::now());
+                let mut tx = self.writer.begin().await?;
+                let mut written = 0;
+                for e in entries {
+                    written += sqlx::query(
+                        "INSERT INTO serviceability (tenant_id, carrier_account_id, postal_code, prepaid, cod, pickup, reverse, oda, \
+                         embargo, max_weight_grams, max_cod_minor, updated_at) \
+                         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 \
+                         WHERE EXISTS (SELECT 1 FROM carrier_accounts WHERE id = $2 AND tenant_id = $1) \
+                         ON CONFLICT (carrier_account_id, postal_code) DO UPDATE SET prepaid = $4, cod = $5, pickup = $6, \
+                         reverse = $7, oda = $8, embargo = $9, max_weight_grams = $10, max_cod_minor = $11, updated_at = $12",
+                    )
+                    .bind(tenant_id)
+                    .bind(&e.carrier_account_id)
+                    .bind(&e.postal_code)
+                    .bind(e.prepaid)
+                    .bind(e.cod)
+                    .bind(e.pickup)
+                    .bind(e.reverse)
+                    .bind(e.oda)
+                    .bind(e.embargo)
+                    .bind(e.max_weight_grams)
+                    .bind(e.max_cod_minor)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                }
+                tx.commit().await?;
+                Ok(written)
+            }
+
+            async fn serviceability_at(&self, tenant_id: &str, postal_code: &str) -> $crate::Result<Vec<$crate::ServiceabilityEntry>> {
+                let rows = sqlx::query_as::<_, $crate::rows::ServiceabilityRow>(
+                    "SELECT carrier_account_id, postal_code, prepaid, cod, pickup, reverse, oda, embargo, max_weight_grams, max_cod_minor \
+                     FROM serviceability WHERE tenant_id = $1 AND postal_code = $2 ORDER BY carrier_account_id",
+                )
+                .bind(tenant_id)
+                .bind(postal_code)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+
+            async fn serviceability_coverage(&self, tenant_id: &str) -> $crate::Result<Vec<(String, u64)>> {
+                let rows = sqlx::query_as::<_, (String, i64)>(
+                    "SELECT carrier_account_id, CAST(COUNT(*) AS BIGINT) FROM serviceability WHERE tenant_id = $1 \
+                     GROUP BY carrier_account_id ORDER BY carrier_account_id",
+                )
+                .bind(tenant_id)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(|(id, n)| (id, n.max(0) as u64)).collect())
+            }
+
             async fn record_carrier_facts(&self, tenant_id: &str, shipment_id: &str, facts: &shipgate_domain::shipment::CarrierFacts) -> $crate::Result<()> {
                 // What the carrier did not say this time stays as it was.
                 sqlx::query(

@@ -15,6 +15,8 @@ macro_rules! conformance_tests {
 }
 
 conformance_tests!(
+    edd_observations_are_kept_once_in_order,
+    serviceability_stays_within_its_tenant,
     tenants_are_found_by_key_hash_only,
     awb_serials_are_never_issued_twice,
     shipments_round_trip_within_their_tenant,

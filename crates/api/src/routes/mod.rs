@@ -5,6 +5,7 @@ pub mod batches;
 pub mod branding;
 pub mod carrier_accounts;
 pub mod carriers;
+pub mod edd;
 pub mod exceptions;
 pub mod fleet;
 pub mod hooks;

@@ -15,6 +15,7 @@ pub mod allocation;
 pub mod awb_pool;
 pub mod batch;
 pub mod carrier_accounts;
+pub mod edd;
 pub mod email;
 pub mod tracking;
 pub mod webhooks;
@@ -27,6 +28,7 @@ pub fn follow_up(
     let email = state.mailer.is_some();
     move |r| {
         let mut jobs = webhooks::events::follow_up(r);
+        jobs.extend(edd::follow_up(r));
         if email {
             jobs.extend(email::follow_up(r));
         }

@@ -1,0 +1,388 @@
+//! Estimated delivery dates in the server: the learned model, kept fresh from
+//! the `edd_observations` table and served from an immutable snapshot that is
+//! swapped atomically, so lookups never wait on learning.
+//!
+//! Every process keeps its own model. Deliveries reach the table through the
+//! [`LEARN`] job (queued in the same transaction as the delivered scan) and
+//! through `shipgate edd import`; each process folds new rows in every few
+//! seconds and rebuilds from scratch now and then (rebasing recency weights
+//! and dropping nothing it has not already learned).
+
+use std::collections::{HashSet, VecDeque};
+use std::sync::Arc;
+use std::time::Duration;
+
+use arc_swap::ArcSwap;
+use jiff::Timestamp;
+use jiff::civil::DateTime;
+use shipgate_domain::ShipmentStatus;
+use shipgate_edd::model::Context;
+use shipgate_edd::{Model, ModelConfig, Observation, PostalScheme};
+use shipgate_storage::{EddObservationRecord, EventsRecorded, NewJob, Store, StoreError};
+
+use crate::AppState;
+
+/// Job kind: record a delivered shipment for the model.
+pub const LEARN: &str = "edd.learn";
+/// Rows read per refresh query.
+const PAGE: u32 = 5_000;
+/// Ids at most this far behind the newest seen are re-read: on PostgreSQL a
+/// lower id can commit after a higher one.
+const REREAD_WINDOW: i64 = 1_000;
+
+/// The model context a server uses: India, Brazil and the US as built-in
+/// postal schemes (others get the generic one when asked), with the given
+/// default calendar.
+pub fn default_context(calendar: shipgate_edd::Calendar) -> Context {
+    Context::default()
+        .with_scheme(PostalScheme::india())
+        .with_scheme(PostalScheme::brazil())
+        .with_scheme(PostalScheme::united_states())
+        .with_default_calendar(calendar)
+}
+
+struct Learner {
+    model: Model,
+    /// Highest observation id folded in.
+    watermark: i64,
+    /// Ids folded in within the re-read window, oldest first.
+    recent: VecDeque<i64>,
+    recent_set: HashSet<i64>,
+}
+
+impl Learner {
+    fn new(config: ModelConfig, context: Context) -> Self {
+        Self {
+            model: Model::new(config, context),
+            watermark: 0,
+            recent: VecDeque::new(),
+            recent_set: HashSet::new(),
+        }
+    }
+
+    fn fold(&mut self, rows: &[EddObservationRecord]) -> u64 {
+        let mut learned = 0;
+        for row in rows {
+            if self.recent_set.contains(&row.id) {
+                continue;
+            }
+            self.watermark = self.watermark.max(row.id);
+            self.recent.push_back(row.id);
+            self.recent_set.insert(row.id);
+            match self.model.observe(&observation(row)) {
+                Ok(()) => learned += 1,
+                Err(e) => tracing::warn!(id = row.id, error = %e, "EDD: observation not learned"),
+            }
+        }
+        while let Some(&oldest) = self.recent.front() {
+            if oldest > self.watermark - REREAD_WINDOW {
+                break;
+            }
+            self.recent.pop_front();
+            self.recent_set.remove(&oldest);
+        }
+        learned
+    }
+}
+
+fn observation(row: &EddObservationRecord) -> Observation {
+    Observation {
+        country: row.country.clone(),
+        carrier: row.carrier.clone(),
+        service: row.service.clone(),
+        scope: row.scope.clone(),
+        origin: row.origin.clone(),
+        destination: row.destination.clone(),
+        ordered_at: row.ordered_at,
+        picked_up_at: row.picked_up_at,
+        delivered_at: row.delivered_at,
+    }
+}
+
+/// The server's model: one learner behind a lock, lookups on a snapshot.
+pub struct EddEngine {
+    config: ModelConfig,
+    context: Context,
+    learner: tokio::sync::Mutex<Learner>,
+    snapshot: ArcSwap<Model>,
+}
+
+impl EddEngine {
+    pub fn new(config: ModelConfig, context: Context) -> Self {
+        let learner = Learner::new(config.clone(), context.clone());
+        let snapshot = ArcSwap::from_pointee(learner.model.clone());
+        Self {
+            config,
+            context,
+            learner: tokio::sync::Mutex::new(learner),
+            snapshot,
+        }
+    }
+
+    /// The model lookups use now.
+    pub fn model(&self) -> Arc<Model> {
+        self.snapshot.load_full()
+    }
+
+    /// Folds in observations recorded since the last refresh and publishes the
+    /// result. Returns how many were learned.
+    pub async fn refresh(&self, store: &dyn Store) -> Result<u64, StoreError> {
+        let mut learner = self.learner.lock().await;
+        let learned = Self::catch_up(&mut learner, store).await?;
+        if learned > 0 {
+            self.snapshot.store(Arc::new(learner.model.clone()));
+        }
+        Ok(learned)
+    }
+
+    /// Learns everything again from an empty model, then swaps it in.
+    pub async fn rebuild(&self, store: &dyn Store) -> Result<u64, StoreError> {
+        let mut fresh = Learner::new(self.config.clone(), self.context.clone());
+        Self::catch_up(&mut fresh, store).await?;
+        let mut learner = self.learner.lock().await;
+        // Rows that arrived during the rebuild.
+        Self::catch_up(&mut fresh, store).await?;
+        *learner = fresh;
+        self.snapshot.store(Arc::new(learner.model.clone()));
+        Ok(learner.model.observations())
+    }
+
+    async fn catch_up(learner: &mut Learner, store: &dyn Store) -> Result<u64, StoreError> {
+        let mut learned = 0;
+        let mut after = (learner.watermark - REREAD_WINDOW).max(0);
+        loop {
+            let rows = store.edd_observations_after(after, PAGE).await?;
+            let Some(last) = rows.last() else { break };
+            after = last.id;
+            learned += learner.fold(&rows);
+            if rows.len() < PAGE as usize {
+                break;
+            }
+        }
+        Ok(learned)
+    }
+}
+
+/// Keeps the model fresh until shutdown: new rows every few seconds, a full
+/// rebuild every six hours.
+pub async fn refresher(state: AppState, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    let engine = state.edd.clone();
+    if let Err(e) = engine.rebuild(state.store.as_ref()).await {
+        tracing::error!(error = %e, "EDD: initial load failed");
+    }
+    let mut last_rebuild = std::time::Instant::now();
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(2)) => {}
+            _ = shutdown.changed() => return,
+        }
+        let result = if last_rebuild.elapsed() > Duration::from_secs(6 * 3600) {
+            last_rebuild = std::time::Instant::now();
+            engine.rebuild(state.store.as_ref()).await
+        } else {
+            engine.refresh(state.store.as_ref()).await
+        };
+        if let Err(e) = result {
+            tracing::error!(error = %e, "EDD: refresh failed");
+        }
+    }
+}
+
+/// A [`LEARN`] job when this recording delivered the shipment.
+pub fn follow_up(r: &EventsRecorded) -> Option<NewJob> {
+    (r.shipment.state.status == ShipmentStatus::Delivered
+        && r.previous.status != ShipmentStatus::Delivered)
+        .then(|| {
+            NewJob::now(
+                LEARN,
+                Some(r.shipment.tenant_id.clone()),
+                serde_json::json!({"shipment_id": r.shipment.id}),
+            )
+        })
+}
+
+/// The lane's local civil time of an instant.
+fn local(at: Timestamp, scheme: &PostalScheme) -> DateTime {
+    let offset = jiff::tz::Offset::from_seconds(scheme.utc_offset_minutes * 60)
+        .unwrap_or(jiff::tz::Offset::UTC);
+    offset.to_datetime(at)
+}
+
+/// Records a delivered shipment as an observation (idempotent per shipment).
+pub async fn learn(state: &AppState, tenant_id: &str, shipment_id: &str) -> Result<(), String> {
+    let store = state.store.as_ref();
+    let shipment = store
+        .shipment(tenant_id, shipment_id)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or("shipment not found")?;
+    let events = store
+        .events(tenant_id, shipment_id)
+        .await
+        .map_err(|e| e.to_string())?;
+    let applied = |status: ShipmentStatus| {
+        events
+            .iter()
+            .filter(move |e| e.status == status)
+            .map(|e| e.occurred_at)
+    };
+    let Some(delivered_at) = applied(ShipmentStatus::Delivered).min() else {
+        return Ok(()); // not delivered after all (a later correction)
+    };
+    let picked_up_at = applied(ShipmentStatus::PickedUp)
+        .chain(applied(ShipmentStatus::InTransit))
+        .min();
+    let country = shipment.consignee.country.as_str().to_string();
+    let scheme = state
+        .edd
+        .model()
+        .context()
+        .scheme(&country)
+        .cloned()
+        .unwrap_or_else(|_| PostalScheme::for_country(&country));
+    let record = EddObservationRecord {
+        id: 0,
+        source: "shipment".into(),
+        source_ref: shipment.id.clone(),
+        tenant_id: Some(shipment.tenant_id.clone()),
+        country,
+        carrier: shipment.carrier.clone(),
+        service: String::new(),
+        scope: shipment.tenant_id.clone(),
+        origin: shipment.pickup.postal_code.as_str().to_string(),
+        destination: shipment.consignee.postal_code.as_str().to_string(),
+        ordered_at: local(shipment.created_at, &scheme),
+        picked_up_at: picked_up_at.map(|t| local(t, &scheme)),
+        delivered_at: local(delivered_at, &scheme),
+        promised_date: shipment.carrier_facts.edd,
+    };
+    store
+        .record_edd_observations(&[record])
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+/// The worker's handler for [`LEARN`] jobs.
+pub struct LearnJob(pub AppState);
+
+#[async_trait::async_trait]
+impl crate::worker::JobHandler for LearnJob {
+    async fn run(&self, job: &shipgate_storage::Job) -> Result<(), String> {
+        let tenant_id = job.tenant_id.as_deref().ok_or("job has no tenant")?;
+        let shipment_id = job.payload["shipment_id"]
+            .as_str()
+            .ok_or("payload has no shipment_id")?;
+        learn(&self.0, tenant_id, shipment_id).await
+    }
+}
+
+/// A promise request, validated.
+pub struct PromiseRequest {
+    pub country: String,
+    pub origin: String,
+    pub destinations: Vec<String>,
+    pub carriers: Option<Vec<String>>,
+    pub ship_date: Option<jiff::civil::Date>,
+    pub confidence: f64,
+}
+
+/// The answer for one destination: per carrier, earliest first; the best is
+/// the first.
+pub struct Promise {
+    pub destination: String,
+    pub estimates: Vec<shipgate_edd::Estimate>,
+    /// Carriers asked about without any history to answer from.
+    pub unknown: Vec<String>,
+}
+
+/// Carriers a tenant ships with, cached briefly: a product page asks for
+/// every view, the answer changes when an account is added.
+#[derive(Default)]
+pub struct CarrierCache {
+    entries: std::sync::Mutex<std::collections::HashMap<String, CachedCarriers>>,
+}
+
+type CachedCarriers = (std::time::Instant, Arc<Vec<String>>);
+
+const CARRIER_CACHE_TTL: Duration = Duration::from_secs(30);
+
+impl CarrierCache {
+    pub async fn carriers(
+        &self,
+        state: &AppState,
+        tenant: &shipgate_storage::Tenant,
+    ) -> Result<Arc<Vec<String>>, crate::error::ApiError> {
+        if let Some((at, carriers)) = self.entries.lock().expect("poisoned").get(&tenant.id)
+            && at.elapsed() < CARRIER_CACHE_TTL
+        {
+            return Ok(carriers.clone());
+        }
+        let mut carriers: Vec<String> = super::allocation::accounts(state, tenant)
+            .await?
+            .into_iter()
+            .map(|a| a.carrier)
+            .collect();
+        carriers.sort();
+        carriers.dedup();
+        let carriers = Arc::new(carriers);
+        self.entries.lock().expect("poisoned").insert(
+            tenant.id.clone(),
+            (std::time::Instant::now(), carriers.clone()),
+        );
+        Ok(carriers)
+    }
+}
+
+/// Promises for each destination from every carrier asked about (default:
+/// the tenant's carriers), at the requested confidence.
+pub async fn promise(
+    state: &AppState,
+    tenant: &shipgate_storage::Tenant,
+    request: &PromiseRequest,
+) -> Result<Vec<Promise>, crate::error::ApiError> {
+    let carriers = match &request.carriers {
+        Some(carriers) => Arc::new(carriers.clone()),
+        None => state.edd_carriers.carriers(state, tenant).await?,
+    };
+    let model = state.edd.model();
+    let scheme = model
+        .context()
+        .scheme(&request.country)
+        .map_err(|e| crate::error::ApiError::internal(&e))?;
+    let start = match request.ship_date {
+        // A future ship date: the order is ready that morning.
+        Some(date) => shipgate_edd::Start::Order(date.at(0, 0, 0, 0)),
+        None => shipgate_edd::Start::Order(local(Timestamp::now(), scheme)),
+    };
+    let mut out = Vec::with_capacity(request.destinations.len());
+    for destination in &request.destinations {
+        let mut promise = Promise {
+            destination: destination.clone(),
+            estimates: Vec::with_capacity(carriers.len()),
+            unknown: Vec::new(),
+        };
+        for carrier in carriers.iter() {
+            let query = shipgate_edd::Query {
+                country: &request.country,
+                carrier,
+                service: "",
+                scope: &tenant.id,
+                origin: &request.origin,
+                destination,
+                start,
+                confidence: request.confidence,
+            };
+            match model.estimate(&query) {
+                Ok(Some(estimate)) => promise.estimates.push(estimate),
+                Ok(None) => promise.unknown.push(carrier.clone()),
+                Err(e) => return Err(crate::error::ApiError::internal(&e)),
+            }
+        }
+        promise
+            .estimates
+            .sort_by(|a, b| (a.date, a.p50, &a.carrier).cmp(&(b.date, b.p50, &b.carrier)));
+        out.push(promise);
+    }
+    Ok(out)
+}
