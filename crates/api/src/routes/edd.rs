@@ -112,6 +112,11 @@ fn view(origin: &str, p: Promise) -> EddView {
     }
 }
 
+/// A carrier adapter's code, or the tenant's own fleet.
+fn is_known_carrier(code: &str) -> bool {
+    code == "fleet" || shipgate_carriers::adapter(code).is_some()
+}
+
 struct Raw<'a> {
     origin: &'a str,
     destinations: Vec<&'a str>,
@@ -186,7 +191,7 @@ fn validate(raw: Raw<'_>, destinations_field: &str) -> Result<PromiseRequest, Ap
     };
     let carriers = raw.carrier.map(|c| vec![c.trim().to_ascii_lowercase()]);
     if let Some(carrier) = raw.carrier
-        && shipgate_carriers::adapter(&carrier.trim().to_ascii_lowercase()).is_none()
+        && !is_known_carrier(&carrier.trim().to_ascii_lowercase())
     {
         errs.push(
             "carrier",
