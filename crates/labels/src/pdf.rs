@@ -9,7 +9,7 @@ use krilla::color::luma;
 use krilla::geom::{PathBuilder, Rect, Transform};
 use krilla::metadata::Metadata;
 use krilla::page::PageSettings;
-use krilla::paint::Fill;
+use krilla::paint::{Fill, LineCap, Stroke};
 use krilla::surface::Surface;
 use krilla::{Document, SerializeSettings};
 use shipgate_domain::{Address, Shipment};
@@ -100,58 +100,82 @@ pub(crate) fn qr_module_dots(width: usize, box_side: f32) -> Option<u32> {
         .find(|&d| total * d as f32 <= to_dots(box_side).floor())
 }
 
-/// Adds one rectangle per run of dark modules in `row` (at height `y`, in
-/// module units): adjacent modules merge, so a bar is a single shape and no
-/// hairline can appear between its modules.
-fn push_runs(pb: &mut PathBuilder, row: impl Iterator<Item = bool>, y: f32) {
+/// Calls `run(start, end)` for each run of dark modules in `row`: adjacent
+/// modules merge, so a bar is a single shape and no hairline can appear
+/// between its modules.
+fn for_each_run(row: impl Iterator<Item = bool>, mut run: impl FnMut(usize, usize)) {
     let mut run_start = None;
     let mut n = 0;
     for (i, dark) in row.enumerate() {
         match (dark, run_start) {
             (true, None) => run_start = Some(i),
             (false, Some(start)) => {
-                if let Some(r) = Rect::from_xywh(start as f32, y, (i - start) as f32, 1.0) {
-                    pb.push_rect(r);
-                }
+                run(start, i);
                 run_start = None;
             }
             _ => {}
         }
         n = i + 1;
     }
-    if let Some(start) = run_start
-        && let Some(r) = Rect::from_xywh(start as f32, y, (n - start) as f32, 1.0)
-    {
-        pb.push_rect(r);
+    if let Some(start) = run_start {
+        run(start, n);
     }
 }
 
-/// Fills a path given in module units, scaled to `module_w`×`module_h`
-/// points at (`x`, `y`). Integer coordinates keep the content stream small
-/// (it is most of what each label costs to compress).
-fn fill_in_modules(s: &mut Surface, pb: PathBuilder, x: f32, y: f32, module_w: f32, module_h: f32) {
+/// Draws a 1-D barcode: `modules` (1 = bar) of `module` points each,
+/// `height` points tall, as one filled path in module units (integer
+/// coordinates keep the content stream small).
+pub(crate) fn draw_bars(s: &mut Surface, modules: &[u8], x: f32, y: f32, module: f32, height: f32) {
+    let mut pb = PathBuilder::new();
+    for_each_run(modules.iter().map(|&m| m == 1), |start, end| {
+        if let Some(r) = Rect::from_xywh(start as f32, 0.0, (end - start) as f32, 1.0) {
+            pb.push_rect(r);
+        }
+    });
     if let Some(path) = pb.finish() {
-        s.push_transform(&Transform::from_row(module_w, 0.0, 0.0, module_h, x, y));
+        s.push_transform(&Transform::from_row(module, 0.0, 0.0, height, x, y));
         s.draw_path(&path);
         s.pop();
     }
 }
 
-/// Draws a 1-D barcode: `modules` (1 = bar) of `module` points each,
-/// `height` points tall.
-pub(crate) fn draw_bars(s: &mut Surface, modules: &[u8], x: f32, y: f32, module: f32, height: f32) {
-    let mut pb = PathBuilder::new();
-    push_runs(&mut pb, modules.iter().map(|&m| m == 1), 0.0);
-    fill_in_modules(s, pb, x, y, module, height);
-}
-
-/// Draws a QR code's dark modules (row by row, `width` a row), as one path.
+/// Draws a QR code's dark modules (row by row, `width` a row) as one path:
+/// each run of dark modules in a row is a line one module thick, stroked
+/// with butt caps, which covers exactly the run's modules. A run written as
+/// `x y m x2 y l` is less than half the bytes of the same run as a filled
+/// rectangle (`m l l l h`), and the QR code is most of a label's content
+/// stream, which every label deflates.
 fn draw_matrix(s: &mut Surface, width: usize, dark: &[bool], x: f32, y: f32, module: f32) {
     let mut pb = PathBuilder::new();
     for (row, cells) in dark.chunks(width.max(1)).enumerate() {
-        push_runs(&mut pb, cells.iter().copied(), row as f32);
+        for_each_run(cells.iter().copied(), |start, end| {
+            pb.move_to(start as f32, row as f32);
+            pb.line_to(end as f32, row as f32);
+        });
     }
-    fill_in_modules(s, pb, x, y, module, module);
+    let Some(path) = pb.finish() else {
+        return;
+    };
+    let fill = s.get_fill().cloned();
+    s.set_fill(None);
+    s.set_stroke(Some(Stroke {
+        width: 1.0,
+        line_cap: LineCap::Butt,
+        ..Stroke::default()
+    }));
+    // Row `r`'s line runs along its middle: half a module down.
+    s.push_transform(&Transform::from_row(
+        module,
+        0.0,
+        0.0,
+        module,
+        x,
+        y + module / 2.0,
+    ));
+    s.draw_path(&path);
+    s.pop();
+    s.set_stroke(None);
+    s.set_fill(fill);
 }
 
 pub(crate) fn fill_rect(s: &mut Surface, x: f32, y: f32, w: f32, h: f32) {
