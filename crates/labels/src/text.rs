@@ -12,7 +12,10 @@
 //! characters no embedded font covers (other Indic scripts, CJK, emoji)
 //! become `?`, so a label always renders.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::ops::Range;
+use std::rc::Rc;
 
 use krilla::geom::Point;
 use krilla::surface::Surface;
@@ -99,8 +102,43 @@ fn assign_fonts(text: &str, fonts: &Fonts, latin: FontId) -> Vec<(char, FontId)>
     out
 }
 
+/// Texts at most this long are kept once shaped.
+const CACHE_MAX_TEXT: usize = 256;
+/// Shaped texts kept per thread and weight; the cache starts over when full,
+/// so a thread's cache stays under 3 MB even for texts of the longest kept
+/// length (a label's texts take a few kilobytes).
+const CACHE_ENTRIES: usize = 128;
+
+thread_local! {
+    /// Shaped text by weight and text. Labels repeat much of their text —
+    /// captions, the carrier, the routing code, the warehouse's return
+    /// address — and fitting a line shapes it twice (once to measure), while
+    /// shaping is a fifth of a label's time. Only the process's one set of
+    /// embedded fonts is ever used, so the text and weight decide the result.
+    static SHAPED: RefCell<[HashMap<Box<str>, Rc<Shaped>>; 2]> = RefCell::default();
+}
+
 /// Shapes `text` for one line or paragraph.
-pub(crate) fn shape(text: &str, weight: Weight, fonts: &Fonts) -> Shaped {
+pub(crate) fn shape(text: &str, weight: Weight, fonts: &Fonts) -> Rc<Shaped> {
+    if text.len() > CACHE_MAX_TEXT {
+        return Rc::new(shape_uncached(text, weight, fonts));
+    }
+    let slot = weight as usize;
+    if let Some(hit) = SHAPED.with_borrow(|cache| cache[slot].get(text).cloned()) {
+        return hit;
+    }
+    let shaped = Rc::new(shape_uncached(text, weight, fonts));
+    SHAPED.with_borrow_mut(|cache| {
+        let map = &mut cache[slot];
+        if map.len() >= CACHE_ENTRIES {
+            map.clear();
+        }
+        map.insert(text.into(), shaped.clone());
+    });
+    shaped
+}
+
+fn shape_uncached(text: &str, weight: Weight, fonts: &Fonts) -> Shaped {
     let latin = match weight {
         Weight::Regular => FontId::Latin,
         Weight::Bold => FontId::LatinBold,
@@ -230,10 +268,10 @@ impl Shaped {
 /// A paragraph laid out in at most `max_lines` lines of `max_width` points;
 /// what does not fit ends in an ellipsis.
 pub(crate) struct Laid {
-    pub shaped: Shaped,
+    pub shaped: Rc<Shaped>,
     pub lines: Vec<Range<usize>>,
     /// The ellipsis, shaped, when the last line was cut short.
-    pub ellipsis: Option<Shaped>,
+    pub ellipsis: Option<Rc<Shaped>>,
 }
 
 pub(crate) fn layout(
@@ -362,6 +400,30 @@ mod tests {
                 .lines
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn shaping_is_cached_per_text_and_weight_and_matches_a_fresh_shaping() {
+        let f = fonts().unwrap();
+        let a = shape("DELIVER TO", Weight::Bold, f);
+        let b = shape("DELIVER TO", Weight::Bold, f);
+        assert!(Rc::ptr_eq(&a, &b));
+        let regular = shape("DELIVER TO", Weight::Regular, f);
+        assert!(!Rc::ptr_eq(&a, &regular));
+        let fresh = shape_uncached("DELIVER TO", Weight::Bold, f);
+        let glyphs = |s: &Shaped| s.glyphs.iter().map(|g| (g.font, g.id)).collect::<Vec<_>>();
+        assert_eq!(glyphs(&a), glyphs(&fresh));
+        assert_ne!(glyphs(&a), glyphs(&regular), "bold is its own font");
+        // Long texts are shaped each time, and a full cache starts over.
+        let long = "x".repeat(CACHE_MAX_TEXT + 1);
+        assert!(!Rc::ptr_eq(
+            &shape(&long, Weight::Regular, f),
+            &shape(&long, Weight::Regular, f)
+        ));
+        for i in 0..=CACHE_ENTRIES {
+            shape(&format!("line {i}"), Weight::Regular, f);
+        }
+        assert!(SHAPED.with_borrow(|c| c[0].len()) <= CACHE_ENTRIES);
     }
 
     #[test]
