@@ -612,18 +612,28 @@ pub(crate) fn decimal_kg(grams: u64) -> String {
     format!("{}.{:03}", grams / 1000, grams % 1000)
 }
 
+/// How a document is written. Multi-label documents (A4 sheets, manifests)
+/// are mostly drawing operators, so those are compressed; see
+/// [`label_settings`] for the single 4×6 label.
 pub(crate) fn settings() -> SerializeSettings {
     SerializeSettings {
         // Neither is read by label printers; both cost time on every label.
         xmp_metadata: false,
         enable_tagging: false,
-        // Deflating the page's drawing operators (and the fonts' ToUnicode
-        // maps) was a quarter of a label's CPU time. Left plain they add
-        // about 9 KB, which the unhinted fonts and the QR code drawn as
-        // lines had already saved: a 4×6 label stays about 25 KB. The fonts
-        // are still compressed (krilla always deflates them).
-        compress_content_streams: false,
         ..SerializeSettings::default()
+    }
+}
+
+/// How a single 4×6 label is written: as [`settings`], but its drawing
+/// operators (and the fonts' ToUnicode maps) are left uncompressed.
+/// Deflating them was a quarter of a label's CPU time; plain they add about
+/// 9 KB, which the unhinted fonts and the QR code drawn as lines had already
+/// saved, so a label stays about 25 KB. The embedded fonts are compressed
+/// all the same (krilla always deflates them).
+pub(crate) fn label_settings() -> SerializeSettings {
+    SerializeSettings {
+        compress_content_streams: false,
+        ..settings()
     }
 }
 
@@ -640,7 +650,7 @@ pub(crate) fn page_settings(width: f32, height: f32) -> Result<PageSettings, Lab
 pub fn render_pdf(shipment: &Shipment) -> Result<Vec<u8>, LabelError> {
     let f = fonts()?;
     let prepared = prepare(shipment)?;
-    let mut doc = Document::new_with(settings());
+    let mut doc = Document::new_with(label_settings());
     {
         let mut page = doc.start_page_with(page_settings(LABEL_WIDTH, LABEL_HEIGHT)?);
         let mut s = page.surface();
