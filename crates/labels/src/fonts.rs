@@ -5,7 +5,10 @@
 //! (plus ₹, Greek, Cyrillic) and Noto Sans Devanagari the Devanagari script,
 //! with the GSUB/GPOS tables that shaping needs for conjuncts and matras.
 //! Both are OFL-1.1 (`fonts/OFL.txt`); the PDF embeds only the glyphs a
-//! label uses (krilla subsets at render time).
+//! label uses (krilla subsets at render time). The files have their
+//! TrueType hinting, glyph names and long name records removed
+//! (`fonts/README.md`): every label deflates its font subsets anew, and
+//! those were two thirds of a subset's bytes.
 
 use std::sync::LazyLock;
 
