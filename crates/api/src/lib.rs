@@ -57,6 +57,7 @@ pub struct AppState {
     pub mailer: Option<service::email::Mailer>,
     pub edd: Arc<service::edd::EddEngine>,
     pub edd_carriers: Arc<service::edd::CarrierCache>,
+    pub api_keys: Arc<auth::KeyCache>,
 }
 
 /// The in-process carrier simulator that sandbox carrier accounts call.
@@ -100,6 +101,7 @@ impl AppState {
                 service::edd::default_context(shipgate_edd::Calendar::default()),
             )),
             edd_carriers: Arc::default(),
+            api_keys: Arc::default(),
         }
     }
 }
