@@ -58,6 +58,21 @@ pub const PROBLEM_CODES: &[(&str, u16, &str)] = &[
         409,
         "A request with this Idempotency-Key is still running",
     ),
+    (
+        "not_in_ndr",
+        409,
+        "The shipment is not awaiting an NDR action",
+    ),
+    (
+        "ndr_already_actioned",
+        409,
+        "Someone (the desk, the customer or a rule) already acted on this NDR",
+    ),
+    (
+        "ndr_superseded",
+        409,
+        "A later delivery attempt replaced the NDR this was for",
+    ),
     ("payload_too_large", 413, "The body is too large"),
     (
         "unsupported_media_type",

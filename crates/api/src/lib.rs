@@ -109,8 +109,8 @@ impl AppState {
 /// The OpenAPI document and the router it describes.
 pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
     use routes::{
-        batches, branding, carrier_accounts, carriers, edd, exceptions, fleet, hooks, pickups,
-        rates, shipments, system, tracking, webhook_endpoints,
+        batches, branding, carrier_accounts, carriers, edd, exceptions, fleet, hooks, ndr, pickups,
+        rates, self_service, shipments, system, tracking, webhook_endpoints,
     };
     let v1 = OpenApiRouter::new()
         .routes(routes!(shipments::create, shipments::list))
@@ -126,8 +126,10 @@ pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .routes(routes!(edd::batch))
         .routes(routes!(branding::put))
         .routes(routes!(exceptions::cancel))
-        .routes(routes!(exceptions::queue))
+        .routes(routes!(ndr::queue))
         .routes(routes!(exceptions::act))
+        .routes(routes!(ndr::get_rules, ndr::put_rules))
+        .routes(routes!(ndr::analytics))
         .routes(routes!(batches::create))
         .routes(routes!(batches::get))
         .routes(routes!(pickups::create))
@@ -162,6 +164,10 @@ pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
     (
         router
             .route("/track/{awb}", get(routes::tracking::page_by_awb))
+            .route(
+                "/ndr/{token}",
+                get(self_service::show).post(self_service::answer),
+            )
             .with_state(state),
         doc,
     )
@@ -289,6 +295,14 @@ pub fn register_jobs(worker: worker::Worker, state: &AppState) -> std::io::Resul
         .register(
             service::edd::LEARN,
             Arc::new(service::edd::LearnJob(state.clone())),
+        )
+        .register(
+            service::ndr::RULES,
+            Arc::new(service::ndr::RulesJob(state.clone())),
+        )
+        .register(
+            service::ndr::ESCALATE,
+            Arc::new(service::ndr::EscalateJob(state.clone())),
         )
         .register(events::FANOUT, Arc::new(delivery::FanOutJob(state.clone())))
         .register(delivery::DELIVER, Arc::new(deliver)))

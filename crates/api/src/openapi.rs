@@ -17,7 +17,8 @@ use crate::error::PROBLEM_CODES;
     components(schemas(
         crate::error::Problem,
         crate::error::ProblemField,
-        crate::service::webhooks::events::WebhookPayload
+        crate::service::webhooks::events::WebhookPayload,
+        crate::service::ndr::EscalatedPayload
     )),
     tags(
         (name = "shipments", description = "Create shipments, fetch them, their labels and timelines"),
@@ -25,6 +26,7 @@ use crate::error::PROBLEM_CODES;
         (name = "carriers", description = "Supported carriers and their capabilities"),
         (name = "edd", description = "Estimated delivery dates learned from delivered shipments, and serviceability per postal code"),
         (name = "webhooks", description = "Merchant webhooks (Standard Webhooks): endpoints, deliveries, replays. Each request carries `webhook-id`, `webhook-timestamp` and `webhook-signature: v1,<base64 HMAC-SHA256>` over `{id}.{timestamp}.{body}`"),
+        (name = "ndr", description = "Failed delivery attempts (NDRs): the queue, actions (one per NDR, from the desk, the customer's self-service page at `/ndr/{token}`, or a rule), per-tenant rules and reporting"),
         (name = "system", description = "Health and metrics"),
     )
 )]

@@ -45,6 +45,12 @@ pub struct ShipmentView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cod_amount: Option<Money>,
     pub declared_value: Money,
+    /// Delivery instructions and preferred day, when set.
+    #[serde(
+        default,
+        skip_serializing_if = "shipgate_domain::DeliveryPreferences::is_empty"
+    )]
+    pub delivery: shipgate_domain::DeliveryPreferences,
     /// Where to download the label.
     pub label_url: String,
     #[schema(value_type = String, format = DateTime)]
@@ -81,6 +87,7 @@ impl From<Shipment> for ShipmentView {
             payment_mode: s.payment_mode,
             cod_amount: s.cod_amount,
             declared_value: s.declared_value,
+            delivery: s.delivery,
             created_at: s.created_at,
             updated_at: s.updated_at,
         }

@@ -2,55 +2,9 @@
 
 mod common;
 
-use std::time::Duration;
-
-use common::{TestApp, problem, shipment_body, spawn_app};
+use common::{advance, booked, problem, shipment_body, spawn_app, status_becomes};
 use jiff::SignedDuration;
 use serde_json::{Value, json};
-
-async fn booked(app: &TestApp, carrier: &str, reference: &str) -> String {
-    let account: Value = app
-        .post("/v1/carrier-accounts", &app.key_a)
-        .json(&json!({"carrier": carrier, "sandbox": true}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let mut body = shipment_body(reference);
-    body.as_object_mut().unwrap().remove("carrier");
-    body["carrier_account_id"] = account["id"].clone();
-    let s: Value = app
-        .post("/v1/shipments", &app.key_a)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    s["id"].as_str().unwrap().to_string()
-}
-
-async fn status_becomes(app: &TestApp, id: &str, status: &str) -> Value {
-    let mut last = Value::Null;
-    for _ in 0..100 {
-        last = app
-            .get(&format!("/v1/shipments/{id}"), &app.key_a)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        if last["status"] == status {
-            return last;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("{id} never became {status}: {last}");
-}
 
 #[tokio::test]
 async fn cancel_before_pickup_cancels_and_in_transit_returns() {
@@ -278,4 +232,138 @@ async fn modifications_are_validated_pushed_to_the_carrier_and_recorded() {
     app.scan(awb, "delivered", "2025-03-02T10:00:00Z").await;
     let r = patch(id, json!({"phone": "9812345678"})).await.unwrap();
     assert_eq!(problem(r, 409).await["code"], "cannot_modify");
+}
+
+#[tokio::test]
+async fn every_carrier_cancels_before_pickup_and_returns_or_refuses_in_transit() {
+    let app = spawn_app().await;
+    let cancel = |id: String| {
+        app.post(&format!("/v1/shipments/{id}/cancel"), &app.key_a)
+            .json(&json!({"reason": "customer cancelled"}))
+            .send()
+    };
+    for (i, adapter) in shipgate_carriers::adapters().into_iter().enumerate() {
+        let carrier = adapter.carrier();
+        let early = booked(&app, carrier, &format!("CXL-E{i}")).await;
+        let s: Value = cancel(early.clone()).await.unwrap().json().await.unwrap();
+        assert_eq!(s["status"], "cancelled", "{carrier}: {s}");
+
+        let moving = booked(&app, carrier, &format!("CXL-M{i}")).await;
+        advance(&app, &moving, 13).await;
+        status_becomes(&app, &moving, "in_transit").await;
+        let r = cancel(moving.clone()).await.unwrap();
+        if adapter.sim_cancel_after_pickup_returns() {
+            let s: Value = r.json().await.unwrap();
+            assert_eq!(s["status"], "rto_requested", "{carrier}: {s}");
+            advance(&app, &moving, 53).await;
+            // A carrier whose table has no code for it cannot report the return's end.
+            if adapter
+                .status_codes()
+                .iter()
+                .any(|c| c.status == shipgate_domain::ShipmentStatus::RtoDelivered)
+            {
+                status_becomes(&app, &moving, "rto_delivered").await;
+            } else {
+                println!("{carrier}: no RTO-delivered code in its table");
+            }
+        } else {
+            assert_eq!(
+                problem(r, 422).await["code"],
+                "carrier_rejected",
+                "{carrier}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn delivery_instructions_and_preferred_day_are_validated_and_recorded() {
+    let app = spawn_app().await;
+    let fleet = app.create_shipment("PREF-1").await;
+    let id = fleet["id"].as_str().unwrap();
+    let patch = |id: &str, body: Value| {
+        app.patch(&format!("/v1/shipments/{id}"), &app.key_a)
+            .json(&body)
+            .send()
+    };
+    let today = shipgate_api::service::ndr::today();
+    let tomorrow = today.tomorrow().unwrap().to_string();
+    let s: Value = patch(
+        id,
+        json!({"delivery_instructions": "  Leave with the security desk ", "preferred_delivery_date": tomorrow}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(
+        s["delivery"],
+        json!({"instructions": "Leave with the security desk", "preferred_date": tomorrow})
+    );
+    let changes: Value = app
+        .get_json(&format!("/v1/shipments/{id}/changes"), &app.key_a)
+        .await;
+    assert_eq!(
+        changes[0]["changes"]["preferred_delivery_date"],
+        json!({"from": null, "to": tomorrow})
+    );
+    assert!(
+        changes[0]["actor"]
+            .as_str()
+            .unwrap()
+            .starts_with("api_key:")
+    );
+
+    let far = today.checked_add(jiff::Span::new().days(30)).unwrap();
+    for (body, field, code) in [
+        (
+            json!({"preferred_delivery_date": "2020-01-01"}),
+            "preferred_delivery_date",
+            "in_past",
+        ),
+        (
+            json!({"preferred_delivery_date": far.to_string()}),
+            "preferred_delivery_date",
+            "outside_window",
+        ),
+        (
+            json!({"delivery_instructions": "ring\nthe bell"}),
+            "delivery_instructions",
+            "invalid_characters",
+        ),
+        (
+            json!({"delivery_instructions": "x".repeat(201)}),
+            "delivery_instructions",
+            "too_long",
+        ),
+    ] {
+        let p = problem(patch(id, body).await.unwrap(), 422).await;
+        assert_eq!(
+            (
+                p["errors"][0]["field"].as_str(),
+                p["errors"][0]["code"].as_str()
+            ),
+            (Some(field), Some(code))
+        );
+    }
+    // Clearing the instructions is a change too.
+    let s: Value = patch(id, json!({"delivery_instructions": ""}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(s["delivery"], json!({"preferred_date": tomorrow}));
+
+    // No built-in carrier's edit API takes them: refused, nothing changes.
+    let delhivery = booked(&app, "delhivery", "PREF-DEL").await;
+    let r = patch(&delhivery, json!({"delivery_instructions": "Call first"}))
+        .await
+        .unwrap();
+    assert_eq!(problem(r, 422).await["code"], "unsupported_operation");
+    let unchanged: Value = app
+        .get_json(&format!("/v1/shipments/{delhivery}"), &app.key_a)
+        .await;
+    assert!(unchanged.get("delivery").is_none());
 }

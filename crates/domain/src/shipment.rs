@@ -153,9 +153,51 @@ pub struct Shipment {
     pub payment_mode: PaymentMode,
     pub cod_amount: Option<Money>,
     pub declared_value: Money,
+    /// Delivery instructions and a preferred day, set by a modification.
+    pub delivery: DeliveryPreferences,
     pub state: ShipmentState,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+}
+
+/// What the consignee asked of the delivery itself.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeliveryPreferences {
+    /// For the rider, e.g. "leave with the security desk".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instructions: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
+    pub preferred_date: Option<jiff::civil::Date>,
+}
+
+/// Delivery instructions fit on a label and in every carrier's field.
+pub const MAX_INSTRUCTIONS_CHARS: usize = 200;
+
+impl DeliveryPreferences {
+    pub fn is_empty(&self) -> bool {
+        self.instructions.is_none() && self.preferred_date.is_none()
+    }
+
+    /// Checks instructions: trimmed, at most [`MAX_INSTRUCTIONS_CHARS`], one
+    /// line of printable text; empty clears them.
+    pub fn parse_instructions(raw: &str) -> Result<Option<String>, InvalidValue> {
+        let text = raw.trim();
+        if text.chars().count() > MAX_INSTRUCTIONS_CHARS {
+            return Err(InvalidValue::new(
+                "too_long",
+                format!("at most {MAX_INSTRUCTIONS_CHARS} characters"),
+            ));
+        }
+        if text.chars().any(char::is_control) {
+            return Err(InvalidValue::new(
+                "invalid_characters",
+                "one line of text, without control characters",
+            ));
+        }
+        Ok(Some(text.to_string()).filter(|t| !t.is_empty()))
+    }
 }
 
 /// What a carrier reports about a shipment beyond its scans.

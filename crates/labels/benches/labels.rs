@@ -109,6 +109,7 @@ fn shipment(i: usize) -> Shipment {
             minor_units: 149_900,
             currency: Currency::inr(),
         },
+        delivery: Default::default(),
         state: ShipmentState::default(),
         created_at: Timestamp::UNIX_EPOCH,
         updated_at: Timestamp::UNIX_EPOCH,

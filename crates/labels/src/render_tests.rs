@@ -76,6 +76,7 @@ fn shipment(awb: &str, order: &str, cod: Option<i64>) -> Shipment {
             minor_units: 149_900,
             currency: Currency::inr(),
         },
+        delivery: Default::default(),
         state: ShipmentState::default(),
         created_at: Timestamp::UNIX_EPOCH,
         updated_at: Timestamp::UNIX_EPOCH,

@@ -172,12 +172,10 @@ impl Record {
             } else {
                 NdrReason::CustomerUnavailable
             };
+            // After the third failure the carrier waits a day for an
+            // instruction too (the shipper's RTO), then returns it itself.
             self.step(from + hours(24), S::DeliveryFailed, Some(reason));
-            if attempt >= 3 {
-                self.return_to_origin(from + hours(25));
-            } else {
-                self.awaiting_instruction_since = Some(from + hours(24));
-            }
+            self.awaiting_instruction_since = Some(from + hours(24));
         } else {
             self.step(from + hours(24), S::Delivered, None);
         }
@@ -218,6 +216,8 @@ struct State {
     serials: HashMap<String, u64>,
     pickups: HashSet<(String, String, Date)>,
     ndr_requests: HashMap<String, Result<(), String>>,
+    /// NDR instructions received per (carrier, AWB), accepted or not.
+    ndr_instructions: HashMap<(String, String), usize>,
     requests: u64,
 }
 
@@ -258,6 +258,7 @@ impl Simulator {
                 serials: HashMap::new(),
                 pickups: HashSet::new(),
                 ndr_requests: HashMap::new(),
+                ndr_instructions: HashMap::new(),
                 requests: 0,
             }),
             clock_offset: Mutex::new(SignedDuration::ZERO),
@@ -327,6 +328,16 @@ impl Simulator {
             *per_carrier.entry(carrier.as_str()).or_default() += 1;
         }
         serde_json::json!({"requests": state.requests, "shipments": per_carrier})
+    }
+
+    /// How many NDR instructions the carrier received for this AWB (for tests).
+    pub fn ndr_instructions(&self, carrier: &str, awb: &str) -> usize {
+        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state
+            .ndr_instructions
+            .get(&(carrier.to_string(), awb.to_string()))
+            .copied()
+            .unwrap_or(0)
     }
 
     /// How many shipments with this order reference exist at the carrier (for tests).
@@ -563,6 +574,7 @@ impl Simulator {
                 SimReply::Modified
             }
             SimOp::Ndr { awb, instruction } => {
+                *state.ndr_instructions.entry(key(awb)).or_default() += 1;
                 let Some(record) = state.records.get_mut(&key(awb)) else {
                     return err(SimErrorKind::NotFound, format!("no waybill {awb}"));
                 };

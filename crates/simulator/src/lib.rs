@@ -14,7 +14,7 @@
 //! |---|---|
 //! | *(none)* | delivered: manifested 0, picked up 6, in transit 12, destination hub 30, out for delivery 40, delivered 44 |
 //! | `sim-ndr-delivered` | … out for delivery 40, failed attempt 44 (customer unavailable); a re-attempt (asked for, or by default 24 h later) goes out 20 h later and is delivered 4 h after |
-//! | `sim-ndr-rto` | like the above, but every attempt fails; after the third failure (or an RTO instruction) it returns: RTO requested, in transit, out for delivery, RTO delivered |
+//! | `sim-ndr-rto` | like the above, but every attempt fails (the second and later as refused, so only an RTO is accepted); a day after the third failure with no instruction (or at an RTO instruction) it returns: RTO requested, in transit, out for delivery, RTO delivered |
 //! | `sim-lost` | … in transit 12, lost 72 |
 //! | `sim-damaged` | … in transit 12, damaged 30, then RTO to delivered |
 //! | `sim-delayed` | … in transit 12, delayed 30, in transit 54, destination hub 70, out for delivery 80, delivered 84 |

@@ -71,6 +71,7 @@ pub fn sample_shipment(tenant_id: &str, awb: &str) -> (Shipment, ShipmentEvent) 
             minor_units: 149_900,
             currency: Currency::inr(),
         },
+        delivery: Default::default(),
         state: ShipmentState {
             last_event_at: Some(now),
             ..ShipmentState::default()
@@ -918,6 +919,21 @@ pub async fn pooled_awbs_are_handed_out_once(url: &str) {
     }
     assert_eq!((taken.len(), empty), (200, 20));
     assert_eq!(one.pool_available(&account.id).await.unwrap(), 0);
+
+    // Released (the carrier refused the booking): back in the pool, once.
+    let mut taken = taken.into_iter();
+    let unused = taken.next().unwrap();
+    assert!(one.release_pool_awb(&account.id, &unused).await.unwrap());
+    assert!(!one.release_pool_awb(&account.id, &unused).await.unwrap());
+    assert_eq!(one.pool_available(&account.id).await.unwrap(), 1);
+    // One a shipment carries never goes back.
+    let used = taken.next().unwrap();
+    let (mut s, e) = sample_shipment(&a.id, &used);
+    s.carrier = "ecom_express".into();
+    s.carrier_account_id = Some(account.id.clone());
+    one.insert_shipment(&s, &[e], &[]).await.unwrap();
+    assert!(!one.release_pool_awb(&account.id, &used).await.unwrap());
+    assert_eq!(one.pool_available(&account.id).await.unwrap(), 1);
 }
 
 pub async fn tenant_settings_and_lane_outcomes(url: &str) {
@@ -1825,5 +1841,226 @@ pub async fn serviceability_stays_within_its_tenant(url: &str) {
             .await
             .unwrap()
             .is_empty()
+    );
+}
+
+fn failed_attempt(at: Timestamp, reason: shipgate_domain::NdrReason) -> ShipmentEvent {
+    ShipmentEvent {
+        ndr_reason: Some(reason),
+        description: Some("Consignee not available".into()),
+        ..event(ShipmentStatus::DeliveryFailed, at, EventSource::CarrierPush)
+    }
+}
+
+pub async fn ndrs_are_raised_claimed_once_and_settled(url: &str) {
+    use shipgate_domain::NdrReason as R;
+    use shipgate_domain::ndr::NdrState;
+    let store = open(url).await;
+    let a = store.create_tenant("Acme", "ha", "pa").await.unwrap();
+    let b = store.create_tenant("Bolt", "hb", "pb").await.unwrap();
+    let (s, e) = sample_shipment(&a.id, "AWB-N");
+    let t0 = e.occurred_at;
+    store.insert_shipment(&s, &[e], &[]).await.unwrap();
+    let record = |events: Vec<ShipmentEvent>| {
+        let store = store.clone();
+        let (tenant, id) = (a.id.clone(), s.id.clone());
+        async move {
+            store
+                .record_events(&tenant, &id, &events, &no_jobs)
+                .await
+                .unwrap()
+        }
+    };
+    let r = record(vec![
+        event(
+            ShipmentStatus::OutForDelivery,
+            t0 + 1.hour(),
+            EventSource::CarrierPush,
+        ),
+        failed_attempt(t0 + 2.hours(), R::CustomerUnavailable),
+    ])
+    .await;
+    assert_eq!(r.raised_ndrs.len(), 1);
+    let first = store.ndr(&a.id, &r.raised_ndrs[0]).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            first.attempt,
+            first.reason,
+            first.state,
+            first.remarks.as_deref()
+        ),
+        (
+            1,
+            R::CustomerUnavailable,
+            NdrState::Open,
+            Some("Consignee not available")
+        )
+    );
+    assert!(store.ndr(&b.id, &first.id).await.unwrap().is_none());
+    // The same scan again raises nothing.
+    let again = record(vec![failed_attempt(t0 + 2.hours(), R::CustomerUnavailable)]).await;
+    assert!(again.raised_ndrs.is_empty());
+
+    // Two claims at once: exactly one wins.
+    let action = serde_json::json!({"action": "reattempt"});
+    let stale = crate::now() - 10.minutes();
+    let (x, y) = tokio::join!(
+        store.claim_ndr(&a.id, &first.id, &action, "desk", stale),
+        store.claim_ndr(&a.id, &first.id, &action, "customer", stale)
+    );
+    assert!(x.unwrap() ^ y.unwrap());
+    assert!(
+        !store
+            .claim_ndr(&b.id, &first.id, &action, "desk", stale)
+            .await
+            .unwrap()
+    );
+    store
+        .finish_ndr_action(
+            &a.id,
+            &first.id,
+            &crate::NdrActionResult::Refused { error: "no".into() },
+        )
+        .await
+        .unwrap();
+    let failed = store.ndr(&a.id, &first.id).await.unwrap().unwrap();
+    assert_eq!(
+        (failed.state, failed.error.as_deref()),
+        (NdrState::Failed, Some("no"))
+    );
+    // A refused action may be followed by another.
+    assert!(
+        store
+            .claim_ndr(&a.id, &first.id, &action, "desk", stale)
+            .await
+            .unwrap()
+    );
+    store
+        .finish_ndr_action(
+            &a.id,
+            &first.id,
+            &crate::NdrActionResult::Sent {
+                carrier_request_id: Some("UPL1".into()),
+            },
+        )
+        .await
+        .unwrap();
+    assert!(
+        !store.escalate_ndr(&a.id, &first.id, &[]).await.unwrap(),
+        "acted on"
+    );
+
+    // The next failure supersedes the first; delivery settles the second.
+    let r = record(vec![
+        event(
+            ShipmentStatus::OutForDelivery,
+            t0 + 3.hours(),
+            EventSource::CarrierPush,
+        ),
+        failed_attempt(t0 + 4.hours(), R::AddressIssue),
+    ])
+    .await;
+    let second = store.ndr(&a.id, &r.raised_ndrs[0]).await.unwrap().unwrap();
+    assert_eq!((second.attempt, second.reason), (2, R::AddressIssue));
+    assert_eq!(
+        store.ndr(&a.id, &first.id).await.unwrap().unwrap().state,
+        NdrState::Closed
+    );
+    let filter = crate::NdrFilter {
+        min_attempt: Some(2),
+        ..Default::default()
+    };
+    let open: Vec<_> = store
+        .list_ndrs(&a.id, &filter, None, 10)
+        .await
+        .unwrap()
+        .items;
+    assert_eq!(
+        open.iter().map(|n| n.id.as_str()).collect::<Vec<_>>(),
+        [second.id.as_str()]
+    );
+    assert!(
+        store
+            .list_ndrs(&b.id, &Default::default(), None, 10)
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+    let by_reason = crate::NdrFilter {
+        reason: Some(R::Refused),
+        ..Default::default()
+    };
+    assert!(
+        store
+            .list_ndrs(&a.id, &by_reason, None, 10)
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+
+    let job = NewJob::now("ndr.escalated", Some(a.id.clone()), serde_json::json!({}));
+    assert!(
+        store
+            .escalate_ndr(&a.id, &second.id, std::slice::from_ref(&job))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store.escalate_ndr(&a.id, &second.id, &[job]).await.unwrap(),
+        "once"
+    );
+    assert!(
+        store
+            .mark_ndr_customer_asked(&a.id, &second.id)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .mark_ndr_customer_asked(&a.id, &second.id)
+            .await
+            .unwrap()
+    );
+
+    record(vec![
+        event(
+            ShipmentStatus::OutForDelivery,
+            t0 + 5.hours(),
+            EventSource::CarrierPush,
+        ),
+        event(
+            ShipmentStatus::Delivered,
+            t0 + 6.hours(),
+            EventSource::CarrierPush,
+        ),
+    ])
+    .await;
+    let done = store.ndr(&a.id, &second.id).await.unwrap().unwrap();
+    assert_eq!(done.state, NdrState::ResolvedDelivered);
+    assert!(done.resolved_at.is_some() && done.escalated_at.is_some());
+    assert!(
+        store
+            .list_ndrs(&a.id, &Default::default(), None, 10)
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+
+    let outcomes = store
+        .ndr_outcomes(&a.id, t0 - 1.hour(), crate::now() + 1.hour())
+        .await
+        .unwrap();
+    assert_eq!(
+        outcomes,
+        vec![crate::NdrOutcomeCount {
+            carrier: "fleet".into(),
+            destination_prefix: "560".into(),
+            first_reason: Some(R::CustomerUnavailable),
+            outcome: "delivered".into(),
+            shipments: 1,
+        }]
     );
 }

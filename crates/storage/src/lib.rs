@@ -341,6 +341,78 @@ pub struct Pickup {
     pub created_at: Timestamp,
 }
 
+/// One failed delivery attempt and the action taken on it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ndr {
+    pub id: String,
+    pub tenant_id: String,
+    pub shipment_id: String,
+    pub carrier: String,
+    pub awb: String,
+    /// 1 for the first failed attempt, and so on.
+    pub attempt: u32,
+    pub reason: shipgate_domain::NdrReason,
+    /// What the carrier said about the attempt.
+    pub remarks: Option<String>,
+    pub occurred_at: Timestamp,
+    pub state: shipgate_domain::ndr::NdrState,
+    /// The action taken (`{"action": "reattempt", "date": …}`), once claimed.
+    pub action: Option<serde_json::Value>,
+    /// Who took it: `desk:<api key's tenant>`, `customer`, `rule:<name>`.
+    pub actor: Option<String>,
+    pub action_at: Option<Timestamp>,
+    pub carrier_request_id: Option<String>,
+    /// Why the carrier refused the action, when `state` is `failed`.
+    pub error: Option<String>,
+    pub customer_asked_at: Option<Timestamp>,
+    pub escalated_at: Option<Timestamp>,
+    pub resolved_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// Which NDRs to list; by default the unresolved ones.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NdrFilter {
+    pub state: Option<shipgate_domain::ndr::NdrState>,
+    pub carrier: Option<String>,
+    pub reason: Option<shipgate_domain::NdrReason>,
+    pub min_attempt: Option<u32>,
+    pub max_attempt: Option<u32>,
+    /// Only NDRs raised before this instant (older than an age).
+    pub raised_before: Option<Timestamp>,
+    pub shipment_id: Option<String>,
+}
+
+/// How an action on an NDR ended at the carrier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NdrActionResult {
+    /// Accepted (or, with a request id, accepted for processing).
+    Sent {
+        carrier_request_id: Option<String>,
+    },
+    Refused {
+        error: String,
+    },
+    /// Never reached the carrier (e.g. it could not be reached): the claim
+    /// is released so the NDR can be acted on again.
+    Released {
+        error: String,
+    },
+}
+
+/// Shipments created in a range, grouped by carrier, destination PIN prefix,
+/// first NDR reason (none: never failed) and how they stand now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NdrOutcomeCount {
+    pub carrier: String,
+    pub destination_prefix: String,
+    pub first_reason: Option<shipgate_domain::NdrReason>,
+    /// `delivered`, `rto` or `open`.
+    pub outcome: String,
+    pub shipments: u64,
+}
+
 /// What recording events did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventsRecorded {
@@ -353,6 +425,8 @@ pub struct EventsRecorded {
     /// Ids of inserted events that the transition rules did not apply (kept
     /// in the history, but they moved nothing).
     pub not_applied: Vec<String>,
+    /// Ids of the NDR records the new failed attempts raised.
+    pub raised_ndrs: Vec<String>,
 }
 
 /// A merchant's webhook endpoint. Signing secrets arrive sealed (encrypted
@@ -522,6 +596,9 @@ pub trait Store: Send + Sync + 'static {
     /// Takes one AWB from the pool; never the same one twice, across processes.
     async fn take_pool_awb(&self, carrier_account_id: &str) -> Result<Option<String>>;
     async fn pool_available(&self, carrier_account_id: &str) -> Result<u64>;
+    /// Puts a taken AWB back in the pool, unless a shipment carries it;
+    /// returns whether it went back.
+    async fn release_pool_awb(&self, carrier_account_id: &str, awb: &str) -> Result<bool>;
     async fn tenant_setting(
         &self,
         tenant_id: &str,
@@ -636,6 +713,47 @@ pub trait Store: Send + Sync + 'static {
         follow_up: FollowUp<'_>,
     ) -> Result<Vec<EventsRecorded>>;
     async fn events(&self, tenant_id: &str, shipment_id: &str) -> Result<Vec<ShipmentEvent>>;
+
+    // NDRs. Records are raised and resolved by `record_events`.
+    async fn ndr(&self, tenant_id: &str, id: &str) -> Result<Option<Ndr>>;
+    /// Newest first.
+    async fn list_ndrs(
+        &self,
+        tenant_id: &str,
+        filter: &NdrFilter,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<Ndr>>;
+    /// Claims an NDR for one action: true if it was `open` or `failed` (or
+    /// claimed before `stale_before` by a request that never finished), and
+    /// it now holds `action` by `actor`; false if someone else got there first.
+    async fn claim_ndr(
+        &self,
+        tenant_id: &str,
+        id: &str,
+        action: &serde_json::Value,
+        actor: &str,
+        stale_before: Timestamp,
+    ) -> Result<bool>;
+    /// Records how the claimed action ended (a record resolved meanwhile is left alone).
+    async fn finish_ndr_action(
+        &self,
+        tenant_id: &str,
+        id: &str,
+        result: &NdrActionResult,
+    ) -> Result<()>;
+    /// Notes that the customer was asked; false if it was already.
+    async fn mark_ndr_customer_asked(&self, tenant_id: &str, id: &str) -> Result<bool>;
+    /// Marks an NDR no action settled (`open`, or `failed`: the carrier
+    /// refused it) as escalated, with the jobs that announce it, atomically;
+    /// false if an action is under way or sent, or it was escalated before.
+    async fn escalate_ndr(&self, tenant_id: &str, id: &str, jobs: &[NewJob]) -> Result<bool>;
+    async fn ndr_outcomes(
+        &self,
+        tenant_id: &str,
+        created_from: Timestamp,
+        created_before: Timestamp,
+    ) -> Result<Vec<NdrOutcomeCount>>;
 
     // Idempotency keys.
     async fn idempotency_begin(

@@ -56,6 +56,11 @@ pub(crate) struct ShipmentDetails {
     pub consignee: Address,
     pub return_address: Option<Address>,
     pub parcels: Vec<Parcel>,
+    #[serde(
+        default,
+        skip_serializing_if = "shipgate_domain::DeliveryPreferences::is_empty"
+    )]
+    pub delivery: shipgate_domain::DeliveryPreferences,
 }
 
 #[derive(sqlx::FromRow)]
@@ -143,6 +148,7 @@ impl TryFrom<ShipmentRow> for Shipment {
                 minor_units: r.declared_value,
                 currency,
             },
+            delivery: details.delivery,
             state: ShipmentState {
                 status: parse("status", &r.status)?,
                 progress: parse("status", &r.progress)?,
@@ -166,6 +172,7 @@ pub(crate) fn shipment_details_json(s: &Shipment) -> String {
         consignee: s.consignee.clone(),
         return_address: s.return_address.clone(),
         parcels: s.parcels.clone(),
+        delivery: s.delivery.clone(),
     };
     // Plain data with string keys: serialisation cannot fail.
     serde_json::to_string(&details).unwrap_or_default()
@@ -613,4 +620,82 @@ pub(crate) struct ChangeRow {
     pub actor: String,
     pub changes: String,
     pub created_at: i64,
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct NdrRow {
+    pub id: String,
+    pub tenant_id: String,
+    pub shipment_id: String,
+    pub carrier: String,
+    pub awb: String,
+    pub attempt: i64,
+    pub reason: String,
+    pub remarks: Option<String>,
+    pub occurred_at: i64,
+    pub state: String,
+    pub action: Option<String>,
+    pub actor: Option<String>,
+    pub action_at: Option<i64>,
+    pub carrier_request_id: Option<String>,
+    pub error: Option<String>,
+    pub customer_asked_at: Option<i64>,
+    pub escalated_at: Option<i64>,
+    pub resolved_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+macro_rules! ndr_columns {
+    () => {
+        "id, tenant_id, shipment_id, carrier, awb, attempt, reason, remarks, occurred_at, state, action, actor, \
+         action_at, carrier_request_id, error, customer_asked_at, escalated_at, resolved_at, created_at, updated_at"
+    };
+}
+pub(crate) use ndr_columns;
+
+impl TryFrom<NdrRow> for crate::Ndr {
+    type Error = StoreError;
+
+    fn try_from(r: NdrRow) -> Result<Self, StoreError> {
+        let at = |v: Option<i64>| v.map(timestamp).transpose();
+        Ok(Self {
+            attempt: u32::try_from(r.attempt)
+                .map_err(|_| StoreError::Corrupt(format!("attempt {}", r.attempt)))?,
+            reason: parse("NDR reason", &r.reason)?,
+            state: parse("NDR state", &r.state)?,
+            action: r
+                .action
+                .map(|a| {
+                    serde_json::from_str(&a)
+                        .map_err(|e| StoreError::Corrupt(format!("NDR action: {e}")))
+                })
+                .transpose()?,
+            occurred_at: timestamp(r.occurred_at)?,
+            action_at: at(r.action_at)?,
+            customer_asked_at: at(r.customer_asked_at)?,
+            escalated_at: at(r.escalated_at)?,
+            resolved_at: at(r.resolved_at)?,
+            created_at: timestamp(r.created_at)?,
+            updated_at: timestamp(r.updated_at)?,
+            id: r.id,
+            tenant_id: r.tenant_id,
+            shipment_id: r.shipment_id,
+            carrier: r.carrier,
+            awb: r.awb,
+            remarks: r.remarks,
+            actor: r.actor,
+            carrier_request_id: r.carrier_request_id,
+            error: r.error,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct NdrOutcomeRow {
+    pub carrier: String,
+    pub prefix: String,
+    pub reason: Option<String>,
+    pub outcome: String,
+    pub n: i64,
 }

@@ -272,6 +272,19 @@ macro_rules! impl_store {
                 Ok(n.max(0) as u64)
             }
 
+            async fn release_pool_awb(&self, carrier_account_id: &str, awb: &str) -> $crate::Result<bool> {
+                let n = sqlx::query(
+                    "UPDATE awb_pool SET taken_at = NULL WHERE carrier_account_id = $1 AND awb = $2 AND taken_at IS NOT NULL \
+                     AND NOT EXISTS (SELECT 1 FROM shipments WHERE carrier_account_id = $1 AND awb = $2)",
+                )
+                .bind(carrier_account_id)
+                .bind(awb)
+                .execute(&self.writer)
+                .await?
+                .rows_affected();
+                Ok(n == 1)
+            }
+
             async fn tenant_setting(&self, tenant_id: &str, name: &str) -> $crate::Result<Option<serde_json::Value>> {
                 let value = sqlx::query_scalar::<_, String>("SELECT value FROM tenant_settings WHERE tenant_id = $1 AND name = $2")
                     .bind(tenant_id)
@@ -683,6 +696,147 @@ macro_rules! impl_store {
                 }
                 tx.commit().await?;
                 Ok(all)
+            }
+
+            async fn ndr(&self, tenant_id: &str, id: &str) -> $crate::Result<Option<$crate::Ndr>> {
+                sqlx::query_as::<_, $crate::rows::NdrRow>(concat!("SELECT ", $crate::rows::ndr_columns!(), " FROM ndrs WHERE tenant_id = $1 AND id = $2"))
+                    .bind(tenant_id)
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .map($crate::Ndr::try_from)
+                    .transpose()
+            }
+
+            async fn list_ndrs(&self, tenant_id: &str, f: &$crate::NdrFilter, after: Option<&str>, limit: u32) -> $crate::Result<$crate::Page<$crate::Ndr>> {
+                // Without a state: every unresolved one.
+                let rows = sqlx::query_as::<_, $crate::rows::NdrRow>(concat!(
+                    "SELECT ", $crate::rows::ndr_columns!(), " FROM ndrs WHERE tenant_id = $1 AND ($2 IS NULL OR id < $2) \
+                     AND (($3 IS NULL AND state IN ('open', 'action_requested', 'action_sent', 'failed')) OR state = $3) \
+                     AND ($4 IS NULL OR carrier = $4) AND ($5 IS NULL OR reason = $5) \
+                     AND ($6 IS NULL OR attempt >= $6) AND ($7 IS NULL OR attempt <= $7) \
+                     AND ($8 IS NULL OR created_at < $8) AND ($9 IS NULL OR shipment_id = $9) \
+                     ORDER BY id DESC LIMIT $10"
+                ))
+                .bind(tenant_id)
+                .bind(after)
+                .bind(f.state.map(|s| s.as_str()))
+                .bind(f.carrier.as_deref())
+                .bind(f.reason.map(|r| r.as_str()))
+                .bind(f.min_attempt.map(i64::from))
+                .bind(f.max_attempt.map(i64::from))
+                .bind(f.raised_before.map($crate::rows::micros))
+                .bind(f.shipment_id.as_deref())
+                .bind(i64::from(limit) + 1)
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .map($crate::Ndr::try_from)
+                .collect::<$crate::Result<Vec<_>>>()?;
+                Ok($crate::Page::from_one_extra(rows, limit, |n| n.id.clone()))
+            }
+
+            async fn claim_ndr(&self, tenant_id: &str, id: &str, action: &serde_json::Value, actor: &str, stale_before: jiff::Timestamp) -> $crate::Result<bool> {
+                use $crate::rows::micros;
+                // One conditional UPDATE: of two concurrent claims, the second finds the state moved on.
+                let claimed = sqlx::query(
+                    "UPDATE ndrs SET state = 'action_requested', action = $1, actor = $2, action_at = $3, error = NULL, \
+                     carrier_request_id = NULL, updated_at = $3 WHERE tenant_id = $4 AND id = $5 \
+                     AND (state IN ('open', 'failed') OR (state = 'action_requested' AND action_at < $6))",
+                )
+                .bind(action.to_string())
+                .bind(actor)
+                .bind(micros(jiff::Timestamp::now()))
+                .bind(tenant_id)
+                .bind(id)
+                .bind(micros(stale_before))
+                .execute(&self.writer)
+                .await?
+                .rows_affected();
+                Ok(claimed == 1)
+            }
+
+            async fn finish_ndr_action(&self, tenant_id: &str, id: &str, result: &$crate::NdrActionResult) -> $crate::Result<()> {
+                let (state, request_id, error) = match result {
+                    $crate::NdrActionResult::Sent { carrier_request_id } => ("action_sent", carrier_request_id.as_deref(), None),
+                    $crate::NdrActionResult::Refused { error } => ("failed", None, Some(error.as_str())),
+                    $crate::NdrActionResult::Released { error } => ("open", None, Some(error.as_str())),
+                };
+                sqlx::query(
+                    "UPDATE ndrs SET state = $1, carrier_request_id = $2, error = $3, updated_at = $4 \
+                     WHERE tenant_id = $5 AND id = $6 AND state = 'action_requested'",
+                )
+                .bind(state)
+                .bind(request_id)
+                .bind(error)
+                .bind($crate::rows::micros(jiff::Timestamp::now()))
+                .bind(tenant_id)
+                .bind(id)
+                .execute(&self.writer)
+                .await?;
+                Ok(())
+            }
+
+            async fn mark_ndr_customer_asked(&self, tenant_id: &str, id: &str) -> $crate::Result<bool> {
+                let now = $crate::rows::micros(jiff::Timestamp::now());
+                let n = sqlx::query("UPDATE ndrs SET customer_asked_at = $1, updated_at = $1 WHERE tenant_id = $2 AND id = $3 AND customer_asked_at IS NULL")
+                    .bind(now)
+                    .bind(tenant_id)
+                    .bind(id)
+                    .execute(&self.writer)
+                    .await?
+                    .rows_affected();
+                Ok(n == 1)
+            }
+
+            async fn escalate_ndr(&self, tenant_id: &str, id: &str, jobs: &[$crate::NewJob]) -> $crate::Result<bool> {
+                let now = $crate::rows::micros(jiff::Timestamp::now());
+                let mut tx = self.begin_write().await?;
+                let n = sqlx::query(
+                    "UPDATE ndrs SET escalated_at = $1, updated_at = $1 WHERE tenant_id = $2 AND id = $3 \
+                     AND state IN ('open', 'failed') AND escalated_at IS NULL",
+                )
+                .bind(now)
+                .bind(tenant_id)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if n == 1 {
+                    for job in jobs {
+                        $crate::shared::insert_job!(&mut *tx, job)?;
+                    }
+                }
+                tx.commit().await?;
+                Ok(n == 1)
+            }
+
+            async fn ndr_outcomes(&self, tenant_id: &str, from: jiff::Timestamp, before: jiff::Timestamp) -> $crate::Result<Vec<$crate::NdrOutcomeCount>> {
+                use $crate::rows::micros;
+                sqlx::query_as::<_, $crate::rows::NdrOutcomeRow>(
+                    "SELECT s.carrier AS carrier, substr(s.consignee_postal_code, 1, 3) AS prefix, n.reason AS reason, \
+                     CASE WHEN s.status = 'delivered' THEN 'delivered' WHEN substr(s.status, 1, 4) = 'rto_' THEN 'rto' ELSE 'open' END AS outcome, \
+                     COUNT(*) AS n FROM shipments s LEFT JOIN ndrs n ON n.shipment_id = s.id AND n.attempt = 1 \
+                     WHERE s.tenant_id = $1 AND s.created_at >= $2 AND s.created_at < $3 \
+                     GROUP BY s.carrier, substr(s.consignee_postal_code, 1, 3), n.reason, \
+                     CASE WHEN s.status = 'delivered' THEN 'delivered' WHEN substr(s.status, 1, 4) = 'rto_' THEN 'rto' ELSE 'open' END",
+                )
+                .bind(tenant_id)
+                .bind(micros(from))
+                .bind(micros(before))
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .map(|r| {
+                    Ok($crate::NdrOutcomeCount {
+                        first_reason: r.reason.map(|v| v.parse().map_err(|_| $crate::StoreError::Corrupt(format!("NDR reason `{v}`")))).transpose()?,
+                        carrier: r.carrier,
+                        destination_prefix: r.prefix,
+                        outcome: r.outcome,
+                        shipments: r.n.max(0) as u64,
+                    })
+                })
+                .collect()
             }
 
             async fn events(&self, tenant_id: &str, shipment_id: &str) -> $crate::Result<Vec<shipgate_domain::ShipmentEvent>> {
@@ -1390,6 +1544,7 @@ macro_rules! record_in_tx {
             }
             let duplicates = $events.len() - inserted.len();
             let mut not_applied = Vec::new();
+            let mut raised_ndrs = Vec::new();
             if !inserted.is_empty() {
                 let history = sqlx::query_as::<_, $crate::rows::EventRow>(concat!(
                     "SELECT ",
@@ -1409,7 +1564,7 @@ macro_rules! record_in_tx {
                     .filter(|e| !e.applied && inserted.iter().any(|i| i.id == e.event.id))
                     .map(|e| e.event.id.clone())
                     .collect();
-                shipment.state = timeline.state;
+                shipment.state = timeline.state.clone();
                 shipment.updated_at = jiff::Timestamp::now();
                 let st = &shipment.state;
                 sqlx::query(
@@ -1426,8 +1581,9 @@ macro_rules! record_in_tx {
                 .bind($crate::shared::next_poll(shipment.carrier_account_id.is_some(), st.status, shipment.updated_at))
                 .execute(&mut *$tx)
                 .await?;
+                raised_ndrs = $crate::shared::track_ndrs!(&mut $tx, &shipment, &timeline);
             }
-            let recorded = $crate::EventsRecorded { previous, shipment, inserted, duplicates, not_applied };
+            let recorded = $crate::EventsRecorded { previous, shipment, inserted, duplicates, not_applied, raised_ndrs };
             for job in $follow_up(&recorded) {
                 $crate::shared::insert_job!(&mut *$tx, &job)?;
             }
@@ -1437,6 +1593,75 @@ macro_rules! record_in_tx {
     }};
 }
 pub(crate) use record_in_tx;
+
+/// Keeps a shipment's NDR records in step with its re-folded timeline, inside
+/// the recording transaction: every failed attempt in it has a record
+/// (numbered by its place among the attempts; one that only became a new
+/// attempt now, because a late scan landed before it, gets its record now),
+/// and the new state settles earlier ones (delivered, returning, superseded
+/// by a later failure, or ended otherwise). Yields the ids of records raised.
+macro_rules! track_ndrs {
+    ($tx:expr, $shipment:expr, $timeline:expr) => {{
+        use shipgate_domain::ndr::NdrState;
+        use shipgate_domain::status::Phase;
+        use shipgate_domain::ShipmentStatus as S;
+        let shipment: &shipgate_domain::Shipment = $shipment;
+        let now = $crate::rows::micros(jiff::Timestamp::now());
+        let mut raised = Vec::new();
+        let mut attempt = 0i64;
+        let mut previous = None;
+        for entry in $timeline.entries.iter().filter(|e| e.applied) {
+            let e = &entry.event;
+            // As the fold counts them: another failure scan while already
+            // failed (a carrier reporting one attempt twice) is no new attempt.
+            let new_attempt = e.status == S::DeliveryFailed && previous != Some(S::DeliveryFailed);
+            previous = Some(e.status);
+            if !new_attempt {
+                continue;
+            }
+            attempt += 1;
+            let id = sqlx::query_scalar::<_, String>(
+                "INSERT INTO ndrs (id, tenant_id, shipment_id, carrier, awb, attempt, reason, remarks, occurred_at, state, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10, $10) ON CONFLICT (shipment_id, attempt) DO NOTHING RETURNING id",
+            )
+            .bind($crate::new_id("ndr"))
+            .bind(&shipment.tenant_id)
+            .bind(&shipment.id)
+            .bind(&shipment.carrier)
+            .bind(&shipment.awb)
+            .bind(attempt)
+            .bind(e.ndr_reason.unwrap_or(shipgate_domain::NdrReason::Unknown).as_str())
+            .bind(e.description.as_deref())
+            .bind($crate::rows::micros(e.occurred_at))
+            .bind(now)
+            .fetch_optional(&mut **$tx)
+            .await?;
+            raised.extend(id);
+        }
+        let status = shipment.state.status;
+        let settle = match status {
+            S::Delivered => Some((NdrState::ResolvedDelivered, i64::MAX)),
+            s if matches!(s.phase(), Phase::Rto { .. }) => Some((NdrState::ResolvedRto, i64::MAX)),
+            S::DeliveryFailed => Some((NdrState::Closed, attempt)),
+            s if s.is_terminal() => Some((NdrState::Closed, i64::MAX)),
+            _ => None,
+        };
+        if let Some((state, below)) = settle {
+            sqlx::query(
+                "UPDATE ndrs SET state = $1, resolved_at = $2, updated_at = $2 WHERE shipment_id = $3 AND attempt < $4 \
+                 AND state IN ('open', 'action_requested', 'action_sent', 'failed')",
+            )
+            .bind(state.as_str())
+            .bind(now)
+            .bind(&shipment.id)
+            .bind(below)
+            .execute(&mut **$tx)
+            .await?;
+        }
+        raised
+    }};
+}
+pub(crate) use track_ndrs;
 
 /// Inserts an event unless the same report is stored already; yields its
 /// recording sequence number if it was new.

@@ -37,6 +37,7 @@ conformance_tests!(
     batches_record_each_row_once,
     batched_recordings_fold_each_shipment,
     modifications_are_saved_with_their_record,
+    ndrs_are_raised_claimed_once_and_settled,
     webhook_endpoints_stay_within_their_tenant,
     webhook_events_fan_out_once_per_subscribed_endpoint,
     webhook_attempts_follow_the_schedule,

@@ -1,23 +1,23 @@
-//! The exception desk's first tools: cancelling a shipment (before pickup at
-//! the carrier; after pickup, a return to origin) and acting on failed
-//! delivery attempts (NDRs).
+//! The exception desk's tools: cancelling a shipment (before pickup at the
+//! carrier; after pickup, a return to origin), modifying it, and acting on
+//! failed delivery attempts (NDRs; see `service::ndr`).
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
-use shipgate_carriers::core::{CancelOutcome, Capability, NdrInstruction, NdrOutcome};
-use shipgate_carriers::{adapter, fleet};
+use shipgate_carriers::core::{CancelOutcome, Capability, NdrOutcome};
+use shipgate_carriers::fleet;
 use shipgate_domain::address::{Address, AddressInput};
 use shipgate_domain::status::Phase;
-use shipgate_domain::{NdrReason, Shipment, ShipmentEvent, ShipmentStatus};
-use shipgate_storage::{ShipmentFilter, Tenant, new_id, now};
-use utoipa::{IntoParams, ToSchema};
+use shipgate_domain::{Shipment, ShipmentEvent, ShipmentStatus};
+use shipgate_storage::{Tenant, new_id, now};
+use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, Problem};
-use crate::extract::{JsonBody, QueryParams};
+use crate::extract::JsonBody;
+use crate::service::carrier_for;
 use crate::views::ShipmentView;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -129,7 +129,7 @@ pub async fn cancel(
         Some(account_id) => {
             let (adapter, account) = carrier_for(
                 &state,
-                &tenant,
+                &tenant.id,
                 account_id,
                 Capability::Cancel,
                 "has no cancellation API",
@@ -164,83 +164,6 @@ pub async fn cancel(
     ))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct NdrParams {
-    carrier: Option<String>,
-    reason: Option<NdrReason>,
-    /// Only shipments with at least this many failed attempts.
-    min_attempts: Option<u32>,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct NdrQueue {
-    /// Shipments whose latest attempt failed, newest first.
-    pub data: Vec<ShipmentView>,
-}
-
-/// Open NDRs: shipments whose last delivery attempt failed.
-#[utoipa::path(
-    get, path = "/v1/ndr", tag = "ndr",
-    params(NdrParams),
-    responses((status = 200, body = NdrQueue)),
-    security(("api_key" = []))
-)]
-pub async fn queue(
-    State(state): State<AppState>,
-    Caller(tenant): Caller,
-    QueryParams(p): QueryParams<NdrParams>,
-) -> Result<axum::Json<NdrQueue>, ApiError> {
-    let filter = ShipmentFilter {
-        status: Some(ShipmentStatus::DeliveryFailed),
-        carrier: p.carrier,
-        ..Default::default()
-    };
-    let mut data = Vec::new();
-    let mut after = None;
-    loop {
-        let page = state
-            .store
-            .list_shipments(&tenant.id, &filter, after.as_deref(), 100)
-            .await?;
-        data.extend(
-            page.items
-                .into_iter()
-                .filter(|s| p.reason.is_none_or(|r| s.state.ndr_reason == Some(r)))
-                .filter(|s| p.min_attempts.is_none_or(|m| s.state.failed_attempts >= m))
-                .map(ShipmentView::from),
-        );
-        match page.next_after {
-            Some(next) if data.len() < 1_000 => after = Some(next),
-            _ => break,
-        }
-    }
-    Ok(axum::Json(NdrQueue { data }))
-}
-
-#[derive(Debug, Clone, Copy, Deserialize, ToSchema, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum NdrActionKind {
-    Reattempt,
-    ChangeAddress,
-    ChangePhone,
-    ReturnToOrigin,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NdrActionInput {
-    pub action: NdrActionKind,
-    /// For `reattempt`: the day to try again.
-    #[schema(value_type = Option<String>, format = Date)]
-    pub date: Option<Date>,
-    /// For `change_address`.
-    pub address: Option<AddressInput>,
-    /// For `change_phone`.
-    pub phone: Option<String>,
-}
-
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct NdrActionResult {
     /// `accepted` (the carrier took it) or `pending` (still being processed; see `request_id`).
@@ -248,19 +171,37 @@ pub struct NdrActionResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
     pub shipment: ShipmentView,
+    /// The NDR record, with the action and who took it.
+    pub ndr: crate::routes::ndr::NdrView,
 }
 
-/// Act on a failed delivery: re-attempt (on a date), change the address or
-/// phone, or return to origin. Forwarded to the carrier's NDR API
-/// (asynchronous ones followed until they settle).
+impl From<crate::service::ndr::Acted> for NdrActionResult {
+    fn from(a: crate::service::ndr::Acted) -> Self {
+        let (outcome, request_id) = match a.outcome {
+            NdrOutcome::Accepted => ("accepted", None),
+            NdrOutcome::Pending { request_id } => ("pending", Some(request_id)),
+        };
+        Self {
+            outcome: outcome.into(),
+            request_id,
+            shipment: a.shipment.into(),
+            ndr: a.ndr.into(),
+        }
+    }
+}
+
+/// Act on a failed delivery: re-attempt (on a date), hold until a date,
+/// change the address or phone, or return to origin. Forwarded to the
+/// carrier's NDR API (asynchronous ones followed until they settle). One
+/// action per NDR: if the customer or a rule acted first, this is refused.
 #[utoipa::path(
     post, path = "/v1/shipments/{id}/ndr-actions", tag = "ndr",
     params(("id" = String, Path, description = "Shipment id")),
-    request_body = NdrActionInput,
+    request_body = crate::service::ndr::ActionInput,
     responses(
         (status = 200, body = NdrActionResult),
-        (status = 409, description = "The shipment is not in NDR", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid, or the carrier refused", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not in NDR (`not_in_ndr`), or someone acted on this NDR already (`ndr_already_actioned`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid, or the carrier refused (the NDR is then `failed`)", body = Problem, content_type = "application/problem+json"),
     ),
     security(("api_key" = []))
 )]
@@ -268,123 +209,11 @@ pub async fn act(
     State(state): State<AppState>,
     Caller(tenant): Caller,
     Path(id): Path<String>,
-    JsonBody(input): JsonBody<NdrActionInput>,
+    JsonBody(input): JsonBody<crate::service::ndr::ActionInput>,
 ) -> Result<axum::Json<NdrActionResult>, ApiError> {
-    let s = load(&state, &tenant, &id).await?;
-    if s.state.status != ShipmentStatus::DeliveryFailed {
-        return Err(refuse(
-            "not_in_ndr",
-            format!(
-                "the shipment is {}, not awaiting an NDR action",
-                s.state.status
-            ),
-        ));
-    }
-    let instruction = match input.action {
-        NdrActionKind::Reattempt => {
-            if let Some(d) = input.date.filter(|d| {
-                *d < jiff::Timestamp::now()
-                    .to_zoned(shipgate_carriers::core::time::ist())
-                    .date()
-            }) {
-                return Err(ApiError::field(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "validation_failed",
-                    "date",
-                    "in_past",
-                    format!("{d} has passed"),
-                ));
-            }
-            NdrInstruction::Reattempt { date: input.date }
-        }
-        NdrActionKind::ChangeAddress => {
-            let given = input.address.ok_or_else(|| {
-                ApiError::field(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "validation_failed",
-                    "address",
-                    "required",
-                    "give the new address",
-                )
-            })?;
-            let address: Address = Address::parse(&given).map_err(|e| {
-                let mut errs = shipgate_domain::ValidationErrors::new();
-                errs.nest("address", e);
-                ApiError::from(errs)
-            })?;
-            NdrInstruction::ChangeAddress { address }
-        }
-        NdrActionKind::ChangePhone => {
-            let raw = input.phone.ok_or_else(|| {
-                ApiError::field(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "validation_failed",
-                    "phone",
-                    "required",
-                    "give the new phone",
-                )
-            })?;
-            let phone = shipgate_domain::Phone::parse(&s.consignee.country, &raw).map_err(|e| {
-                ApiError::field(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "validation_failed",
-                    "phone",
-                    e.code,
-                    e.message,
-                )
-            })?;
-            NdrInstruction::ChangePhone {
-                phone: phone.to_string(),
-            }
-        }
-        NdrActionKind::ReturnToOrigin => NdrInstruction::ReturnToOrigin,
-    };
-    let actor = format!("api_key:{}", tenant.id);
-    let (outcome, request_id) = match &s.carrier_account_id {
-        // The fleet's riders act on what they are told; only a return changes the journey.
-        None => (NdrOutcome::Accepted, None),
-        Some(account_id) => {
-            let (adapter, account) = carrier_for(
-                &state,
-                &tenant,
-                account_id,
-                Capability::NdrAction,
-                "has no NDR API",
-            )
-            .await?;
-            let outcome = state
-                .carrier_client
-                .ndr_action(adapter, &account, &s.awb, &instruction, 5)
-                .await?;
-            let id = match &outcome {
-                NdrOutcome::Pending { request_id } => Some(request_id.clone()),
-                NdrOutcome::Accepted => None,
-            };
-            (outcome, id)
-        }
-    };
-    let shipment =
-        if input.action == NdrActionKind::ReturnToOrigin && outcome == NdrOutcome::Accepted {
-            record(
-                &state,
-                &tenant,
-                &s,
-                ShipmentStatus::RtoRequested,
-                "Return to origin requested after a failed delivery".into(),
-                &actor,
-            )
-            .await?
-        } else {
-            s
-        };
-    Ok(axum::Json(NdrActionResult {
-        outcome: match outcome {
-            NdrOutcome::Accepted => "accepted".into(),
-            NdrOutcome::Pending { .. } => "pending".into(),
-        },
-        request_id,
-        shipment: shipment.into(),
-    }))
+    let actor = format!("desk:api_key:{}", tenant.id);
+    let acted = crate::service::ndr::act(&state, &tenant.id, &id, None, input, &actor).await?;
+    Ok(axum::Json(acted.into()))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -397,6 +226,12 @@ pub struct ModifyInput {
     pub payment_mode: Option<shipgate_domain::PaymentMode>,
     /// Amount to collect, minor units; with `payment_mode: cod` (or to change it).
     pub cod_amount: Option<i64>,
+    /// For the rider, up to 200 characters on one line; `""` clears them.
+    pub delivery_instructions: Option<String>,
+    /// The day the consignee wants it: from today up to 7 days ahead (what
+    /// carriers hold a parcel for), not before the carrier's expected date.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub preferred_delivery_date: Option<jiff::civil::Date>,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -410,10 +245,13 @@ pub struct ChangeView {
     pub created_at: jiff::Timestamp,
 }
 
-/// Modify a shipment: the delivery address, phone, or payment mode and COD amount.
+/// Modify a shipment: the delivery address, phone, payment mode and COD
+/// amount, delivery instructions and preferred delivery day.
 ///
 /// Allowed until the parcel is out for delivery (and again after a failed
-/// attempt), and only where the carrier accepts edits: the change goes to the
+/// attempt), and only where the carrier accepts edits (instructions and a
+/// preferred day only where its API takes them — the fleet's riders read
+/// them; no built-in carrier's edit API does): the change goes to the
 /// carrier first, and if it refuses, Shipgate's copy stays as it was. Every
 /// change is kept with who made it (`GET /v1/shipments/{id}/changes`); the
 /// label, rendered from the shipment, shows it at once.
@@ -467,6 +305,38 @@ pub async fn modify(
                 next.consignee.phone = p;
             }
             Err(e) => errs.push("phone", e),
+        }
+    }
+    if let Some(raw) = &input.delivery_instructions {
+        match shipgate_domain::DeliveryPreferences::parse_instructions(raw) {
+            Ok(text) if text != s.delivery.instructions => {
+                changes.insert(
+                    "delivery_instructions".into(),
+                    json_change(&s.delivery.instructions, &text),
+                );
+                next.delivery.instructions = text;
+            }
+            Ok(_) => {}
+            Err(e) => errs.push("delivery_instructions", e),
+        }
+    }
+    if let Some(date) = input.preferred_delivery_date {
+        let early = s.carrier_facts.edd.filter(|edd| date < *edd).map(|edd| {
+            shipgate_domain::validation::InvalidValue::new(
+                "before_edd",
+                format!("the carrier expects to deliver on {edd} at the earliest"),
+            )
+        });
+        match crate::service::ndr::date_problem(date).or(early) {
+            Some(e) => errs.push("preferred_delivery_date", e),
+            None if Some(date) != s.delivery.preferred_date => {
+                changes.insert(
+                    "preferred_delivery_date".into(),
+                    json_change(&s.delivery.preferred_date, &Some(date)),
+                );
+                next.delivery.preferred_date = Some(date);
+            }
+            None => {}
         }
     }
     let mode = input.payment_mode.unwrap_or(s.payment_mode);
@@ -529,12 +399,27 @@ pub async fn modify(
     if let Some(account_id) = &s.carrier_account_id {
         let (adapter, account) = carrier_for(
             &state,
-            &tenant,
+            &tenant.id,
             account_id,
             Capability::Modify,
             "does not accept edits to a booked shipment",
         )
         .await?;
+        let delivery_changed = next.delivery != s.delivery;
+        if delivery_changed
+            && !adapter
+                .capabilities()
+                .contains(&Capability::DeliveryPreferences)
+        {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unsupported_operation",
+                format!(
+                    "{} does not take delivery instructions or a preferred day through its API",
+                    adapter.name()
+                ),
+            ));
+        }
         let change = shipgate_carriers::core::Modification {
             consignee: input.consignee.is_some().then(|| next.consignee.clone()),
             phone: input
@@ -545,6 +430,7 @@ pub async fn modify(
             cod_amount_minor: (next.cod_amount != s.cod_amount)
                 .then(|| next.cod_amount.as_ref().map_or(0, |m| m.minor_units)),
             weight_grams: None,
+            delivery: delivery_changed.then(|| next.delivery.clone()),
         };
         state
             .carrier_client
@@ -589,39 +475,5 @@ pub async fn changes(
                 created_at: c.created_at,
             })
             .collect(),
-    ))
-}
-
-/// The shipment's carrier adapter and opened account, if the carrier offers
-/// `capability`; otherwise an `unsupported_operation` problem ("{carrier} {lacks}").
-async fn carrier_for(
-    state: &AppState,
-    tenant: &Tenant,
-    account_id: &str,
-    capability: Capability,
-    lacks: &str,
-) -> Result<
-    (
-        &'static dyn shipgate_carriers::core::Adapter,
-        shipgate_carriers::core::Account,
-    ),
-    ApiError,
-> {
-    let record = state
-        .store
-        .carrier_account(&tenant.id, account_id)
-        .await?
-        .ok_or_else(|| ApiError::internal(&"the shipment's carrier account is gone"))?;
-    let adapter = adapter(&record.carrier).ok_or_else(|| ApiError::internal(&"unknown carrier"))?;
-    if !adapter.capabilities().contains(&capability) {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "unsupported_operation",
-            format!("{} {lacks}", adapter.name()),
-        ));
-    }
-    Ok((
-        adapter,
-        crate::service::carrier_accounts::open_account(state, &record)?,
     ))
 }

@@ -54,7 +54,7 @@ pub async fn by_awb(
     }))
 }
 
-fn escape(s: &str) -> String {
+pub(crate) fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -84,9 +84,9 @@ fn bucket_label(bucket: CustomerBucket) -> &'static str {
 }
 
 /// The page's accent colour when the tenant set none.
-const DEFAULT_ACCENT: &str = "#22aa77";
+pub(crate) const DEFAULT_ACCENT: &str = "#22aa77";
 
-fn page(title: &str, body: &str, accent: &str) -> String {
+pub(crate) fn page(title: &str, body: &str, accent: &str) -> String {
     format!(
         "<!doctype html><html lang=en><head><meta charset=utf-8><meta name=viewport content=\"width=device-width,initial-scale=1\">\
          <title>{title}</title><style>body{{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;color:#222}}\

@@ -82,14 +82,26 @@ fn subject_and_line(status: ShipmentStatus, s: &Shipment) -> (String, String) {
     use ShipmentStatus as S;
     let order = &s.order_reference;
     match status {
-        S::PickedUp => (format!("Your order {order} has shipped"), "It is on its way.".into()),
-        S::OutForDelivery => (format!("Your order {order} is out for delivery"), "It should reach you today.".into()),
-        S::Delivered => (format!("Your order {order} was delivered"), "Thank you for shopping with us.".into()),
+        S::PickedUp => (
+            format!("Your order {order} has shipped"),
+            "It is on its way.".into(),
+        ),
+        S::OutForDelivery => (
+            format!("Your order {order} is out for delivery"),
+            "It should reach you today.".into(),
+        ),
+        S::Delivered => (
+            format!("Your order {order} was delivered"),
+            "Thank you for shopping with us.".into(),
+        ),
         S::DeliveryFailed => (
             format!("We could not deliver your order {order}"),
-            "The courier could not complete the delivery. Reply to this email or open the tracking page to choose a new date or correct your address.".into(),
+            "The courier could not complete the delivery.".into(),
         ),
-        _ => (format!("Your order {order} is being returned"), "The parcel is on its way back to the seller.".into()),
+        _ => (
+            format!("Your order {order} is being returned"),
+            "The parcel is on its way back to the seller.".into(),
+        ),
     }
 }
 
@@ -140,18 +152,43 @@ pub async fn send(
             return Ok(());
         }
     };
-    let (subject, line) = subject_and_line(status, &shipment);
+    let (mut subject, mut line) = subject_and_line(status, &shipment);
     let link = state
         .self_url
         .as_deref()
         .map(|u| format!("{}/track/{}", u.trim_end_matches('/'), shipment.awb))
         .unwrap_or_default();
+    // A failed attempt carries the signed link to choose what happens next.
+    let self_service = if status == ShipmentStatus::DeliveryFailed {
+        self_service_link(state, tenant_id, &shipment, payload).await?
+    } else {
+        None
+    };
+    if self_service.is_some() && payload.get("ask").and_then(|v| v.as_bool()) == Some(true) {
+        subject = format!(
+            "Action needed to deliver your order {}",
+            shipment.order_reference
+        );
+        line = "The courier could not deliver your order. Please tell us how to deliver it: use the link below to correct your address or phone, or pick a new day.".into();
+    }
+    let (text_choice, html_choice) = match &self_service {
+        Some(url) => (
+            format!(
+                "Choose what happens next (a new day, a corrected address or phone, or a hold): {url}\n"
+            ),
+            format!(
+                "<p><a href=\"{}\">Choose what happens next</a> — a new day, a corrected address or phone, or a hold.</p>",
+                escape(url)
+            ),
+        ),
+        None => Default::default(),
+    };
     let text = format!(
-        "Hello {},\n\n{line}\n\nTracking number: {} ({})\nTrack it: {link}\n",
+        "Hello {},\n\n{line}\n\n{text_choice}Tracking number: {} ({})\nTrack it: {link}\n",
         shipment.consignee.name, shipment.awb, shipment.carrier
     );
     let html = format!(
-        "<p>Hello {},</p><p>{}</p><p>Tracking number: <b>{}</b> ({})</p><p><a href=\"{}\">Track your order</a></p>",
+        "<p>Hello {},</p><p>{}</p>{html_choice}<p>Tracking number: <b>{}</b> ({})</p><p><a href=\"{}\">Track your order</a></p>",
         escape(&shipment.consignee.name),
         escape(&line),
         escape(&shipment.awb),
@@ -170,6 +207,30 @@ pub async fn send(
         .await
         .map_err(|e| format!("SMTP: {e}"))?;
     Ok(())
+}
+
+/// The signed self-service link for the NDR the job names, or else the
+/// shipment's current one; none once it no longer takes an action.
+async fn self_service_link(
+    state: &AppState,
+    tenant_id: &str,
+    shipment: &Shipment,
+    payload: &serde_json::Value,
+) -> Result<Option<String>, String> {
+    let ndr = match payload.get("ndr_id").and_then(|v| v.as_str()) {
+        Some(id) => state
+            .store
+            .ndr(tenant_id, id)
+            .await
+            .map_err(|e| e.to_string())?,
+        None => super::ndr::current(state, tenant_id, &shipment.id)
+            .await
+            .map_err(|e| e.detail.unwrap_or_default())?,
+    };
+    Ok(ndr.filter(|n| n.state.is_actionable()).and_then(|n| {
+        let token = super::ndr_link::token_for(state, tenant_id, &shipment.id, &n.id);
+        super::ndr_link::url_for(state, &token)
+    }))
 }
 
 /// The worker's handler for [`SEND`] jobs.

@@ -17,11 +17,14 @@ pub mod batch;
 pub mod carrier_accounts;
 pub mod edd;
 pub mod email;
+pub mod ndr;
+pub mod ndr_link;
 pub mod tracking;
 pub mod webhooks;
 
 /// The jobs a recording calls for, decided inside its transaction: merchant
-/// webhooks, and the customer's milestone email when email is configured.
+/// webhooks, the NDR rules for each NDR raised, and the customer's milestone
+/// email when email is configured.
 pub fn follow_up(
     state: &AppState,
 ) -> impl Fn(&shipgate_storage::EventsRecorded) -> Vec<shipgate_storage::NewJob> + Sync + use<> {
@@ -29,6 +32,7 @@ pub fn follow_up(
     move |r| {
         let mut jobs = webhooks::events::follow_up(r);
         jobs.extend(edd::follow_up(r));
+        jobs.extend(ndr::follow_up(r));
         if email {
             jobs.extend(email::follow_up(r));
         }
@@ -79,10 +83,27 @@ async fn book_with(
         draft,
         awb: pooled.as_deref(),
     };
-    let booking = state
+    let booking = match state
         .carrier_client
         .create_shipment(adapter, &account, &request)
-        .await?;
+        .await
+    {
+        Ok(booking) => booking,
+        Err(e) => {
+            // A pooled AWB goes back only when the carrier certainly did not
+            // book it: it refused, or the request never left. After a timeout
+            // it may have been used, so it stays taken.
+            let unused = matches!(
+                e,
+                shipgate_carriers::core::CarrierError::Rejected { .. }
+                    | shipgate_carriers::core::CarrierError::InvalidRequest { .. }
+            );
+            if let (true, Some(awb)) = (unused, &pooled) {
+                state.store.release_pool_awb(&record.id, awb).await?;
+            }
+            return Err(e.into());
+        }
+    };
     Ok(Booked {
         awb: booking.awb,
         routing_code: booking.routing_code,
@@ -255,6 +276,7 @@ pub async fn create_shipment(
         payment_mode: draft.payment_mode,
         cod_amount: draft.cod_amount,
         declared_value: draft.declared_value,
+        delivery: Default::default(),
         state: state_now,
         created_at: at,
         updated_at: at,
@@ -324,4 +346,35 @@ pub fn check_scan_time(
     } else {
         Some(at)
     }
+}
+
+/// The shipment's carrier adapter and opened account, if the carrier offers
+/// `capability`; otherwise an `unsupported_operation` problem ("{carrier} {lacks}").
+pub async fn carrier_for(
+    state: &AppState,
+    tenant_id: &str,
+    account_id: &str,
+    capability: shipgate_carriers::core::Capability,
+    lacks: &str,
+) -> Result<
+    (
+        &'static dyn shipgate_carriers::core::Adapter,
+        shipgate_carriers::core::Account,
+    ),
+    ApiError,
+> {
+    let record = state
+        .store
+        .carrier_account(tenant_id, account_id)
+        .await?
+        .ok_or_else(|| ApiError::internal(&"the shipment's carrier account is gone"))?;
+    let adapter = adapter(&record.carrier).ok_or_else(|| ApiError::internal(&"unknown carrier"))?;
+    if !adapter.capabilities().contains(&capability) {
+        return Err(ApiError::new(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "unsupported_operation",
+            format!("{} {lacks}", adapter.name()),
+        ));
+    }
+    Ok((adapter, carrier_accounts::open_account(state, &record)?))
 }

@@ -4,7 +4,7 @@
 
 #![allow(dead_code)]
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -13,6 +13,7 @@ use shipgate_api::{AppState, Sandbox, app, keys, register_jobs};
 use shipgate_carriers::secrets::SecretBox;
 use shipgate_simulator::Simulator;
 use shipgate_storage::{Store, Tenant, testing};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 pub struct TestApp {
     pub base: String,
@@ -120,6 +121,21 @@ impl TestApp {
         self.client.get(self.url(path)).bearer_auth(key)
     }
 
+    /// GETs `path` and reads the JSON body, whatever the status.
+    pub async fn get_json(&self, path: &str, key: &str) -> Value {
+        self.get(path, key)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    pub fn patch(&self, path: &str, key: &str) -> reqwest::RequestBuilder {
+        self.client.patch(self.url(path)).bearer_auth(key)
+    }
+
     pub fn post(&self, path: &str, key: &str) -> reqwest::RequestBuilder {
         self.client.post(self.url(path)).bearer_auth(key)
     }
@@ -156,4 +172,127 @@ pub async fn problem(response: reqwest::Response, status: u16) -> Value {
         "application/problem+json"
     );
     response.json().await.unwrap()
+}
+
+/// A shipment booked at `carrier`'s sandbox (through a new sandbox account); its id.
+pub async fn booked(app: &TestApp, carrier: &str, reference: &str) -> String {
+    booked_body(app, carrier, shipment_body(reference)).await
+}
+
+/// `booked` with this body (its `carrier` is replaced by the sandbox account).
+pub async fn booked_body(app: &TestApp, carrier: &str, mut body: Value) -> String {
+    let account: Value = app
+        .post("/v1/carrier-accounts", &app.key_a)
+        .json(&json!({"carrier": carrier, "sandbox": true}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    body.as_object_mut().unwrap().remove("carrier");
+    body["carrier_account_id"] = account["id"].clone();
+    let s: Value = app
+        .post("/v1/shipments", &app.key_a)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    s["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{carrier}: {s}"))
+        .to_string()
+}
+
+/// Polls the shipment until its status is `status` (5 s at most).
+pub async fn status_becomes(app: &TestApp, id: &str, status: &str) -> Value {
+    let mut last = Value::Null;
+    for _ in 0..100 {
+        last = app
+            .get(&format!("/v1/shipments/{id}"), &app.key_a)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if last["status"] == status {
+            return last;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{id} never became {status}: {last}");
+}
+
+/// A minimal SMTP server: accepts everything, keeps each message's data.
+pub async fn smtp_sink() -> (String, Arc<Mutex<Vec<String>>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("smtp://{}", listener.local_addr().unwrap());
+    let messages = Arc::new(Mutex::new(Vec::new()));
+    let store = messages.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((socket, _)) = listener.accept().await else {
+                return;
+            };
+            let store = store.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = socket.into_split();
+                let mut lines = BufReader::new(read).lines();
+                write.write_all(b"220 sink ESMTP\r\n").await.unwrap();
+                let mut data: Option<String> = None;
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if let Some(body) = data.as_mut() {
+                        if line == "." {
+                            store.lock().unwrap().push(data.take().unwrap());
+                            write.write_all(b"250 queued\r\n").await.unwrap();
+                        } else {
+                            body.push_str(&line);
+                            body.push('\n');
+                        }
+                        continue;
+                    }
+                    let verb = line
+                        .split_whitespace()
+                        .next()
+                        .unwrap_or("")
+                        .to_ascii_uppercase();
+                    let reply: &[u8] = match verb.as_str() {
+                        "EHLO" | "HELO" => b"250 sink\r\n",
+                        "DATA" => {
+                            data = Some(String::new());
+                            b"354 go on\r\n"
+                        }
+                        "QUIT" => {
+                            write.write_all(b"221 bye\r\n").await.unwrap();
+                            return;
+                        }
+                        _ => b"250 ok\r\n",
+                    };
+                    write.write_all(reply).await.unwrap();
+                }
+            });
+        }
+    });
+    (url, messages)
+}
+
+/// Moves the carriers' clock on and has Shipgate ask about the shipment
+/// right away (carriers that do not push are only polled).
+pub async fn advance(app: &TestApp, shipment: &str, hours: i64) {
+    app.simulator
+        .advance(jiff::SignedDuration::from_hours(hours));
+    app.store
+        .schedule_poll(
+            shipment,
+            Some(jiff::Timestamp::now() - jiff::SignedDuration::from_secs(1)),
+        )
+        .await
+        .unwrap();
+    shipgate_api::service::tracking::enqueue_due_polls(&app.state, 100)
+        .await
+        .unwrap();
 }

@@ -44,6 +44,8 @@ pub enum Capability {
     Pickup,
     Cancel,
     Modify,
+    /// Its edit API takes delivery instructions and a preferred delivery day.
+    DeliveryPreferences,
     NdrAction,
     TrackPull,
     TrackPush,

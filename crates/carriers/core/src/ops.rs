@@ -267,6 +267,8 @@ pub struct Modification {
     pub payment_mode: Option<PaymentMode>,
     pub cod_amount_minor: Option<i64>,
     pub weight_grams: Option<u64>,
+    /// Only for carriers with `Capability::DeliveryPreferences`.
+    pub delivery: Option<shipgate_domain::DeliveryPreferences>,
 }
 
 pub trait Modify: CarrierCode {

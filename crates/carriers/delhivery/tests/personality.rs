@@ -312,6 +312,7 @@ fn modify_round_trip() {
         payment_mode: Some(PaymentMode::Cod),
         cod_amount_minor: Some(120_050),
         weight_grams: Some(750),
+        delivery: None,
     };
     let op = sim_op(
         &Delhivery

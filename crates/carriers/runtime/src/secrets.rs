@@ -20,6 +20,8 @@ const VERSION: &str = "v1:";
 #[derive(Clone)]
 pub struct SecretBox {
     cipher: XChaCha20Poly1305,
+    /// Keeps the configured key only to derive purpose-bound subkeys from it.
+    master: [u8; 32],
 }
 
 impl std::fmt::Debug for SecretBox {
@@ -43,6 +45,7 @@ impl SecretBox {
         let key: [u8; 32] = bytes.try_into().map_err(|_| SecretError::BadKey)?;
         Ok(Self {
             cipher: XChaCha20Poly1305::new(&key.into()),
+            master: key,
         })
     }
 
@@ -50,6 +53,18 @@ impl SecretBox {
     pub fn generate_key() -> String {
         let key: [u8; 32] = rand::random();
         key.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// A key for one purpose (e.g. signing self-service links), derived as
+    /// HMAC-SHA256(configured key, "shipgate/" + purpose): different purposes
+    /// get unrelated keys, and none of them reveals the encryption key.
+    pub fn derive_key(&self, purpose: &str) -> [u8; 32] {
+        use hmac::{Hmac, Mac};
+        let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(&self.master)
+            .expect("HMAC takes a key of any length");
+        mac.update(b"shipgate/");
+        mac.update(purpose.as_bytes());
+        mac.finalize().into_bytes().into()
     }
 
     pub fn seal(&self, record_id: &str, plaintext: &[u8]) -> String {
@@ -118,6 +133,19 @@ mod tests {
             sb.seal("acct_1", b"x"),
             "nonces differ"
         );
+    }
+
+    #[test]
+    fn derived_keys_differ_by_purpose_and_master() {
+        let key = SecretBox::generate_key();
+        let sb = SecretBox::from_config(&key).unwrap();
+        assert_eq!(
+            sb.derive_key("a"),
+            SecretBox::from_config(&key).unwrap().derive_key("a")
+        );
+        assert_ne!(sb.derive_key("a"), sb.derive_key("b"));
+        let other = SecretBox::from_config(&SecretBox::generate_key()).unwrap();
+        assert_ne!(sb.derive_key("a"), other.derive_key("a"));
     }
 
     #[test]

@@ -45,6 +45,7 @@ event_types! {
     RtoInitiated => "shipment.rto_initiated": "The shipment entered return to origin (an `rto_*` status).",
     Cancelled => "shipment.cancelled": "The shipment was cancelled.",
     Exception => "shipment.exception": "Lost, damaged, delayed, held, or the carrier asks to contact support.",
+    NdrEscalated => "shipment.ndr_escalated": "An NDR had no action within the tenant's `escalate_after_hours` (body: the NDR record).",
 }
 
 /// The event a status change raises besides `shipment.status_changed`, if any.
@@ -230,6 +231,16 @@ fn fanout_job(tenant_id: &str, events: Vec<WebhookEvent>) -> Option<NewJob> {
     ))
 }
 
+/// The fan-out job for one event raised outside a recording (its body built by the caller).
+pub fn single_event_job(tenant_id: &str, event_type: EventType, payload: String) -> Vec<NewJob> {
+    let event = WebhookEvent {
+        key: new_id("wev"),
+        event_type: event_type.as_str().to_string(),
+        payload,
+    };
+    fanout_job(tenant_id, vec![event]).into_iter().collect()
+}
+
 /// The follow-up of every recording: its webhook events, as one fan-out job.
 pub fn follow_up(r: &EventsRecorded) -> Vec<NewJob> {
     fanout_job(&r.shipment.tenant_id, events_for(r, now()))
@@ -272,6 +283,7 @@ mod tests {
             inserted: events,
             duplicates: 0,
             not_applied: Vec::new(),
+            raised_ndrs: Vec::new(),
         }
     }
 
