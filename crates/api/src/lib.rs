@@ -37,8 +37,27 @@ pub mod views;
 pub mod worker;
 
 /// What every handler can reach.
+/// What every handler and job shares. Cloned per request (by each extractor
+/// and middleware), so it is one `Arc`; setting a field before the server
+/// starts copies the fields once (`Arc::make_mut`).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<SharedState>);
+
+impl std::ops::Deref for AppState {
+    type Target = SharedState;
+    fn deref(&self) -> &SharedState {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for AppState {
+    fn deref_mut(&mut self) -> &mut SharedState {
+        Arc::make_mut(&mut self.0)
+    }
+}
+
+#[derive(Clone)]
+pub struct SharedState {
     pub store: Arc<dyn Store>,
     /// Sends every carrier request (timeouts, retries, limits, breaker).
     pub carrier_client: Arc<CarrierClient>,
@@ -87,7 +106,7 @@ impl AppState {
         sandbox: Option<Sandbox>,
         self_url: Option<String>,
     ) -> Self {
-        Self {
+        Self(Arc::new(SharedState {
             store,
             carrier_client: Arc::new(CarrierClient::new(ClientConfig::default())),
             secrets,
@@ -102,7 +121,7 @@ impl AppState {
             )),
             edd_carriers: Arc::default(),
             api_keys: Arc::default(),
-        }
+        }))
     }
 }
 

@@ -426,19 +426,15 @@ impl Model {
         let geography = context.geography(&scheme.country);
         let origin_areas = scheme.areas(&origin, geography);
         let destination_areas = scheme.areas(&destination, geography);
-        let key = LaneKey {
-            country: &scheme.country,
-            carrier: &carrier,
-            service: &obs.service,
-            scope: &obs.scope,
-        };
-        let transit_keys: Vec<(u64, String)> = lane_ladder(&origin_areas, &destination_areas)
+        let transit_owner = owner_hash(Kind::Transit, &scheme.country, &carrier, &obs.service);
+        let transit_keys: Vec<u64> = lane_ladder(&origin_areas, &destination_areas)
             .into_iter()
-            .map(|rung| (key.hash(Kind::Transit, rung), rung_name(rung)))
+            .map(|rung| combine(transit_owner, rung_hash(rung)))
             .collect();
-        let processing_keys: Vec<(u64, String)> = origin_ladder(&origin_areas)
+        let processing_owner = owner_hash(Kind::Processing, &scheme.country, &obs.scope, "");
+        let processing_keys: Vec<u64> = origin_ladder(&origin_areas)
             .into_iter()
-            .map(|rung| (key.hash(Kind::Processing, rung), rung_name(rung)))
+            .map(|rung| combine(processing_owner, rung_hash(rung)))
             .collect();
 
         let day = obs
@@ -462,10 +458,10 @@ impl Model {
             self.calibration.record(before, calibration_weight);
         }
 
-        for (hash, _) in &transit_keys {
+        for hash in &transit_keys {
             Arc::make_mut(self.transit.entry(*hash).or_default()).add(transit_days, weight);
         }
-        for (hash, _) in &processing_keys {
+        for hash in &processing_keys {
             Arc::make_mut(self.processing.entry(*hash).or_default()).add(processing_days, weight);
         }
         self.observations += 1;
@@ -489,18 +485,17 @@ impl Model {
         self.epoch_day = Some(day);
     }
 
-    fn distribution(&self, table: &Table, keys: &[(u64, String)]) -> Option<Distribution> {
+    fn distribution(&self, table: &Table, keys: &[u64]) -> Option<Distribution> {
         Distribution::blend(
-            keys.iter()
-                .filter_map(|(hash, _)| table.get(hash).map(|h| &**h)),
+            keys.iter().filter_map(|hash| table.get(hash).map(|h| &**h)),
             self.config.shrinkage,
         )
     }
 
     fn total_distribution(
         &self,
-        transit_keys: &[(u64, String)],
-        processing_keys: &[(u64, String)],
+        transit_keys: &[u64],
+        processing_keys: &[u64],
         with_processing: bool,
     ) -> Option<Distribution> {
         let transit = self.distribution(&self.transit, transit_keys)?;
@@ -516,104 +511,127 @@ impl Model {
     /// The promise for one carrier on one lane; `None` when the model has no
     /// history for that carrier at all.
     pub fn estimate(&self, query: &Query<'_>) -> Result<Option<Estimate>, EddError> {
+        Ok(self
+            .estimate_carriers(query, &[query.carrier])?
+            .pop()
+            .flatten())
+    }
+
+    /// [`Model::estimate`] for several carriers on one lane (`query.carrier`
+    /// is ignored): the lane's areas and the shipper's processing time are
+    /// worked out once.
+    pub fn estimate_carriers(
+        &self,
+        query: &Query<'_>,
+        carriers: &[&str],
+    ) -> Result<Vec<Option<Estimate>>, EddError> {
         let scheme = self.context.scheme(query.country)?;
         let origin = scheme.normalize(query.origin)?;
         let destination = scheme.normalize(query.destination)?;
-        let carrier = query.carrier.to_ascii_lowercase();
-        let calendar = self.context.calendar(&carrier);
         let geography = self.context.geography(&scheme.country);
         let origin_areas = scheme.areas(&origin, geography);
         let destination_areas = scheme.areas(&destination, geography);
-        let key = LaneKey {
-            country: &scheme.country,
-            carrier: &carrier,
-            service: query.service,
-            scope: query.scope,
-        };
         let ladder = lane_ladder(&origin_areas, &destination_areas);
-        let transit_keys: Vec<(u64, String)> = ladder
-            .iter()
-            .map(|&rung| (key.hash(Kind::Transit, rung), String::new()))
-            .collect();
-        let processing_keys: Vec<(u64, String)> = origin_ladder(&origin_areas)
-            .into_iter()
-            .map(|rung| (key.hash(Kind::Processing, rung), String::new()))
-            .collect();
-        let (handover, with_processing) = match query.start {
-            Start::Order(at) => (calendar.handover_date(at), true),
-            Start::Handover(date) => (calendar.next_working_day(date), false),
+        let rungs: Vec<u64> = ladder.iter().map(|&r| rung_hash(r)).collect();
+        let with_processing = matches!(query.start, Start::Order(_));
+        let processing = if with_processing {
+            let owner = owner_hash(Kind::Processing, &scheme.country, query.scope, "");
+            let keys: Vec<u64> = origin_ladder(&origin_areas)
+                .into_iter()
+                .map(|r| combine(owner, rung_hash(r)))
+                .collect();
+            self.distribution(&self.processing, &keys)
+        } else {
+            None
         };
-        let Some(total) = self.total_distribution(&transit_keys, &processing_keys, with_processing)
-        else {
-            return Ok(None);
-        };
-        // The most specific level with enough history names the answer.
-        let (level, samples) = ladder
-            .iter()
-            .zip(&transit_keys)
-            .rev()
-            .find_map(|(rung, (hash, _))| {
-                self.transit
-                    .get(hash)
-                    .filter(|h| h.count >= self.config.min_level_samples)
-                    .map(|h| (rung_name(*rung), h.count))
-            })
-            .unwrap_or_else(|| ("carrier".to_string(), 0));
         let min_samples = self.config.min_calibration_samples;
-        let at = |confidence: f64| {
-            let level = self
-                .calibration
-                .level(confidence.clamp(0.0, 1.0), min_samples);
-            calendar.add_working_days(handover, total.quantile(level))
-        };
-        let date = at(query.confidence);
-        Ok(Some(Estimate {
-            carrier,
-            date,
-            confidence: query.confidence,
-            p50: at(0.5),
-            earliest: at(0.05).min(date),
-            latest: at(0.95).max(date),
-            handover,
-            level,
-            samples,
-        }))
+        let mut out = Vec::with_capacity(carriers.len());
+        for carrier in carriers {
+            let carrier = carrier.to_ascii_lowercase();
+            let owner = owner_hash(Kind::Transit, &scheme.country, &carrier, query.service);
+            let keys: Vec<u64> = rungs.iter().map(|&r| combine(owner, r)).collect();
+            let Some(transit) = self.distribution(&self.transit, &keys) else {
+                out.push(None);
+                continue;
+            };
+            let total = match &processing {
+                Some(processing) => processing.convolve(&transit),
+                None => transit,
+            };
+            let calendar = self.context.calendar(&carrier);
+            let handover = match query.start {
+                Start::Order(at) => calendar.handover_date(at),
+                Start::Handover(date) => calendar.next_working_day(date),
+            };
+            // The most specific level with enough history names the answer.
+            let (level, samples) = ladder
+                .iter()
+                .zip(&keys)
+                .rev()
+                .find_map(|(rung, hash)| {
+                    self.transit
+                        .get(hash)
+                        .filter(|h| h.count >= self.config.min_level_samples)
+                        .map(|h| (rung_name(*rung), h.count))
+                })
+                .unwrap_or_else(|| ("carrier".to_string(), 0));
+            let at = |confidence: f64| {
+                let level = self
+                    .calibration
+                    .level(confidence.clamp(0.0, 1.0), min_samples);
+                calendar.add_working_days(handover, total.quantile(level))
+            };
+            let date = at(query.confidence);
+            out.push(Some(Estimate {
+                carrier,
+                date,
+                confidence: query.confidence,
+                p50: at(0.5),
+                earliest: at(0.05).min(date),
+                latest: at(0.95).max(date),
+                handover,
+                level,
+                samples,
+            }));
+        }
+        Ok(out)
     }
 }
 
-struct LaneKey<'a> {
-    country: &'a str,
-    carrier: &'a str,
-    service: &'a str,
-    scope: &'a str,
+/// Whose distribution: a carrier's transit (whoever ships) or a shipper's
+/// processing (whatever carrier takes the parcel).
+fn owner_hash(kind: Kind, country: &str, who: &str, service: &str) -> u64 {
+    // Fixed keys: keys only live in memory, but must agree across clones.
+    let mut h = std::hash::DefaultHasher::new();
+    kind.hash(&mut h);
+    country.hash(&mut h);
+    who.hash(&mut h);
+    service.hash(&mut h);
+    h.finish()
 }
 
-impl LaneKey<'_> {
-    fn hash(&self, kind: Kind, (origin, destination): Rung<'_>) -> u64 {
-        // Fixed keys: keys only live in memory, but must agree across clones.
-        let mut h = std::hash::DefaultHasher::new();
-        kind.hash(&mut h);
-        self.country.hash(&mut h);
-        match kind {
-            // Transit is the carrier's on a lane, whoever ships.
-            Kind::Transit => {
-                self.carrier.hash(&mut h);
-                self.service.hash(&mut h);
+/// The areas of one rung of a ladder.
+fn rung_hash((origin, destination): Rung<'_>) -> u64 {
+    let mut h = std::hash::DefaultHasher::new();
+    for area in [origin, destination] {
+        match area {
+            Some(a) => {
+                a.tag().hash(&mut h);
+                a.key.hash(&mut h);
             }
-            // Processing is the shipper's, whatever carrier takes the parcel.
-            Kind::Processing => self.scope.hash(&mut h),
+            None => 255u8.hash(&mut h),
         }
-        for area in [origin, destination] {
-            match area {
-                Some(a) => {
-                    a.tag().hash(&mut h);
-                    a.key.hash(&mut h);
-                }
-                None => 255u8.hash(&mut h),
-            }
-        }
-        h.finish()
     }
+    h.finish()
+}
+
+/// One key from an owner and a rung: SplitMix64's finaliser over both, so
+/// lookups for many carriers on one lane hash the areas only once.
+fn combine(owner: u64, rung: u64) -> u64 {
+    let mut z = owner ^ rung.rotate_left(29).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
 }
 
 fn rung_name((origin, destination): Rung<'_>) -> String {

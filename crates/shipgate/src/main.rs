@@ -17,6 +17,11 @@ use serde::{Deserialize, Serialize};
 use shipgate_api::{AppState, Sandbox, keys};
 use shipgate_carriers::secrets::SecretBox;
 
+/// A faster allocator than the system's for many small, short-lived
+/// allocations (requests, JSON), as the server runs with it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "shipgate", version, about = "One API for every courier")]
 struct Cli {

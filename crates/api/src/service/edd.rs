@@ -362,21 +362,24 @@ pub async fn promise(
             estimates: Vec::with_capacity(carriers.len()),
             unknown: Vec::new(),
         };
-        for carrier in carriers.iter() {
-            let query = shipgate_edd::Query {
-                country: &request.country,
-                carrier,
-                service: "",
-                scope: &tenant.id,
-                origin: &request.origin,
-                destination,
-                start,
-                confidence: request.confidence,
-            };
-            match model.estimate(&query) {
-                Ok(Some(estimate)) => promise.estimates.push(estimate),
-                Ok(None) => promise.unknown.push(carrier.clone()),
-                Err(e) => return Err(crate::error::ApiError::internal(&e)),
+        let query = shipgate_edd::Query {
+            country: &request.country,
+            carrier: "",
+            service: "",
+            scope: &tenant.id,
+            origin: &request.origin,
+            destination,
+            start,
+            confidence: request.confidence,
+        };
+        let names: Vec<&str> = carriers.iter().map(String::as_str).collect();
+        let answers = model
+            .estimate_carriers(&query, &names)
+            .map_err(|e| crate::error::ApiError::internal(&e))?;
+        for (carrier, answer) in carriers.iter().zip(answers) {
+            match answer {
+                Some(estimate) => promise.estimates.push(estimate),
+                None => promise.unknown.push(carrier.clone()),
             }
         }
         promise
