@@ -129,7 +129,7 @@ impl AppState {
 pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
     use routes::{
         batches, branding, carrier_accounts, carriers, edd, exceptions, fleet, hooks, ndr, pickups,
-        rates, self_service, shipments, system, tracking, webhook_endpoints,
+        rates, self_service, serviceability, shipments, system, tracking, webhook_endpoints,
     };
     let v1 = OpenApiRouter::new()
         .routes(routes!(shipments::create, shipments::list))
@@ -143,6 +143,9 @@ pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .routes(routes!(rates::quote))
         .routes(routes!(edd::get))
         .routes(routes!(edd::batch))
+        .routes(routes!(serviceability::get))
+        .routes(routes!(serviceability::import))
+        .routes(routes!(serviceability::sync))
         .routes(routes!(branding::put))
         .routes(routes!(exceptions::cancel))
         .routes(routes!(ndr::queue))

@@ -13,6 +13,7 @@ pub mod ndr;
 pub mod pickups;
 pub mod rates;
 pub mod self_service;
+pub mod serviceability;
 pub mod shipments;
 pub mod system;
 pub mod tracking;

@@ -19,6 +19,7 @@ pub mod edd;
 pub mod email;
 pub mod ndr;
 pub mod ndr_link;
+pub mod serviceability;
 pub mod tracking;
 pub mod webhooks;
 
