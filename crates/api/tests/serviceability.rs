@@ -51,7 +51,10 @@ async fn imported_and_synced_serviceability_answers_per_account() {
     // The simulator serves every PIN but those starting 99, and COD except PINs ending 9.
     let body = json!({"postal_codes": ["560001", "990001", "560009"]});
     let r = app
-        .post(&format!("/v1/carrier-accounts/{ekart}/serviceability/sync"), &app.key_a)
+        .post(
+            &format!("/v1/carrier-accounts/{ekart}/serviceability/sync"),
+            &app.key_a,
+        )
         .json(&body)
         .send()
         .await
@@ -80,12 +83,18 @@ async fn imported_and_synced_serviceability_answers_per_account() {
             .clone()
     };
     let d = by("delhivery");
-    assert_eq!((d["known"].clone(), d["cod"].clone()), (json!(true), json!(true)));
+    assert_eq!(
+        (d["known"].clone(), d["cod"].clone()),
+        (json!(true), json!(true))
+    );
     assert_eq!(d["pickup_at_origin"], true);
     assert_eq!(d["serviceable"], false, "12 kg is over its 10 kg limit");
     let e = by("ekart");
     assert_eq!(e["known"], true);
-    assert_eq!(e["pickup_at_origin"], false, "ekart's pickup at 110020 is unknown");
+    assert_eq!(
+        e["pickup_at_origin"], false,
+        "ekart's pickup at 110020 is unknown"
+    );
     assert_eq!(by("bluedart")["known"], false);
 
     let r = app

@@ -1,4 +1,4 @@
-//! `shipgate edd …`: backtests and imports of historical deliveries.
+//! `shipgate edd …`: imports and backtests of historical deliveries.
 
 use std::fs::File;
 use std::io::{BufReader, Write};
@@ -268,4 +268,89 @@ pub fn backtest(args: &BacktestArgs) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    pub input: Input,
+    /// A name for this history (re-importing the same name adds only new orders).
+    #[arg(long, default_value = "history")]
+    pub source: String,
+}
+
+/// Stores the delivered orders of a file as EDD history; running servers
+/// learn them within seconds.
+pub async fn import(args: &ImportArgs, store: &dyn shipgate_storage::Store) -> anyhow::Result<()> {
+    let mut say = |line: &str| eprintln!("{line}");
+    let loaded = load(&args.input, &mut say)?;
+    let source = format!("import:{}", args.source.trim());
+    let delivered: Vec<_> = loaded
+        .orders
+        .iter()
+        .filter_map(|o| {
+            Some(shipgate_storage::EddObservationRecord {
+                id: 0,
+                source: source.clone(),
+                source_ref: o.id.clone(),
+                tenant_id: None,
+                country: o.country.clone(),
+                carrier: o.carrier.to_ascii_lowercase(),
+                service: o.service.clone(),
+                scope: o.scope.clone(),
+                origin: o.origin.clone(),
+                destination: o.destination.clone(),
+                ordered_at: o.ordered_at,
+                picked_up_at: o.picked_up_at,
+                delivered_at: o.delivered_at?,
+                promised_date: o.promised,
+            })
+        })
+        .collect();
+    let total = delivered.len();
+    let mut added = 0;
+    for (i, chunk) in delivered.chunks(5_000).enumerate() {
+        added += store
+            .record_edd_observations(chunk)
+            .await
+            .context("store deliveries")?;
+        eprintln!(
+            "stored {}/{total} deliveries",
+            (i * 5_000 + chunk.len()).min(total)
+        );
+    }
+    println!(
+        "Imported {added} new deliveries from {} orders ({} already known, {} not delivered)",
+        loaded.orders.len(),
+        total as u64 - added,
+        loaded.orders.len() - total
+    );
+    Ok(())
+}
+
+/// The server's EDD engine: Indian carriers' Monday-to-Saturday calendar,
+/// with the configured holidays and PIN geography.
+pub fn server_engine(
+    holidays: Option<&Path>,
+    geography: Option<&Path>,
+) -> anyhow::Result<shipgate_api::service::edd::EddEngine> {
+    let mut calendar = Calendar::default();
+    if let Some(path) = holidays {
+        let days = holidays_from_csv(open(path)?, "IN", None, &["public"])?;
+        tracing::info!(holidays = days.len(), file = %path.display(), "EDD calendar");
+        calendar = calendar.with_holidays(days);
+    }
+    let mut context = shipgate_api::service::edd::default_context(calendar);
+    if let Some(path) = geography {
+        let mut geo = Geography::default();
+        let codes = geo
+            .load_csv(open(path)?, "pincode", Some("district"), "state")
+            .with_context(|| format!("read PIN geography from {}", path.display()))?;
+        tracing::info!(codes, file = %path.display(), "EDD geography");
+        context = context.with_geography("IN", geo);
+    }
+    Ok(shipgate_api::service::edd::EddEngine::new(
+        ModelConfig::default(),
+        context,
+    ))
 }

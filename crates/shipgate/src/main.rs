@@ -51,7 +51,7 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:8090")]
         listen: String,
     },
-    /// Estimated delivery dates: backtest the model on historical deliveries.
+    /// Estimated delivery dates: import delivery history, backtest the model.
     Edd {
         #[command(subcommand)]
         command: EddCommand,
@@ -68,6 +68,8 @@ enum EddCommand {
     /// Train on deliveries before --train-until, promise the orders placed after it while
     /// learning from each delivery as it completes, and score the promises.
     Backtest(Box<edd::BacktestArgs>),
+    /// Store delivered orders from a file as history the EDD model learns from.
+    Import(Box<edd::ImportArgs>),
 }
 
 #[derive(Subcommand)]
@@ -100,6 +102,13 @@ struct Config {
     /// non-public addresses. Off by default: a webhook URL is chosen by a
     /// merchant and must not reach inside Shipgate's network.
     allow_private_webhook_targets: bool,
+    /// EDD: holidays CSV (date,country,subdivision,category,name); India's
+    /// national public holidays become non-working days for every carrier.
+    edd_holidays_file: Option<PathBuf>,
+    /// EDD: PIN geography CSV with `pincode`, `district` and `state` columns
+    /// (e.g. India Post's directory), adding district and state levels to
+    /// the postal hierarchy.
+    edd_geography_file: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -115,6 +124,8 @@ impl Default for Config {
             smtp_url: None,
             mail_from: "Shipgate <no-reply@localhost>".into(),
             allow_private_webhook_targets: false,
+            edd_holidays_file: None,
+            edd_geography_file: None,
         }
     }
 }
@@ -267,6 +278,9 @@ async fn main() -> anyhow::Result<()> {
         Command::Edd {
             command: EddCommand::Backtest(args),
         } => edd::backtest(&args)?,
+        Command::Edd {
+            command: EddCommand::Import(args),
+        } => edd::import(&args, store().await?.as_ref()).await?,
         Command::Sim { listen } => {
             let url = Sandbox::start(&listen, rand_seed())
                 .await
@@ -302,6 +316,10 @@ async fn main() -> anyhow::Result<()> {
                 );
             }
             state.allow_private_webhook_targets = config.allow_private_webhook_targets;
+            state.edd = std::sync::Arc::new(edd::server_engine(
+                config.edd_holidays_file.as_deref(),
+                config.edd_geography_file.as_deref(),
+            )?);
             if store.count_tenants().await? == 0 {
                 // A fresh install is callable at once, with every carrier in sandbox.
                 let (tenant, key) = create_tenant(store.as_ref(), "Default tenant").await?;

@@ -136,3 +136,47 @@ fn olist_promises_meet_the_targets() {
     let mae = report["p50"]["mae_days"].as_f64().unwrap();
     assert!(mae < 6.0, "P50 MAE {mae}");
 }
+
+#[tokio::test]
+async fn import_stores_delivered_orders_once() {
+    let url = shipgate_storage::testing::fresh_database_url().await;
+    let csv = "order_id,carrier,origin,destination,ordered_at,delivered_at\n\
+               a,Delhivery,560001,110001,2026-01-02 10:00:00,2026-01-05 12:00:00\n\
+               b,delhivery,560001,110001,2026-01-03 10:00:00,\n\
+               c,ekart,400001,700001,2026-01-03 11:00:00,2026-01-08 09:00:00\n";
+    let path = std::env::temp_dir().join(format!("edd-import-{}.csv", std::process::id()));
+    std::fs::write(&path, csv).unwrap();
+    let import = || {
+        let out = Command::new(env!("CARGO_BIN_EXE_shipgate"))
+            .args([
+                "--database",
+                &url,
+                "edd",
+                "import",
+                "--source",
+                "test",
+                "--file",
+            ])
+            .arg(&path)
+            .env("SHIPGATE_SECRET_KEY", "ab".repeat(32))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert!(import().contains("Imported 2 new deliveries from 3 orders"));
+    assert!(
+        import().contains("Imported 0 new deliveries"),
+        "a re-import adds nothing"
+    );
+    std::fs::remove_file(&path).unwrap();
+    let store = shipgate_storage::connect(&url).await.unwrap();
+    let rows = store.edd_observations_after(0, 10).await.unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0].carrier, "delhivery");
+    assert_eq!(rows[0].source, "import:test");
+}
