@@ -319,6 +319,10 @@ pub fn register_jobs(worker: worker::Worker, state: &AppState) -> std::io::Resul
             Arc::new(service::edd::LearnJob(state.clone())),
         )
         .register(
+            service::edd::REBUILD,
+            Arc::new(service::edd::RebuildJob(state.clone())),
+        )
+        .register(
             service::ndr::RULES,
             Arc::new(service::ndr::RulesJob(state.clone())),
         )

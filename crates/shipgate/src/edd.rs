@@ -319,6 +319,17 @@ pub async fn import(args: &ImportArgs, store: &dyn shipgate_storage::Store) -> a
             (i * 5_000 + chunk.len()).min(total)
         );
     }
+    if added > 0 {
+        let job = shipgate_storage::NewJob::now(
+            shipgate_api::service::edd::REBUILD,
+            None,
+            serde_json::json!({}),
+        );
+        store
+            .enqueue_job(&job)
+            .await
+            .context("enqueue the model rebuild")?;
+    }
     println!(
         "Imported {added} new deliveries from {} orders ({} already known, {} not delivered)",
         loaded.orders.len(),
@@ -329,12 +340,19 @@ pub async fn import(args: &ImportArgs, store: &dyn shipgate_storage::Store) -> a
 }
 
 /// The server's EDD engine: Indian carriers' Monday-to-Saturday calendar,
-/// with the configured holidays and PIN geography.
+/// with the configured cut-off, holidays and PIN geography.
 pub fn server_engine(
     holidays: Option<&Path>,
     geography: Option<&Path>,
+    cutoff: Option<&str>,
 ) -> anyhow::Result<shipgate_api::service::edd::EddEngine> {
     let mut calendar = Calendar::default();
+    if let Some(cutoff) = cutoff {
+        let time: Time = cutoff
+            .parse()
+            .with_context(|| format!("edd_cutoff {cutoff:?} is not HH:MM"))?;
+        calendar = calendar.with_cutoff(time);
+    }
     if let Some(path) = holidays {
         let days = holidays_from_csv(open(path)?, "IN", None, &["public"])?;
         tracing::info!(holidays = days.len(), file = %path.display(), "EDD calendar");

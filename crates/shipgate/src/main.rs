@@ -109,6 +109,9 @@ struct Config {
     /// (e.g. India Post's directory), adding district and state levels to
     /// the postal hierarchy.
     edd_geography_file: Option<PathBuf>,
+    /// EDD: local time (HH:MM) after which an order is handed to the carrier
+    /// the next working day; unset: any time of day ships the same day.
+    edd_cutoff: Option<String>,
 }
 
 impl Default for Config {
@@ -126,6 +129,7 @@ impl Default for Config {
             allow_private_webhook_targets: false,
             edd_holidays_file: None,
             edd_geography_file: None,
+            edd_cutoff: None,
         }
     }
 }
@@ -319,6 +323,7 @@ async fn main() -> anyhow::Result<()> {
             state.edd = std::sync::Arc::new(edd::server_engine(
                 config.edd_holidays_file.as_deref(),
                 config.edd_geography_file.as_deref(),
+                config.edd_cutoff.as_deref(),
             )?);
             if store.count_tenants().await? == 0 {
                 // A fresh install is callable at once, with every carrier in sandbox.

@@ -179,4 +179,12 @@ async fn import_stores_delivered_orders_once() {
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[0].carrier, "delhivery");
     assert_eq!(rows[0].source, "import:test");
+    // The import that added rows asked a worker to rebuild the model; the one
+    // that added nothing did not.
+    let jobs = store
+        .claim_jobs("test", 10, std::time::Duration::from_secs(30))
+        .await
+        .unwrap();
+    let rebuilds = jobs.iter().filter(|j| j.kind == "edd.rebuild").count();
+    assert_eq!(rebuilds, 1);
 }

@@ -24,6 +24,10 @@ use crate::AppState;
 
 /// Job kind: record a delivered shipment for the model.
 pub const LEARN: &str = "edd.learn";
+/// Job kind: rebuild the model from all history in the process that runs it
+/// (the others fold the same rows in incrementally and rebuild on their own
+/// schedule); enqueued by `shipgate edd import`.
+pub const REBUILD: &str = "edd.rebuild";
 /// Rows read per refresh query.
 const PAGE: u32 = 5_000;
 /// Ids at most this far behind the newest seen are re-read: on PostgreSQL a
@@ -388,4 +392,21 @@ pub async fn promise(
         out.push(promise);
     }
     Ok(out)
+}
+
+/// The worker's handler for [`REBUILD`] jobs.
+pub struct RebuildJob(pub AppState);
+
+#[async_trait::async_trait]
+impl crate::worker::JobHandler for RebuildJob {
+    async fn run(&self, _job: &shipgate_storage::Job) -> Result<(), String> {
+        let learned = self
+            .0
+            .edd
+            .rebuild(self.0.store.as_ref())
+            .await
+            .map_err(|e| e.to_string())?;
+        tracing::info!(learned, "EDD model rebuilt");
+        Ok(())
+    }
 }
