@@ -67,7 +67,9 @@ async fn main() {
     // A receiver for merchant webhooks that verifies each signature and
     // counts distinct messages (delivery is at least once).
     let received = Arc::new(AtomicU64::new(0));
-    let seen = Arc::new(std::sync::Mutex::new(std::collections::HashSet::<String>::new()));
+    let seen = Arc::new(std::sync::Mutex::new(
+        std::collections::HashSet::<String>::new(),
+    ));
     let bad = Arc::new(AtomicU64::new(0));
     let signing_key: Arc<std::sync::OnceLock<Vec<u8>>> = Arc::default();
     let first_receipt: Arc<std::sync::OnceLock<Instant>> = Arc::default();
@@ -97,10 +99,14 @@ async fn main() {
                         .to_string()
                 };
                 let id = header("webhook-id");
-                let mut mac = Hmac::<sha2::Sha256>::new_from_slice(hook_key.get().unwrap()).unwrap();
+                let mut mac =
+                    Hmac::<sha2::Sha256>::new_from_slice(hook_key.get().unwrap()).unwrap();
                 mac.update(format!("{id}.{}.{body}", header("webhook-timestamp")).as_bytes());
                 let expected = format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()));
-                if !header("webhook-signature").split(' ').any(|s| s == expected) {
+                if !header("webhook-signature")
+                    .split(' ')
+                    .any(|s| s == expected)
+                {
                     bad_count.fetch_add(1, Ordering::Relaxed);
                 } else if ids.lock().unwrap().insert(id) {
                     first.get_or_init(Instant::now);
@@ -181,7 +187,11 @@ async fn main() {
     .unwrap();
     let secret = endpoint["secret"].as_str().unwrap();
     signing_key
-        .set(STANDARD.decode(secret.strip_prefix("whsec_").unwrap()).unwrap())
+        .set(
+            STANDARD
+                .decode(secret.strip_prefix("whsec_").unwrap())
+                .unwrap(),
+        )
         .unwrap();
     let mut awbs = Vec::new();
     for i in 0..shipments {
@@ -345,7 +355,9 @@ async fn main() {
         if now - webhooks_before >= queued as u64 {
             // Messages fanned out by jobs (before the outbox) come later.
             let fanning = counter
-                .count("SELECT COUNT(*) FROM jobs WHERE kind = 'webhook.fanout' AND status <> 'done'")
+                .count(
+                    "SELECT COUNT(*) FROM jobs WHERE kind = 'webhook.fanout' AND status <> 'done'",
+                )
                 .await;
             queued = counter.count("SELECT COUNT(*) FROM webhook_messages").await - messages_before;
             if fanning == 0 && now - webhooks_before >= queued as u64 {

@@ -94,7 +94,10 @@ impl Worker {
 
     /// Claims and runs one batch; returns how many jobs it ran.
     pub async fn run_once(&self) -> Result<usize, shipgate_storage::StoreError> {
-        let jobs = self.store.claim_jobs(&self.name, CLAIM_BATCH, self.lease).await?;
+        let jobs = self
+            .store
+            .claim_jobs(&self.name, CLAIM_BATCH, self.lease)
+            .await?;
         // Each kind's jobs together (in the order claimed), so a kind that
         // does better in batches (carrier pushes) gets them at once.
         let mut kinds: Vec<&str> = Vec::new();
@@ -109,7 +112,10 @@ impl Worker {
             let outcomes = match self.handlers.get(kind) {
                 Some(handler) => handler.run_batch(&batch).await,
                 // A newer Shipgate process may know this kind; leave it for one.
-                None => vec![Err(format!("no handler for job kind `{kind}` in this process")); batch.len()],
+                None => vec![
+                    Err(format!("no handler for job kind `{kind}` in this process"));
+                    batch.len()
+                ],
             };
             finished.extend(batch.into_iter().zip(outcomes));
         }
@@ -131,7 +137,7 @@ impl Worker {
                     let retry_at = Timestamp::now() + retry_delay(job.attempts);
                     tracing::warn!(job = %job.id, kind = %job.kind, attempts = job.attempts, %error, "job failed");
                     self.store
-                        .fail_job(&job.id, &self.name, &error, retry_at)
+                        .fail_job(&job.id, &self.name, error, retry_at)
                         .await?;
                 }
             }

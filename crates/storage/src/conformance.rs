@@ -824,7 +824,10 @@ pub async fn carrier_pushes_are_kept_with_their_job(url: &str) {
         .unwrap();
     for id in &ids {
         let stored = store.carrier_push(id).await.unwrap().unwrap();
-        assert_eq!((stored.status, stored.error), (crate::PushStatus::Applied, None));
+        assert_eq!(
+            (stored.status, stored.error),
+            (crate::PushStatus::Applied, None)
+        );
     }
     let jobs: Vec<String> = store
         .claim_jobs("w", 10, Duration::from_secs(30))
@@ -1233,10 +1236,7 @@ pub async fn webhook_events_fan_out_once_per_subscribed_endpoint(url: &str) {
         webhook_event("shipment.created"),
         webhook_event("shipment.delivered"),
     ];
-    let messages = store
-        .fan_out_webhook_events(&a.id, &events)
-        .await
-        .unwrap();
+    let messages = store.fan_out_webhook_events(&a.id, &events).await.unwrap();
     let mut got: Vec<_> = messages
         .iter()
         .map(|m| (m.endpoint_id.clone(), m.event_type.clone()))
@@ -1816,7 +1816,11 @@ pub async fn webhook_outbox_is_claimed_once_and_recorded_in_batches(url: &str) {
         claimed.extend(t.await.unwrap());
     }
     let ids: HashSet<_> = claimed.iter().map(|c| c.message.id.clone()).collect();
-    assert_eq!((claimed.len(), ids.len()), (40, 40), "each message claimed once");
+    assert_eq!(
+        (claimed.len(), ids.len()),
+        (40, 40),
+        "each message claimed once"
+    );
     let claims: HashSet<_> = claimed.iter().map(|c| c.claim.clone()).collect();
     assert_eq!(claims.len(), 40, "each claim names one attempt");
     assert!(claimed.iter().all(|c| c.step == 0));
@@ -1833,7 +1837,10 @@ pub async fn webhook_outbox_is_claimed_once_and_recorded_in_batches(url: &str) {
     // One batch: most delivered, one failed with a retry in a moment, one
     // failed for good; recorded once only.
     let soon = crate::now() + 1.second();
-    let mut outcomes: Vec<_> = claimed[2..].iter().map(|c| delivery(c, 200, None)).collect();
+    let mut outcomes: Vec<_> = claimed[2..]
+        .iter()
+        .map(|c| delivery(c, 200, None))
+        .collect();
     outcomes.push(delivery(&claimed[0], 500, Some(soon)));
     outcomes.push(delivery(&claimed[1], 500, None));
     assert_eq!(two.record_webhook_deliveries(&outcomes).await.unwrap(), 40);
@@ -1848,23 +1855,39 @@ pub async fn webhook_outbox_is_claimed_once_and_recorded_in_batches(url: &str) {
         async move { store.webhook_message(&tenant, &id).await.unwrap().unwrap() }
     };
     let ok = stored(claimed[5].message.id.clone()).await;
-    assert_eq!((ok.status, ok.next_attempt_at), (crate::WebhookMessageStatus::Delivered, None));
+    assert_eq!(
+        (ok.status, ok.next_attempt_at),
+        (crate::WebhookMessageStatus::Delivered, None)
+    );
     assert_eq!((ok.attempts.len(), ok.attempts[0].attempt), (1, 1));
     assert_eq!(ok.attempts[0].job_id, claimed[5].claim);
     let retried = stored(claimed[0].message.id.clone()).await;
     assert_eq!(
-        (retried.status, retried.next_attempt_at, retried.attempts[0].next_attempt_at),
+        (
+            retried.status,
+            retried.next_attempt_at,
+            retried.attempts[0].next_attempt_at
+        ),
         (crate::WebhookMessageStatus::Pending, Some(soon), Some(soon))
     );
     let failed = stored(claimed[1].message.id.clone()).await;
     assert_eq!(failed.status, crate::WebhookMessageStatus::Failed);
     // The last attempts of the endpoint failed: its streak runs.
-    let e = one.webhook_endpoint(&a.id, &endpoint.id).await.unwrap().unwrap();
+    let e = one
+        .webhook_endpoint(&a.id, &endpoint.id)
+        .await
+        .unwrap()
+        .unwrap();
     assert!(e.failing_since.is_some() && e.enabled);
 
     // The retry is claimed when due, as the next step of the schedule.
     let lease = Duration::from_millis(300);
-    assert!(one.claim_webhook_messages("w", 10, lease).await.unwrap().is_empty());
+    assert!(
+        one.claim_webhook_messages("w", 10, lease)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     tokio::time::sleep(Duration::from_millis(1100)).await;
     let lapsed = one.claim_webhook_messages("w", 10, lease).await.unwrap();
     assert_eq!(lapsed.len(), 1);
@@ -1874,7 +1897,12 @@ pub async fn webhook_outbox_is_claimed_once_and_recorded_in_batches(url: &str) {
     );
     // Its worker stalls: once the lease runs out another takes it over, and
     // only the new claim may record.
-    assert!(two.claim_webhook_messages("w2", 10, lease).await.unwrap().is_empty());
+    assert!(
+        two.claim_webhook_messages("w2", 10, lease)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     tokio::time::sleep(Duration::from_millis(400)).await;
     let taken = two.claim_webhook_messages("w2", 10, lease).await.unwrap();
     assert_eq!(taken.len(), 1);
@@ -1889,7 +1917,11 @@ pub async fn webhook_outbox_is_claimed_once_and_recorded_in_batches(url: &str) {
         done.attempts.iter().map(|a| a.attempt).collect::<Vec<_>>(),
         [1, 2]
     );
-    let e = one.webhook_endpoint(&a.id, &endpoint.id).await.unwrap().unwrap();
+    let e = one
+        .webhook_endpoint(&a.id, &endpoint.id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(e.failing_since, None, "a success ends the streak");
 }
 

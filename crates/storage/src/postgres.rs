@@ -59,7 +59,8 @@ impl PgStore {
     /// to two workers, and no worker waits on another.
     const CLAIM_JOBS: &'static str = claim_jobs_sql!("FOR UPDATE SKIP LOCKED");
 
-    const CLAIM_WEBHOOK_MESSAGES: &'static str = claim_webhook_messages_sql!("FOR UPDATE SKIP LOCKED");
+    const CLAIM_WEBHOOK_MESSAGES: &'static str =
+        claim_webhook_messages_sql!("FOR UPDATE SKIP LOCKED");
 
     const CLAIM_POLLS: &'static str = claim_polls_sql!("FOR UPDATE SKIP LOCKED");
 

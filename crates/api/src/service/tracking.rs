@@ -177,7 +177,8 @@ pub async fn apply_pushes(state: &AppState, push_ids: &[String]) -> Result<(), S
             let mut ids = Vec::new();
             let mut tracked = Vec::new();
             while let Some((_, shipments)) = parsed.peek()
-                && (tracked.is_empty() || tracked.len() + shipments.len() <= MAX_SHIPMENTS_PER_APPLY)
+                && (tracked.is_empty()
+                    || tracked.len() + shipments.len() <= MAX_SHIPMENTS_PER_APPLY)
             {
                 let (id, shipments) = parsed.next().expect("peeked");
                 ids.push(id);
@@ -248,8 +249,10 @@ impl crate::worker::JobHandler for ApplyPushJob {
     /// The claimed pushes in one go; if that fails, each on its own, so one
     /// bad push cannot hold the others back.
     async fn run_batch(&self, jobs: &[shipgate_storage::Job]) -> Vec<Result<(), String>> {
-        let ids: Result<Vec<String>, String> =
-            jobs.iter().map(|j| push_id(j).map(str::to_string)).collect();
+        let ids: Result<Vec<String>, String> = jobs
+            .iter()
+            .map(|j| push_id(j).map(str::to_string))
+            .collect();
         if let Ok(ids) = ids
             && apply_pushes(&self.0, &ids).await.is_ok()
         {

@@ -488,14 +488,28 @@ impl Outbox {
                 let mut done = Vec::with_capacity(chain.len());
                 for c in chain {
                     let started_at = now();
-                    let sent = attempt(&sender, &target.endpoint, &target.keys, &c.message, started_at).await;
+                    let sent = attempt(
+                        &sender,
+                        &target.endpoint,
+                        &target.keys,
+                        &c.message,
+                        started_at,
+                    )
+                    .await;
                     let delivered = sent.delivered();
                     let retry_at = (!delivered && target.endpoint.enabled)
                         .then(|| next_attempt(&config, c.step as usize, &sent))
                         .flatten();
-                    let (disable_if_failing_since, disable_reason) = disable_rule(&config, started_at);
+                    let (disable_if_failing_since, disable_reason) =
+                        disable_rule(&config, started_at);
                     done.push(DeliveryOutcome {
-                        attempt: attempt_record(&c.message, &c.claim, "scheduled", started_at, sent),
+                        attempt: attempt_record(
+                            &c.message,
+                            &c.claim,
+                            "scheduled",
+                            started_at,
+                            sent,
+                        ),
                         delivered,
                         retry_at,
                         disable_if_failing_since,
