@@ -140,9 +140,13 @@ pub struct Timeline {
 
 impl Timeline {
     /// Sorts by event time (ties broken by the order they were recorded) and folds.
-    pub fn build(mut events: Vec<ShipmentEvent>) -> Self {
+    pub fn build(events: Vec<ShipmentEvent>) -> Self {
+        Self::fold_onto(ShipmentState::default(), events)
+    }
+
+    /// Sorts `events` by event time (then recording order) and folds them onto `state`.
+    fn fold_onto(mut state: ShipmentState, mut events: Vec<ShipmentEvent>) -> Self {
         events.sort_by_key(|e| (e.occurred_at, e.seq));
-        let mut state = ShipmentState::default();
         let entries = events
             .into_iter()
             .map(|event| {
@@ -164,23 +168,14 @@ impl Timeline {
     pub fn fold_after(
         state: &ShipmentState,
         latest: Option<Timestamp>,
-        mut new: Vec<ShipmentEvent>,
+        new: Vec<ShipmentEvent>,
     ) -> Option<Self> {
         if let Some(latest) = latest
             && new.iter().any(|e| e.occurred_at < latest)
         {
             return None;
         }
-        new.sort_by_key(|e| (e.occurred_at, e.seq));
-        let mut state = state.clone();
-        let entries = new
-            .into_iter()
-            .map(|event| {
-                let applied = state.apply(&event);
-                TimelineEntry { event, applied }
-            })
-            .collect();
-        Some(Self { entries, state })
+        Some(Self::fold_onto(state.clone(), new))
     }
 }
 

@@ -984,26 +984,11 @@ macro_rules! impl_store {
             async fn claim_jobs(&self, worker: &str, limit: u32, lease: std::time::Duration) -> $crate::Result<Vec<$crate::Job>> {
                 use $crate::rows::micros;
                 let now = micros(jiff::Timestamp::now());
-                // Idle workers look before they take the write lock (SQLite has one writer).
-                let due = sqlx::query_scalar::<_, i64>(
-                    "SELECT COUNT(*) FROM (SELECT 1 FROM jobs WHERE (status = 'pending' AND run_at <= $1) \
-                     OR (status = 'running' AND locked_until < $1 AND attempts < max_attempts) LIMIT 1) AS due",
-                )
-                .bind(now)
-                .fetch_one(&self.pool)
-                .await?;
-                if due == 0 {
+                if !$crate::shared::any_due!(self, "jobs WHERE (status = 'pending' AND run_at <= $1) \
+                     OR (status = 'running' AND locked_until < $1 AND attempts < max_attempts)", now) {
                     return Ok(Vec::new());
                 }
-                let mut tx = self.begin_write().await?;
-                let rows = sqlx::query_as::<_, $crate::rows::JobRow>(Self::CLAIM_JOBS)
-                    .bind(worker)
-                    .bind(now + lease.as_micros() as i64)
-                    .bind(now)
-                    .bind(i64::from(limit))
-                    .fetch_all(&mut *tx)
-                    .await?;
-                tx.commit().await?;
+                let rows = $crate::shared::claim_rows!(self, $crate::rows::JobRow, Self::CLAIM_JOBS, worker, now, lease, limit);
                 // RETURNING follows no order on PostgreSQL: hand jobs out oldest
                 // first, so webhooks raised in order are sent in order.
                 let mut jobs = rows.into_iter().map($crate::Job::try_from).collect::<$crate::Result<Vec<_>>>()?;
@@ -1351,25 +1336,10 @@ macro_rules! impl_store {
                 let now = micros(jiff::Timestamp::now());
                 // Each message's claim is unique (it names the attempt it records).
                 let claim = format!("{worker}:{}", $crate::new_id("claim"));
-                // Idle workers look before they take the write lock (SQLite has one writer).
-                let due = sqlx::query_scalar::<_, i64>(
-                    "SELECT COUNT(*) FROM (SELECT 1 FROM webhook_messages WHERE status = 'pending' AND next_attempt_at <= $1 LIMIT 1) AS due",
-                )
-                .bind(now)
-                .fetch_one(&self.pool)
-                .await?;
-                if due == 0 {
+                if !$crate::shared::any_due!(self, "webhook_messages WHERE status = 'pending' AND next_attempt_at <= $1", now) {
                     return Ok(Vec::new());
                 }
-                let mut tx = self.begin_write().await?;
-                let rows = sqlx::query_as::<_, $crate::rows::ClaimedMessageRow>(Self::CLAIM_WEBHOOK_MESSAGES)
-                    .bind(&claim)
-                    .bind(now + lease.as_micros() as i64)
-                    .bind(now)
-                    .bind(i64::from(limit))
-                    .fetch_all(&mut *tx)
-                    .await?;
-                tx.commit().await?;
+                let rows = $crate::shared::claim_rows!(self, $crate::rows::ClaimedMessageRow, Self::CLAIM_WEBHOOK_MESSAGES, &claim, now, lease, limit);
                 let mut claimed = rows
                     .into_iter()
                     .map(|r| {
@@ -1750,20 +1720,7 @@ macro_rules! record_batch_in_tx {
                 );
                 let mut q = sqlx::query_as::<_, (String, i64)>(sqlx::AssertSqlSafe(Self::dynamic_sql(sql)));
                 for (shipment_id, e) in chunk {
-                    q = q
-                        .bind(e.id.as_str())
-                        .bind(tenant_id)
-                        .bind(*shipment_id)
-                        .bind(e.status.as_str())
-                        .bind(micros(e.occurred_at))
-                        .bind(micros(e.recorded_at))
-                        .bind(e.source.as_str())
-                        .bind(e.dedupe_key())
-                        .bind(e.carrier_code.as_deref())
-                        .bind(e.description.as_deref())
-                        .bind(e.location.as_deref())
-                        .bind(e.ndr_reason.map(|r| r.as_str()))
-                        .bind(e.actor.as_deref());
+                    q = $crate::shared::bind_event!(q, tenant_id, *shipment_id, e);
                 }
                 seqs.extend(q.fetch_all(&mut *$tx).await?);
             }
@@ -1994,6 +1951,41 @@ macro_rules! insert_webhook_messages {
 }
 pub(crate) use insert_webhook_messages;
 
+/// Runs a claim statement (`$1` the claimant, `$2` the lease's end, `$3`
+/// now, `$4` the limit) in a write transaction; yields the rows claimed.
+macro_rules! claim_rows {
+    ($store:ident, $row:ty, $sql:expr, $claimant:expr, $now:expr, $lease:expr, $limit:expr) => {{
+        let mut tx = $store.begin_write().await?;
+        let rows = sqlx::query_as::<_, $row>($sql)
+            .bind($claimant)
+            .bind($now + $lease.as_micros() as i64)
+            .bind($now)
+            .bind(i64::from($limit))
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        rows
+    }};
+}
+pub(crate) use claim_rows;
+
+/// Whether any row of `$from_where` (`$1`: now) is due: idle workers look
+/// on a reader before they take the write lock (SQLite has one writer).
+macro_rules! any_due {
+    ($store:ident, $from_where:literal, $now:expr) => {
+        sqlx::query_scalar::<_, i64>(concat!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM ",
+            $from_where,
+            " LIMIT 1) AS due"
+        ))
+        .bind($now)
+        .fetch_one(&$store.pool)
+        .await?
+            > 0
+    };
+}
+pub(crate) use any_due;
+
 /// Keeps an endpoint's failure streak after a failed attempt at `at`, and
 /// disables it if it has been failing since before `disable_if_since`.
 macro_rules! note_webhook_failure {
@@ -2122,28 +2114,37 @@ pub(crate) use track_ndrs;
 
 /// Inserts an event unless the same report is stored already; yields its
 /// recording sequence number if it was new.
+/// Binds an event's 13 columns, in `shipment_events` order.
+macro_rules! bind_event {
+    ($q:expr, $tenant_id:expr, $shipment_id:expr, $e:expr) => {{
+        let e: &shipgate_domain::ShipmentEvent = $e;
+        $q.bind(e.id.as_str())
+            .bind($tenant_id)
+            .bind($shipment_id)
+            .bind(e.status.as_str())
+            .bind($crate::rows::micros(e.occurred_at))
+            .bind($crate::rows::micros(e.recorded_at))
+            .bind(e.source.as_str())
+            .bind(e.dedupe_key())
+            .bind(e.carrier_code.as_deref())
+            .bind(e.description.as_deref())
+            .bind(e.location.as_deref())
+            .bind(e.ndr_reason.map(|r| r.as_str()))
+            .bind(e.actor.as_deref())
+    }};
+}
+pub(crate) use bind_event;
+
 macro_rules! insert_event {
     ($conn:expr, $tenant_id:expr, $shipment_id:expr, $event:expr) => {{
         let e: &shipgate_domain::ShipmentEvent = $event;
-        sqlx::query_scalar::<_, i64>(
+        let q = sqlx::query_scalar::<_, i64>(
             "INSERT INTO shipment_events (id, tenant_id, shipment_id, status, occurred_at, recorded_at, source, \
              dedupe_key, carrier_code, description, location, ndr_reason, actor) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
              ON CONFLICT (shipment_id, dedupe_key) DO NOTHING RETURNING seq",
-        )
-        .bind(&e.id)
-        .bind($tenant_id)
-        .bind($shipment_id)
-        .bind(e.status.as_str())
-        .bind($crate::rows::micros(e.occurred_at))
-        .bind($crate::rows::micros(e.recorded_at))
-        .bind(e.source.as_str())
-        .bind(e.dedupe_key())
-        .bind(e.carrier_code.as_deref())
-        .bind(e.description.as_deref())
-        .bind(e.location.as_deref())
-        .bind(e.ndr_reason.map(|r| r.as_str()))
-        .bind(e.actor.as_deref())
+        );
+        $crate::shared::bind_event!(q, $tenant_id, $shipment_id, e)
         .fetch_optional($conn)
         .await
         .map_err($crate::StoreError::from)

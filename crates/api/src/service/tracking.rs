@@ -218,14 +218,8 @@ async fn apply_tracked(
         duplicates = applied.duplicates,
         unknown = applied.unknown_codes,
         unmatched = applied.unmatched,
-        "carrier pushes applied"
-    );
-    tracing::debug!(
-        pushes = ids.len(),
-        since_claim_us = loaded.as_micros() as u64,
-        apply_us = (recorded - loaded).as_micros() as u64,
-        finish_us = (started.elapsed() - recorded).as_micros() as u64,
-        "carrier push timing"
+        timing_us = ?[loaded, recorded - loaded, started.elapsed() - recorded].map(|d| d.as_micros()),
+        "carrier pushes applied (timing: since claimed, applying, finishing)"
     );
     Ok(())
 }
