@@ -4,15 +4,26 @@
 //! merchant webhooks queued), and merchant webhooks delivered to a local
 //! receiver.
 //!
+//! "Applied" is read from the database: every scan an event, every shipment
+//! at its last scan's status, every status change's webhook message in the
+//! outbox. "Delivered" is counted by the receiver: distinct `webhook-id`s
+//! whose Standard Webhooks signature it verified.
+//!
 //!     cargo bench -p shipgate-api --bench tracking
 //!     SHIPGATE_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test cargo bench -p shipgate-api --bench tracking
 //!
-//! Knobs: BENCH_SHIPMENTS (default 400), BENCH_SCANS_PER_PUSH (100), BENCH_PUSH_CLIENTS (8).
+//! Knobs: BENCH_SHIPMENTS (default 400), BENCH_SCANS_PER_PUSH (100), BENCH_PUSH_CLIENTS (8),
+//! BENCH_ORDER (`time`: pushes go out in the order the scans happened, as
+//! carriers send them; `reverse`: latest first, so most scans arrive behind
+//! a later one and take the whole-history fold).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use hmac::{Hmac, Mac};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
 use shipgate_api::{AppState, Sandbox, app, keys, register_jobs};
@@ -42,19 +53,65 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 #[tokio::main]
 async fn main() {
     shipgate_carriers::client::install_tls_provider();
+    // Timing spans, e.g. RUST_LOG=shipgate_api=debug,shipgate_storage=debug.
+    if std::env::var("RUST_LOG").is_ok() {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_writer(std::io::stderr)
+            .init();
+    }
     let shipments = env("BENCH_SHIPMENTS", 400) as usize;
     let per_push = env("BENCH_SCANS_PER_PUSH", 100) as usize;
     let clients = env("BENCH_PUSH_CLIENTS", 8) as usize;
 
-    // A receiver for merchant webhooks that only counts.
+    // A receiver for merchant webhooks that verifies each signature and
+    // counts distinct messages (delivery is at least once).
     let received = Arc::new(AtomicU64::new(0));
-    let counter = received.clone();
+    let seen = Arc::new(std::sync::Mutex::new(
+        std::collections::HashSet::<String>::new(),
+    ));
+    let bad = Arc::new(AtomicU64::new(0));
+    let signing_key: Arc<std::sync::OnceLock<Vec<u8>>> = Arc::default();
+    let first_receipt: Arc<std::sync::OnceLock<Instant>> = Arc::default();
+    let (counter, ids, bad_count, hook_key, first) = (
+        received.clone(),
+        seen.clone(),
+        bad.clone(),
+        signing_key.clone(),
+        first_receipt.clone(),
+    );
     let receiver = axum::Router::new().route(
         "/hook",
-        axum::routing::post(move || {
-            let counter = counter.clone();
+        axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
+            let (counter, ids, bad_count, hook_key, first) = (
+                counter.clone(),
+                ids.clone(),
+                bad_count.clone(),
+                hook_key.clone(),
+                first.clone(),
+            );
             async move {
-                counter.fetch_add(1, Ordering::Relaxed);
+                let header = |name: &str| {
+                    headers
+                        .get(name)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("")
+                        .to_string()
+                };
+                let id = header("webhook-id");
+                let mut mac =
+                    Hmac::<sha2::Sha256>::new_from_slice(hook_key.get().unwrap()).unwrap();
+                mac.update(format!("{id}.{}.{body}", header("webhook-timestamp")).as_bytes());
+                let expected = format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()));
+                if !header("webhook-signature")
+                    .split(' ')
+                    .any(|s| s == expected)
+                {
+                    bad_count.fetch_add(1, Ordering::Relaxed);
+                } else if ids.lock().unwrap().insert(id) {
+                    first.get_or_init(Instant::now);
+                    counter.fetch_add(1, Ordering::Relaxed);
+                }
                 "ok"
             }
         }),
@@ -119,12 +176,23 @@ async fn main() {
     .await
     .unwrap();
     let account_id = account["id"].as_str().unwrap().to_string();
-    post(
+    let endpoint: Value = post(
         "/v1/webhook-endpoints",
         json!({"url": hook_url, "event_types": ["shipment.status_changed"]}),
     )
     .await
+    .unwrap()
+    .json()
+    .await
     .unwrap();
+    let secret = endpoint["secret"].as_str().unwrap();
+    signing_key
+        .set(
+            STANDARD
+                .decode(secret.strip_prefix("whsec_").unwrap())
+                .unwrap(),
+        )
+        .unwrap();
     let mut awbs = Vec::new();
     for i in 0..shipments {
         let body = json!({
@@ -142,7 +210,8 @@ async fn main() {
         awbs.push(s["awb"].as_str().unwrap().to_string());
     }
     let counter = Counter::new(&url).await;
-    let events_before = counter.events().await;
+    let events_before = counter.count("SELECT COUNT(*) FROM shipment_events").await;
+    let messages_before = counter.count("SELECT COUNT(*) FROM webhook_messages").await;
     let webhooks_before = received.load(Ordering::Relaxed);
 
     // Three scans per shipment (picked up, in transit, at the destination hub),
@@ -157,7 +226,9 @@ async fn main() {
     let secret = secret
         .and_then(|c| c.get("webhook_secret").map(|s| s.expose().to_string()))
         .unwrap_or_default();
-    let t0 = Timestamp::now() - SignedDuration::from_hours(20);
+    // The scans happen after booking (a minute apart; pushed as they happen,
+    // give or take the seconds the bench takes to send them).
+    let t0 = Timestamp::now();
     let code = |status: ShipmentStatus| {
         delhivery
             .status_codes()
@@ -167,9 +238,9 @@ async fn main() {
     };
     let mut scans: Vec<(String, SimScan)> = Vec::new();
     for (h, status) in [
-        (1, ShipmentStatus::PickedUp),
-        (5, ShipmentStatus::InTransit),
-        (12, ShipmentStatus::AtDestinationHub),
+        (60, ShipmentStatus::PickedUp),
+        (120, ShipmentStatus::InTransit),
+        (180, ShipmentStatus::AtDestinationHub),
     ] {
         for awb in &awbs {
             let c = code(status);
@@ -180,7 +251,7 @@ async fn main() {
                     ndr_reason: None,
                     code: c.code,
                     description: c.description,
-                    at: t0 + SignedDuration::from_hours(h),
+                    at: t0 + SignedDuration::from_secs(h),
                     location: "Hub".into(),
                 },
             ));
@@ -217,6 +288,13 @@ async fn main() {
     let total_scans = scans.len();
     let hook = format!("{base}/hooks/carriers/{account_id}");
     let started = Instant::now();
+    let reverse = std::env::var("BENCH_ORDER").is_ok_and(|o| o == "reverse");
+    // Clients pop from the end: reversed, the earliest scans go first.
+    let bodies: Vec<Push> = if reverse {
+        bodies
+    } else {
+        bodies.into_iter().rev().collect()
+    };
     let queue = Arc::new(std::sync::Mutex::new(bodies));
     let mut tasks = Vec::new();
     for _ in 0..clients {
@@ -248,23 +326,45 @@ async fn main() {
     }
     let acked = started.elapsed();
     acks.sort();
-    // Wait until every scan is an event.
-    let expected = events_before + total_scans as i64;
-    while counter.events().await < expected {
-        tokio::time::sleep(Duration::from_millis(20)).await;
+    // Applied: every scan an event and every shipment at its last scan's
+    // status; the transaction that writes those writes the webhook
+    // messages too (counted then). A scan folded in behind a later one
+    // changes no status and raises no webhook.
+    let expected_events = events_before + total_scans as i64;
+    let status_sql = "SELECT COUNT(*) FROM shipments WHERE status = 'at_destination_hub'";
+    loop {
+        if counter.count("SELECT COUNT(*) FROM shipment_events").await >= expected_events
+            && counter.count(status_sql).await >= shipments as i64
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let applied = started.elapsed();
-    // Webhooks: one per status change (a scan folded in behind a later one
-    // changes nothing, so there can be fewer than scans). Wait until quiet.
+    let mut queued = counter.count("SELECT COUNT(*) FROM webhook_messages").await - messages_before;
+    let queued_when_applied = queued;
+    // Delivered: every queued message received (or nothing new for 2 s).
     let (mut last, mut last_change) = (received.load(Ordering::Relaxed), Instant::now());
     let mut delivered = started.elapsed();
     while last_change.elapsed() < Duration::from_secs(2) {
-        tokio::time::sleep(Duration::from_millis(10)).await;
         let now = received.load(Ordering::Relaxed);
         if now != last {
             (last, last_change) = (now, Instant::now());
             delivered = started.elapsed();
         }
+        if now - webhooks_before >= queued as u64 {
+            // Messages fanned out by jobs (before the outbox) come later.
+            let fanning = counter
+                .count(
+                    "SELECT COUNT(*) FROM jobs WHERE kind = 'webhook.fanout' AND status <> 'done'",
+                )
+                .await;
+            queued = counter.count("SELECT COUNT(*) FROM webhook_messages").await - messages_before;
+            if fanning == 0 && now - webhooks_before >= queued as u64 {
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
     }
     let backend = if url.starts_with("postgres") {
         "PostgreSQL"
@@ -272,7 +372,8 @@ async fn main() {
         "SQLite"
     };
     println!(
-        "backend: {backend}; {total_scans} scans for {shipments} shipments in pushes of {per_push}; {clients} pushing clients; 4 workers"
+        "backend: {backend}; {total_scans} scans for {shipments} shipments in pushes of {per_push}; {clients} pushing clients; 4 workers; order: {}",
+        if reverse { "reverse" } else { "time" }
     );
     println!(
         "push acknowledged: {:.0} scans/s; ack p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
@@ -282,14 +383,21 @@ async fn main() {
         percentile(&acks, 1.0)
     );
     println!(
-        "scans applied end to end (stored, folded, webhooks queued): {:.0} scans/s",
-        total_scans as f64 / applied.as_secs_f64()
+        "scans applied end to end (stored, folded, {queued_when_applied} webhooks queued): {:.0} scans/s ({:.3} s from the first push)",
+        total_scans as f64 / applied.as_secs_f64(),
+        applied.as_secs_f64()
     );
+    let count = received.load(Ordering::Relaxed) - webhooks_before;
+    let first = first_receipt
+        .get()
+        .map_or(Duration::ZERO, |t| t.saturating_duration_since(started));
     println!(
-        "merchant webhooks delivered: {} in {:.2} s = {:.0}/s",
-        received.load(Ordering::Relaxed) - webhooks_before,
+        "merchant webhooks delivered (signature verified, distinct): {count} of {queued} by {:.3} s from the first push = {:.0}/s end to end; {:.0}/s from the first delivery ({:.3} s); bad signatures: {}",
         delivered.as_secs_f64(),
-        (received.load(Ordering::Relaxed) - webhooks_before) as f64 / delivered.as_secs_f64()
+        count as f64 / delivered.as_secs_f64(),
+        count as f64 / (delivered - first).as_secs_f64(),
+        first.as_secs_f64(),
+        bad.load(Ordering::Relaxed)
     );
 }
 
@@ -307,8 +415,7 @@ impl Counter {
         }
     }
 
-    async fn events(&self) -> i64 {
-        let sql = "SELECT COUNT(*) FROM shipment_events";
+    async fn count(&self, sql: &'static str) -> i64 {
         match self {
             Counter::Pg(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),
             Counter::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await.unwrap(),

@@ -289,11 +289,14 @@ async fn poll_scheduler(state: AppState, mut shutdown: tokio::sync::watch::Recei
     }
 }
 
-/// Registers the handler of every job kind the API enqueues.
+/// Registers the handler of every job kind the API enqueues, and the
+/// webhook outbox's delivery.
 pub fn register_jobs(worker: worker::Worker, state: &AppState) -> std::io::Result<worker::Worker> {
     use service::webhooks::{delivery, events};
     let deliver = delivery::DeliverJob::new(state.clone()).map_err(std::io::Error::other)?;
+    let outbox = delivery::Outbox::new(state.clone()).map_err(std::io::Error::other)?;
     Ok(worker
+        .sweep(Arc::new(outbox))
         .register(
             service::tracking::APPLY_PUSH,
             Arc::new(service::tracking::ApplyPushJob(state.clone())),

@@ -1,7 +1,9 @@
 //! The job runner: claims due jobs from the store with a lease, runs the
 //! handler registered for each kind, and completes or reschedules it. Any
 //! number of processes may run it against one PostgreSQL database; the
-//! store's claim guarantees no job runs in two places at once.
+//! store's claim guarantees no job runs in two places at once. Beside the
+//! jobs it runs sweeps: work claimed in batches of its own (the webhook
+//! outbox), in a loop of their own so neither waits for the other.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -15,12 +17,33 @@ use tokio::sync::watch;
 #[async_trait]
 pub trait JobHandler: Send + Sync + 'static {
     async fn run(&self, job: &Job) -> Result<(), String>;
+
+    /// Runs several claimed jobs of this kind, returning each one's outcome
+    /// in order; one by one unless the kind does better together.
+    async fn run_batch(&self, jobs: &[Job]) -> Vec<Result<(), String>> {
+        let mut outcomes = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            outcomes.push(self.run(job).await);
+        }
+        outcomes
+    }
 }
+
+/// Work a worker claims in batches of its own rather than as jobs.
+#[async_trait]
+pub trait Sweep: Send + Sync + 'static {
+    /// Does one batch for `worker`; returns how much it did (0: nothing due).
+    async fn run_once(&self, worker: &str) -> Result<usize, shipgate_storage::StoreError>;
+}
+
+/// Most jobs a worker claims at once.
+const CLAIM_BATCH: u32 = 32;
 
 pub struct Worker {
     store: Arc<dyn Store>,
     name: String,
     handlers: HashMap<String, Arc<dyn JobHandler>>,
+    sweeps: Vec<Arc<dyn Sweep>>,
     lease: Duration,
     idle_pause: Duration,
 }
@@ -39,6 +62,7 @@ impl Worker {
             store,
             name: name.into(),
             handlers: HashMap::new(),
+            sweeps: Vec::new(),
             lease: Duration::from_secs(60),
             idle_pause: Duration::from_millis(500),
         }
@@ -49,6 +73,20 @@ impl Worker {
         self
     }
 
+    pub fn sweep(mut self, sweep: Arc<dyn Sweep>) -> Self {
+        self.sweeps.push(sweep);
+        self
+    }
+
+    /// Runs every sweep once; returns how much they did.
+    pub async fn run_sweeps(&self) -> Result<usize, shipgate_storage::StoreError> {
+        let mut done = 0;
+        for sweep in &self.sweeps {
+            done += sweep.run_once(&self.name).await?;
+        }
+        Ok(done)
+    }
+
     pub fn with_idle_pause(mut self, pause: Duration) -> Self {
         self.idle_pause = pause;
         self
@@ -56,27 +94,50 @@ impl Worker {
 
     /// Claims and runs one batch; returns how many jobs it ran.
     pub async fn run_once(&self) -> Result<usize, shipgate_storage::StoreError> {
-        let jobs = self.store.claim_jobs(&self.name, 10, self.lease).await?;
+        let jobs = self
+            .store
+            .claim_jobs(&self.name, CLAIM_BATCH, self.lease)
+            .await?;
+        // Each kind's jobs together (in the order claimed), so a kind that
+        // does better in batches (carrier pushes) gets them at once.
+        let mut kinds: Vec<&str> = Vec::new();
         for job in &jobs {
-            let outcome = match self.handlers.get(&job.kind) {
-                Some(handler) => handler.run(job).await,
+            if !kinds.contains(&job.kind.as_str()) {
+                kinds.push(&job.kind);
+            }
+        }
+        let mut finished = Vec::with_capacity(jobs.len());
+        for kind in kinds {
+            let batch: Vec<Job> = jobs.iter().filter(|j| j.kind == kind).cloned().collect();
+            let outcomes = match self.handlers.get(kind) {
+                Some(handler) => handler.run_batch(&batch).await,
                 // A newer Shipgate process may know this kind; leave it for one.
-                None => Err(format!(
-                    "no handler for job kind `{}` in this process",
-                    job.kind
-                )),
+                None => vec![
+                    Err(format!("no handler for job kind `{kind}` in this process"));
+                    batch.len()
+                ],
             };
+            finished.extend(batch.into_iter().zip(outcomes));
+        }
+        let done: Vec<String> = finished
+            .iter()
+            .filter(|(_, outcome)| outcome.is_ok())
+            .map(|(job, _)| job.id.clone())
+            .collect();
+        if !done.is_empty() {
+            let completed = self.store.complete_jobs(&done, &self.name).await?;
+            for id in done.iter().filter(|id| !completed.contains(id)) {
+                tracing::warn!(job = %id, "job finished after its lease ran out");
+            }
+        }
+        for (job, outcome) in &finished {
             match outcome {
-                Ok(()) => {
-                    if !self.store.complete_job(&job.id, &self.name).await? {
-                        tracing::warn!(job = %job.id, "job finished after its lease ran out");
-                    }
-                }
+                Ok(()) => {}
                 Err(error) => {
                     let retry_at = Timestamp::now() + retry_delay(job.attempts);
                     tracing::warn!(job = %job.id, kind = %job.kind, attempts = job.attempts, %error, "job failed");
                     self.store
-                        .fail_job(&job.id, &self.name, &error, retry_at)
+                        .fail_job(&job.id, &self.name, error, retry_at)
                         .await?;
                 }
             }
@@ -84,13 +145,30 @@ impl Worker {
         Ok(jobs.len())
     }
 
-    /// Runs until `shutdown` turns true.
-    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+    /// Runs jobs and sweeps, each in its own loop, until `shutdown` turns true.
+    pub async fn run(self, shutdown: watch::Receiver<bool>) {
+        let sweeps = async {
+            if !self.sweeps.is_empty() {
+                self.keep_running(shutdown.clone(), || self.run_sweeps())
+                    .await;
+            }
+        };
+        tokio::join!(
+            self.keep_running(shutdown.clone(), || self.run_once()),
+            sweeps
+        );
+    }
+
+    async fn keep_running<F, Fut>(&self, mut shutdown: watch::Receiver<bool>, step: F)
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<usize, shipgate_storage::StoreError>>,
+    {
         loop {
             if *shutdown.borrow() {
                 return;
             }
-            let pause = match self.run_once().await {
+            let pause = match step().await {
                 Ok(0) => self.idle_pause,
                 Ok(_) => Duration::ZERO,
                 Err(e) => {

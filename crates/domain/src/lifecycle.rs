@@ -140,9 +140,13 @@ pub struct Timeline {
 
 impl Timeline {
     /// Sorts by event time (ties broken by the order they were recorded) and folds.
-    pub fn build(mut events: Vec<ShipmentEvent>) -> Self {
+    pub fn build(events: Vec<ShipmentEvent>) -> Self {
+        Self::fold_onto(ShipmentState::default(), events)
+    }
+
+    /// Sorts `events` by event time (then recording order) and folds them onto `state`.
+    fn fold_onto(mut state: ShipmentState, mut events: Vec<ShipmentEvent>) -> Self {
         events.sort_by_key(|e| (e.occurred_at, e.seq));
-        let mut state = ShipmentState::default();
         let entries = events
             .into_iter()
             .map(|event| {
@@ -151,6 +155,27 @@ impl Timeline {
             })
             .collect();
         Self { entries, state }
+    }
+
+    /// Folds `new` events onto a history already folded into `state`, without
+    /// that history: `latest` is when its latest event happened (applied or
+    /// not; `None` for no events), and every new event was recorded after it
+    /// (a greater `seq`). When none of `new` happened before `latest` they all
+    /// sort after the whole history, so folding them onto `state` gives what
+    /// [`Timeline::build`] over history and new events gives; the entries are
+    /// the new events'. Otherwise `None`: an event that happened earlier can
+    /// change how later ones fold, so the caller folds the whole history again.
+    pub fn fold_after(
+        state: &ShipmentState,
+        latest: Option<Timestamp>,
+        new: Vec<ShipmentEvent>,
+    ) -> Option<Self> {
+        if let Some(latest) = latest
+            && new.iter().any(|e| e.occurred_at < latest)
+        {
+            return None;
+        }
+        Some(Self::fold_onto(state.clone(), new))
     }
 }
 
@@ -308,6 +333,53 @@ mod tests {
             }
             for (i, e) in shuffled.iter_mut().enumerate() { e.seq = i as i64; }
             prop_assert_eq!(Timeline::build(events).state, Timeline::build(shuffled).state);
+        }
+
+        /// Folding new events onto the stored state gives what folding the
+        /// whole history gives, whenever `fold_after` takes the short way;
+        /// it takes it for every event that arrives in order.
+        #[test]
+        fn folding_onto_the_stored_state_equals_the_full_fold(
+            reports in proptest::collection::vec((any_status(), 0i64..12), 0..30),
+            split in 0usize..30,
+        ) {
+            // Times repeat and reports repeat (same status, same minute): the
+            // store drops a repeated report before folding, so do the same.
+            let mut seen = std::collections::HashSet::new();
+            let events: Vec<ShipmentEvent> = reports
+                .iter()
+                .enumerate()
+                .map(|(i, (s, minute))| event(i as i64, *s, *minute))
+                .filter(|e| seen.insert(e.dedupe_key()))
+                .collect();
+            let split = split.min(events.len());
+            let (history, new) = events.split_at(split);
+            let stored = Timeline::build(history.to_vec());
+            let latest = history.iter().map(|e| e.occurred_at).max();
+            let full = Timeline::build(events.clone());
+            match Timeline::fold_after(&stored.state, latest, new.to_vec()) {
+                Some(incremental) => {
+                    prop_assert_eq!(&incremental.state, &full.state);
+                    for entry in &incremental.entries {
+                        let in_full = full.entries.iter().find(|f| f.event.id == entry.event.id).unwrap();
+                        prop_assert_eq!(entry.applied, in_full.applied, "{:?}", entry.event.status);
+                    }
+                    prop_assert_eq!(incremental.entries.len(), new.len());
+                }
+                None => prop_assert!(new.iter().any(|e| Some(e.occurred_at) < latest)),
+            }
+            // In order of time: always the short way, one event at a time too.
+            let mut ordered = events.clone();
+            ordered.sort_by_key(|e| (e.occurred_at, e.seq));
+            let mut state = ShipmentState::default();
+            let mut latest = None;
+            for e in &ordered {
+                let step = Timeline::fold_after(&state, latest, vec![e.clone()]);
+                prop_assert!(step.is_some());
+                state = step.unwrap().state;
+                latest = Some(e.occurred_at);
+            }
+            prop_assert_eq!(state, Timeline::build(ordered).state);
         }
 
         #[test]

@@ -98,8 +98,17 @@ pub fn event(status: ShipmentStatus, at: Timestamp, source: EventSource) -> Ship
     }
 }
 
-fn no_jobs(_: &crate::EventsRecorded) -> Vec<NewJob> {
-    Vec::new()
+fn no_jobs(_: &crate::EventsRecorded) -> crate::FollowUps {
+    crate::FollowUps::default()
+}
+
+/// A report of `events` for one shipment, without carrier facts.
+fn report(shipment_id: &str, events: Vec<ShipmentEvent>) -> crate::ShipmentReport {
+    crate::ShipmentReport {
+        shipment_id: shipment_id.to_string(),
+        events,
+        facts: Default::default(),
+    }
 }
 
 pub async fn tenants_are_found_by_key_hash_only(url: &str) {
@@ -369,12 +378,15 @@ pub async fn follow_up_jobs_commit_with_their_events(url: &str) {
         .insert_shipment(&s, &[first], &[creation_job])
         .await
         .unwrap();
-    let changed = |r: &crate::EventsRecorded| {
-        vec![NewJob::now(
+    let endpoint = webhook_endpoint(&a.id, &["shipment.status_changed"]);
+    store.insert_webhook_endpoint(&endpoint).await.unwrap();
+    let changed = |r: &crate::EventsRecorded| crate::FollowUps {
+        jobs: vec![NewJob::now(
             "shipment.status_changed",
             Some(r.shipment.tenant_id.clone()),
             serde_json::json!({"from": r.previous.status, "to": r.shipment.state.status}),
-        )]
+        )],
+        webhooks: vec![webhook_event("shipment.status_changed")],
     };
     let scan = event(
         ShipmentStatus::PickedUp,
@@ -401,6 +413,19 @@ pub async fn follow_up_jobs_commit_with_their_events(url: &str) {
     assert_eq!(
         changed_job.payload,
         serde_json::json!({"from": "order_placed", "to": "picked_up"})
+    );
+    // The webhook outbox too: the endpoint's message is there, due now.
+    let outbox = store
+        .claim_webhook_messages("w", 10, Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert_eq!(outbox.len(), 1);
+    assert_eq!(
+        (
+            outbox[0].message.endpoint_id.as_str(),
+            outbox[0].message.event_type.as_str()
+        ),
+        (endpoint.id.as_str(), "shipment.status_changed")
     );
 }
 
@@ -552,6 +577,14 @@ pub async fn jobs_follow_their_lifecycle(url: &str) {
     assert!(
         !store.complete_job(&id, "w2").await.unwrap(),
         "only the holder completes"
+    );
+    assert!(
+        store
+            .complete_jobs(std::slice::from_ref(&id), "w2")
+            .await
+            .unwrap()
+            .is_empty(),
+        "only the holder completes, in batches too"
     );
 
     // A failure schedules a retry, not before it is due.
@@ -778,6 +811,37 @@ pub async fn carrier_pushes_are_kept_with_their_job(url: &str) {
         (stored.status, stored.error.as_deref()),
         (crate::PushStatus::Failed, Some("malformed"))
     );
+    // Pushes applied together are finished together; their jobs too.
+    let second = crate::CarrierPush {
+        id: new_id("push"),
+        ..push.clone()
+    };
+    store.insert_carrier_push(&second, &job).await.unwrap();
+    let ids = vec![push.id.clone(), second.id.clone()];
+    store
+        .finish_carrier_pushes(&ids, crate::PushStatus::Applied)
+        .await
+        .unwrap();
+    for id in &ids {
+        let stored = store.carrier_push(id).await.unwrap().unwrap();
+        assert_eq!(
+            (stored.status, stored.error),
+            (crate::PushStatus::Applied, None)
+        );
+    }
+    let jobs: Vec<String> = store
+        .claim_jobs("w", 10, Duration::from_secs(30))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|j| j.id)
+        .chain([claimed[0].id.clone(), "job_unknown".to_string()])
+        .collect();
+    let mut done = store.complete_jobs(&jobs, "w").await.unwrap();
+    done.sort();
+    let mut held = jobs[..2].to_vec();
+    held.sort();
+    assert_eq!(done, held, "the jobs the worker held, and only those");
 
     let code = crate::UnknownCode {
         carrier: "delhivery".into(),
@@ -1039,7 +1103,7 @@ fn webhook_event(event_type: &str) -> crate::WebhookEvent {
     }
 }
 
-fn deliver_job(m: &crate::WebhookMessage) -> NewJob {
+fn replay_job(m: &crate::WebhookMessage) -> NewJob {
     NewJob::now(
         "webhook.deliver",
         Some(m.tenant_id.clone()),
@@ -1172,10 +1236,7 @@ pub async fn webhook_events_fan_out_once_per_subscribed_endpoint(url: &str) {
         webhook_event("shipment.created"),
         webhook_event("shipment.delivered"),
     ];
-    let messages = store
-        .fan_out_webhook_events(&a.id, &events, &deliver_job)
-        .await
-        .unwrap();
+    let messages = store.fan_out_webhook_events(&a.id, &events).await.unwrap();
     let mut got: Vec<_> = messages
         .iter()
         .map(|m| (m.endpoint_id.clone(), m.event_type.clone()))
@@ -1188,35 +1249,24 @@ pub async fn webhook_events_fan_out_once_per_subscribed_endpoint(url: &str) {
     ];
     want.sort();
     assert_eq!(got, want);
-    // Each message came with its delivery job, in the same transaction.
-    let jobs = store
-        .claim_jobs("w", 10, Duration::from_secs(30))
-        .await
-        .unwrap();
-    let mut job_messages: Vec<_> = jobs
-        .iter()
-        .map(|j| j.payload["message_id"].as_str().unwrap().to_string())
-        .collect();
-    job_messages.sort();
-    let mut ids: Vec<_> = messages.iter().map(|m| m.id.clone()).collect();
-    ids.sort();
-    assert_eq!(job_messages, ids);
-
-    // The same events again (a fan-out job run twice) add nothing.
-    assert!(
-        store
-            .fan_out_webhook_events(&a.id, &events, &deliver_job)
-            .await
-            .unwrap()
-            .is_empty()
-    );
-
+    // Each message is due at once in the outbox.
     let stored = store
         .webhook_message(&a.id, &messages[0].id)
         .await
         .unwrap()
         .unwrap();
     assert_eq!(stored, messages[0]);
+    assert!(stored.next_attempt_at.is_some_and(|t| t <= crate::now()));
+
+    // The same events again (a fan-out job run twice) add nothing.
+    assert!(
+        store
+            .fan_out_webhook_events(&a.id, &events)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
     assert_eq!(stored.status, crate::WebhookMessageStatus::Pending);
     assert!(
         store
@@ -1229,7 +1279,7 @@ pub async fn webhook_events_fan_out_once_per_subscribed_endpoint(url: &str) {
     // An endpoint's messages page newest first, each with its attempts.
     for _ in 0..3 {
         store
-            .fan_out_webhook_events(&a.id, &[webhook_event("shipment.delivered")], &deliver_job)
+            .fan_out_webhook_events(&a.id, &[webhook_event("shipment.delivered")])
             .await
             .unwrap();
     }
@@ -1271,7 +1321,7 @@ pub async fn webhook_attempts_follow_the_schedule(url: &str) {
         async move {
             let events: Vec<_> = (0..n).map(|_| webhook_event("shipment.created")).collect();
             store
-                .fan_out_webhook_events(&tenant, &events, &deliver_job)
+                .fan_out_webhook_events(&tenant, &events)
                 .await
                 .unwrap()
         }
@@ -1288,7 +1338,7 @@ pub async fn webhook_attempts_follow_the_schedule(url: &str) {
     let later = crate::now() + 1.hour();
     let retry = NewJob {
         run_at: later,
-        ..deliver_job(m)
+        ..replay_job(m)
     };
     let failed = outcome(attempt(&m.id, "job_1", Some(500)), Some(retry));
     assert!(store.record_webhook_attempt(&failed).await.unwrap());
@@ -1414,7 +1464,7 @@ pub async fn webhook_attempts_follow_the_schedule(url: &str) {
     assert_eq!((e.enabled, e.failing_since), (true, None));
 
     // A replay is a job enqueued for a message of that endpoint.
-    let job = deliver_job(m);
+    let job = replay_job(m);
     assert!(
         store
             .replay_webhook_message(&a.id, &endpoint.id, &m.id, &job)
@@ -1594,8 +1644,8 @@ pub async fn batched_recordings_fold_each_shipment(url: &str) {
         EventSource::CarrierPush,
     );
     let batch = vec![
-        (
-            s1.id.clone(),
+        report(
+            &s1.id,
             vec![
                 picked.clone(),
                 event(
@@ -1605,26 +1655,32 @@ pub async fn batched_recordings_fold_each_shipment(url: &str) {
                 ),
             ],
         ),
-        (
-            s2.id.clone(),
-            vec![event(
-                ShipmentStatus::PickedUp,
-                t + 3.hours(),
-                EventSource::CarrierPush,
-            )],
-        ),
+        crate::ShipmentReport {
+            facts: shipgate_domain::shipment::CarrierFacts {
+                attempts: Some(0),
+                ..Default::default()
+            },
+            ..report(
+                &s2.id,
+                vec![event(
+                    ShipmentStatus::PickedUp,
+                    t + 3.hours(),
+                    EventSource::CarrierPush,
+                )],
+            )
+        },
         // Another tenant's shipment is skipped, not touched.
-        (
-            other.id.clone(),
+        report(
+            &other.id,
             vec![event(
                 ShipmentStatus::Lost,
                 t + 1.hour(),
                 EventSource::CarrierPush,
             )],
         ),
-        // The same shipment again, with a repeat: one new event.
-        (
-            s1.id.clone(),
+        // The same shipment again, with a repeat: recorded as one report.
+        report(
+            &s1.id,
             vec![
                 ShipmentEvent {
                     id: new_id("evt"),
@@ -1638,19 +1694,21 @@ pub async fn batched_recordings_fold_each_shipment(url: &str) {
             ],
         ),
     ];
-    let jobs = |r: &crate::EventsRecorded| {
-        vec![NewJob::now(
+    let jobs = |r: &crate::EventsRecorded| crate::FollowUps {
+        jobs: vec![NewJob::now(
             "test.changed",
             None,
             serde_json::json!({"id": r.shipment.id}),
-        )]
+        )],
+        webhooks: Vec::new(),
     };
     let recorded = store
         .record_events_batch(&a.id, &batch, &jobs)
         .await
         .unwrap();
-    assert_eq!(recorded.len(), 3);
-    assert_eq!((recorded[2].inserted.len(), recorded[2].duplicates), (1, 1));
+    assert_eq!(recorded.len(), 2);
+    assert_eq!((recorded[0].inserted.len(), recorded[0].duplicates), (3, 1));
+    assert_eq!(recorded[1].shipment.carrier_facts.attempts, Some(0));
     assert_eq!(
         store
             .shipment(&a.id, &s1.id)
@@ -1687,9 +1745,183 @@ pub async fn batched_recordings_fold_each_shipment(url: &str) {
             .await
             .unwrap()
             .len(),
-        3,
+        2,
         "follow-ups commit with the batch"
     );
+    let facts = store
+        .shipment(&a.id, &s2.id)
+        .await
+        .unwrap()
+        .map(|s| s.carrier_facts);
+    assert_eq!(
+        facts.and_then(|f| f.attempts),
+        Some(0),
+        "facts kept with the batch"
+    );
+
+    // Out of order: s2 went out for delivery (6 h), then a stale in_transit
+    // (8 h) was kept but not applied. A failed attempt at 7 h arriving now
+    // lets that in_transit apply: only a fold of the whole history sees it.
+    for (status, hours) in [
+        (ShipmentStatus::OutForDelivery, 6),
+        (ShipmentStatus::InTransit, 8),
+        (ShipmentStatus::DeliveryFailed, 7),
+    ] {
+        let scan = event(status, t + hours.hours(), EventSource::CarrierPush);
+        store
+            .record_events_batch(&a.id, &[report(&s2.id, vec![scan])], &no_jobs)
+            .await
+            .unwrap();
+    }
+    let stored = store.shipment(&a.id, &s2.id).await.unwrap().unwrap();
+    let full = shipgate_domain::Timeline::build(store.events(&a.id, &s2.id).await.unwrap());
+    assert_eq!(stored.state, full.state);
+    assert_eq!(stored.state.status, ShipmentStatus::InTransit);
+    assert_eq!(stored.state.failed_attempts, 1);
+}
+
+/// The outbox: due messages are claimed once across workers, attempts are
+/// recorded in batches only under their claim, and a lapsed claim is taken over.
+pub async fn webhook_outbox_is_claimed_once_and_recorded_in_batches(url: &str) {
+    let (one, two) = (open(url).await, connect(url).await.unwrap());
+    let a = one.create_tenant("Acme", "ha", "pa").await.unwrap();
+    let endpoint = webhook_endpoint(&a.id, &["shipment.created"]);
+    one.insert_webhook_endpoint(&endpoint).await.unwrap();
+    let events: Vec<_> = (0..40).map(|_| webhook_event("shipment.created")).collect();
+    let messages = one.fan_out_webhook_events(&a.id, &events).await.unwrap();
+    assert_eq!(messages.len(), 40);
+
+    // Two stores (two processes) claim concurrently: every message once.
+    let mut tasks = Vec::new();
+    for (i, store) in [one.clone(), two.clone(), one.clone(), two.clone()]
+        .into_iter()
+        .enumerate()
+    {
+        tasks.push(tokio::spawn(async move {
+            let mut mine = Vec::new();
+            loop {
+                let got = store
+                    .claim_webhook_messages(&format!("w{i}"), 7, Duration::from_secs(60))
+                    .await
+                    .unwrap();
+                if got.is_empty() {
+                    return mine;
+                }
+                mine.extend(got);
+            }
+        }));
+    }
+    let mut claimed = Vec::new();
+    for t in tasks {
+        claimed.extend(t.await.unwrap());
+    }
+    let ids: HashSet<_> = claimed.iter().map(|c| c.message.id.clone()).collect();
+    assert_eq!(
+        (claimed.len(), ids.len()),
+        (40, 40),
+        "each message claimed once"
+    );
+    let claims: HashSet<_> = claimed.iter().map(|c| c.claim.clone()).collect();
+    assert_eq!(claims.len(), 40, "each claim names one attempt");
+    assert!(claimed.iter().all(|c| c.step == 0));
+
+    let delivery = |c: &crate::ClaimedMessage, code: u16, retry_at: Option<Timestamp>| {
+        crate::DeliveryOutcome {
+            attempt: attempt(&c.message.id, &c.claim, Some(code)),
+            delivered: (200..300).contains(&code),
+            retry_at,
+            disable_if_failing_since: Timestamp::UNIX_EPOCH,
+            disable_reason: "failing for 5 days".into(),
+        }
+    };
+    // One batch: most delivered, one failed with a retry in a moment, one
+    // failed for good; recorded once only.
+    let soon = crate::now() + 1.second();
+    let mut outcomes: Vec<_> = claimed[2..]
+        .iter()
+        .map(|c| delivery(c, 200, None))
+        .collect();
+    outcomes.push(delivery(&claimed[0], 500, Some(soon)));
+    outcomes.push(delivery(&claimed[1], 500, None));
+    assert_eq!(two.record_webhook_deliveries(&outcomes).await.unwrap(), 40);
+    assert_eq!(
+        one.record_webhook_deliveries(&outcomes).await.unwrap(),
+        0,
+        "a claim records one attempt"
+    );
+    let stored = |id: String| {
+        let store = one.clone();
+        let tenant = a.id.clone();
+        async move { store.webhook_message(&tenant, &id).await.unwrap().unwrap() }
+    };
+    let ok = stored(claimed[5].message.id.clone()).await;
+    assert_eq!(
+        (ok.status, ok.next_attempt_at),
+        (crate::WebhookMessageStatus::Delivered, None)
+    );
+    assert_eq!((ok.attempts.len(), ok.attempts[0].attempt), (1, 1));
+    assert_eq!(ok.attempts[0].job_id, claimed[5].claim);
+    let retried = stored(claimed[0].message.id.clone()).await;
+    assert_eq!(
+        (
+            retried.status,
+            retried.next_attempt_at,
+            retried.attempts[0].next_attempt_at
+        ),
+        (crate::WebhookMessageStatus::Pending, Some(soon), Some(soon))
+    );
+    let failed = stored(claimed[1].message.id.clone()).await;
+    assert_eq!(failed.status, crate::WebhookMessageStatus::Failed);
+    // The last attempts of the endpoint failed: its streak runs.
+    let e = one
+        .webhook_endpoint(&a.id, &endpoint.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(e.failing_since.is_some() && e.enabled);
+
+    // The retry is claimed when due, as the next step of the schedule.
+    let lease = Duration::from_millis(300);
+    let claim = |store: &Arc<dyn Store>, worker: &'static str| {
+        let store = store.clone();
+        async move {
+            store
+                .claim_webhook_messages(worker, 10, lease)
+                .await
+                .unwrap()
+        }
+    };
+    assert!(claim(&one, "w").await.is_empty());
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let lapsed = claim(&one, "w").await;
+    assert_eq!(lapsed.len(), 1);
+    assert_eq!(
+        (lapsed[0].message.id.as_str(), lapsed[0].step),
+        (claimed[0].message.id.as_str(), 1)
+    );
+    // Its worker stalls: once the lease runs out another takes it over, and
+    // only the new claim may record.
+    assert!(claim(&two, "w2").await.is_empty());
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let taken = claim(&two, "w2").await;
+    assert_eq!(taken.len(), 1);
+    assert_ne!(taken[0].claim, lapsed[0].claim);
+    let late = [delivery(&lapsed[0], 200, None)];
+    assert_eq!(one.record_webhook_deliveries(&late).await.unwrap(), 0);
+    let on_time = [delivery(&taken[0], 200, None)];
+    assert_eq!(two.record_webhook_deliveries(&on_time).await.unwrap(), 1);
+    let done = stored(claimed[0].message.id.clone()).await;
+    assert_eq!(done.status, crate::WebhookMessageStatus::Delivered);
+    assert_eq!(
+        done.attempts.iter().map(|a| a.attempt).collect::<Vec<_>>(),
+        [1, 2]
+    );
+    let e = one
+        .webhook_endpoint(&a.id, &endpoint.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(e.failing_since, None, "a success ends the streak");
 }
 
 pub async fn modifications_are_saved_with_their_record(url: &str) {

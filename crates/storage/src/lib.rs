@@ -543,12 +543,55 @@ pub struct AttemptOutcome {
     pub disable_reason: String,
 }
 
-/// Builds the job that delivers a new message (inside the fan-out transaction).
-pub type MessageJob<'a> = &'a (dyn Fn(&WebhookMessage) -> NewJob + Sync);
+/// A message claimed for delivery by [`Store::claim_webhook_messages`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimedMessage {
+    pub message: WebhookMessage,
+    /// Scheduled attempts made so far (replays not counted): which wait of
+    /// the retry schedule follows a failure of this one.
+    pub step: u32,
+    /// The claim: only it may record the attempt (see
+    /// [`Store::record_webhook_deliveries`]); the attempt's `job_id`.
+    pub claim: String,
+}
 
-/// Decides, inside the recording transaction, which jobs the new events call
-/// for (so a crash can never keep the events and lose the jobs).
-pub type FollowUp<'a> = &'a (dyn Fn(&EventsRecorded) -> Vec<NewJob> + Sync);
+/// What a scheduled attempt of a claimed message did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeliveryOutcome {
+    /// `job_id` is the claim.
+    pub attempt: WebhookAttempt,
+    /// A 2xx answer.
+    pub delivered: bool,
+    /// For a failed attempt: when to try again, or `None` when the schedule
+    /// is exhausted (the message has failed).
+    pub retry_at: Option<Timestamp>,
+    /// A failed attempt disables the endpoint if it has been failing since
+    /// before this instant, giving it this reason.
+    pub disable_if_failing_since: Timestamp,
+    pub disable_reason: String,
+}
+
+/// What a recording calls for, decided and written inside its transaction
+/// (so a crash can never keep the events and lose their consequences).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FollowUps {
+    pub jobs: Vec<NewJob>,
+    /// Webhook events: one outbox message per enabled endpoint subscribed to
+    /// the type, written with the events.
+    pub webhooks: Vec<WebhookEvent>,
+}
+
+/// Decides, inside the recording transaction, what the new events call for.
+pub type FollowUp<'a> = &'a (dyn Fn(&EventsRecorded) -> FollowUps + Sync);
+
+/// What a carrier reported about one shipment, for [`Store::record_events_batch`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ShipmentReport {
+    pub shipment_id: String,
+    pub events: Vec<ShipmentEvent>,
+    /// Kept as [`Store::record_carrier_facts`] keeps them.
+    pub facts: shipgate_domain::shipment::CarrierFacts,
+}
 
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
@@ -591,6 +634,13 @@ pub trait Store: Send + Sync + 'static {
         carrier: &str,
         awb: &str,
     ) -> Result<Option<Shipment>>;
+    /// The tenant's shipments with these AWBs at `carrier` (those it has), in one query.
+    async fn shipments_by_awbs(
+        &self,
+        tenant_id: &str,
+        carrier: &str,
+        awbs: &[String],
+    ) -> Result<Vec<Shipment>>;
     /// Adds AWBs fetched from the carrier to an account's pool; returns how many were new.
     async fn add_pool_awbs(&self, carrier_account_id: &str, awbs: &[String]) -> Result<u64>;
     /// Takes one AWB from the pool; never the same one twice, across processes.
@@ -704,12 +754,16 @@ pub trait Store: Send + Sync + 'static {
         events: &[ShipmentEvent],
         follow_up: FollowUp<'_>,
     ) -> Result<EventsRecorded>;
-    /// `record_events` for many shipments in one transaction (a carrier's
-    /// batched push); shipments the tenant does not have are skipped.
+    /// `record_events` (and `record_carrier_facts`) for many shipments in one
+    /// transaction (a carrier's batched push), in a handful of statements:
+    /// each shipment is folded from its stored state when its new events are
+    /// not older than its history, else from its whole history. Reports for
+    /// the same shipment are recorded as one; shipments the tenant does not
+    /// have are skipped.
     async fn record_events_batch(
         &self,
         tenant_id: &str,
-        batch: &[(String, Vec<ShipmentEvent>)],
+        batch: &[ShipmentReport],
         follow_up: FollowUp<'_>,
     ) -> Result<Vec<EventsRecorded>>;
     async fn events(&self, tenant_id: &str, shipment_id: &str) -> Result<Vec<ShipmentEvent>>;
@@ -800,6 +854,8 @@ pub trait Store: Send + Sync + 'static {
         status: PushStatus,
         error: Option<&str>,
     ) -> Result<()>;
+    /// `finish_carrier_push` for many pushes in one statement.
+    async fn finish_carrier_pushes(&self, ids: &[String], status: PushStatus) -> Result<()>;
     /// Counts a sighting of a code the carrier's table does not have.
     async fn flag_unknown_code(&self, tenant_id: &str, code: &UnknownCode) -> Result<()>;
     async fn unknown_codes(&self, tenant_id: &str) -> Result<Vec<UnknownCode>>;
@@ -820,14 +876,28 @@ pub trait Store: Send + Sync + 'static {
     /// Deletes an endpoint with its messages and attempts; false if not found.
     async fn delete_webhook_endpoint(&self, tenant_id: &str, id: &str) -> Result<bool>;
     /// Creates one message per event and enabled endpoint subscribed to its
-    /// type, each with the job `make_job` builds for it, atomically; returns
-    /// the new messages (events fanned out before add none).
+    /// type, due now, atomically; returns the new messages (events fanned out
+    /// before add none).
     async fn fan_out_webhook_events(
         &self,
         tenant_id: &str,
         events: &[WebhookEvent],
-        make_job: MessageJob<'_>,
     ) -> Result<Vec<WebhookMessage>>;
+    /// Claims up to `limit` pending messages whose next attempt is due,
+    /// oldest first; their next attempt moves `lease` ahead, so no other
+    /// worker or process takes them meanwhile (and a claim whose worker died
+    /// is taken over then).
+    async fn claim_webhook_messages(
+        &self,
+        worker: &str,
+        limit: u32,
+        lease: Duration,
+    ) -> Result<Vec<ClaimedMessage>>;
+    /// Records the attempts of claimed messages, their new status and next
+    /// attempt, and their endpoints' failure streaks (disabling past the
+    /// limit), in one transaction. An outcome whose claim was lost (taken
+    /// over after the lease) is not recorded; returns how many were.
+    async fn record_webhook_deliveries(&self, outcomes: &[DeliveryOutcome]) -> Result<usize>;
     /// A message with its attempts.
     async fn webhook_message(&self, tenant_id: &str, id: &str) -> Result<Option<WebhookMessage>>;
     /// An endpoint's messages with their attempts, newest first.
@@ -856,6 +926,9 @@ pub trait Store: Send + Sync + 'static {
     async fn claim_jobs(&self, worker: &str, limit: u32, lease: Duration) -> Result<Vec<Job>>;
     /// Returns false if the worker no longer holds the job (its lease ran out).
     async fn complete_job(&self, job_id: &str, worker: &str) -> Result<bool>;
+    /// `complete_job` for many jobs in one statement; returns the ids the
+    /// worker still held (and completed).
+    async fn complete_jobs(&self, job_ids: &[String], worker: &str) -> Result<Vec<String>>;
     /// Schedules a retry at `retry_at`, or marks the job dead when it is out of attempts.
     async fn fail_job(
         &self,

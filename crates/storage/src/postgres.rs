@@ -5,7 +5,9 @@ use std::time::Duration;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::{Postgres, Transaction};
 
-use crate::shared::{claim_jobs_sql, claim_polls_sql, impl_store, take_pool_awb_sql};
+use crate::shared::{
+    claim_jobs_sql, claim_polls_sql, claim_webhook_messages_sql, impl_store, take_pool_awb_sql,
+};
 use crate::{Backend, Result};
 
 pub struct PgStore {
@@ -38,12 +40,14 @@ impl PgStore {
         Ok(self.pool.begin().await?)
     }
 
-    /// Locks the shipment row so concurrent recorders fold one after another.
-    const LOCK_SHIPMENT: &'static str = concat!(
-        "SELECT ",
-        crate::rows::shipment_columns!(),
-        " FROM shipments WHERE tenant_id = $1 AND id = $2 FOR UPDATE"
-    );
+    /// Generated multi-row statements as they are (`$N` placeholders).
+    fn dynamic_sql(sql: String) -> String {
+        sql
+    }
+
+    /// Locks the shipment rows a recording folds, so concurrent recorders
+    /// fold one after another.
+    const FOR_UPDATE: &'static str = " FOR UPDATE";
 
     const LOCK_WEBHOOK_MESSAGE: &'static str = concat!(
         "SELECT ",
@@ -54,6 +58,9 @@ impl PgStore {
     /// Skips jobs other workers are claiming this instant: no job is handed
     /// to two workers, and no worker waits on another.
     const CLAIM_JOBS: &'static str = claim_jobs_sql!("FOR UPDATE SKIP LOCKED");
+
+    const CLAIM_WEBHOOK_MESSAGES: &'static str =
+        claim_webhook_messages_sql!("FOR UPDATE SKIP LOCKED");
 
     const CLAIM_POLLS: &'static str = claim_polls_sql!("FOR UPDATE SKIP LOCKED");
 

@@ -488,8 +488,7 @@ impl TryFrom<WebhookEndpointRow> for crate::WebhookEndpoint {
             tenant_id: r.tenant_id,
             url: r.url,
             description: r.description,
-            event_types: serde_json::from_str(&r.event_types)
-                .map_err(|e| StoreError::Corrupt(format!("endpoint event types: {e}")))?,
+            event_types: parse_event_types(&r.event_types)?,
             enabled: r.enabled,
             disabled_reason: r.disabled_reason,
             sealed_secret: r.secret,
@@ -500,6 +499,11 @@ impl TryFrom<WebhookEndpointRow> for crate::WebhookEndpoint {
             updated_at: timestamp(r.updated_at)?,
         })
     }
+}
+
+pub(crate) fn parse_event_types(json: &str) -> Result<Vec<String>, StoreError> {
+    serde_json::from_str(json)
+        .map_err(|e| StoreError::Corrupt(format!("endpoint event types: {e}")))
 }
 
 pub(crate) fn event_types_json(types: &[String]) -> String {
@@ -698,4 +702,29 @@ pub(crate) struct NdrOutcomeRow {
     pub reason: Option<String>,
     pub outcome: String,
     pub n: i64,
+}
+
+/// A shipment with what an incremental fold needs.
+#[derive(sqlx::FromRow)]
+pub(crate) struct FoldShipmentRow {
+    #[sqlx(flatten)]
+    pub shipment: ShipmentRow,
+    pub latest_event_at: Option<i64>,
+}
+
+/// An event with the shipment it belongs to (histories of many shipments at once).
+#[derive(sqlx::FromRow)]
+pub(crate) struct ShipmentEventRow {
+    pub shipment_id: String,
+    #[sqlx(flatten)]
+    pub event: EventRow,
+}
+
+/// A webhook message as claimed for delivery.
+#[derive(sqlx::FromRow)]
+pub(crate) struct ClaimedMessageRow {
+    #[sqlx(flatten)]
+    pub message: WebhookMessageRow,
+    pub schedule_step: i64,
+    pub claimed_by: Option<String>,
 }

@@ -6,8 +6,9 @@
 //! backend supplies it:
 //! - `begin_write()`: SQLite takes the write lock up front (`BEGIN IMMEDIATE`)
 //!   so concurrent writers queue instead of failing on a lock upgrade;
-//! - `LOCK_SHIPMENT`: PostgreSQL locks the shipment row (`FOR UPDATE`) so two
+//! - `FOR_UPDATE`: PostgreSQL locks the shipment rows (`FOR UPDATE`) so two
 //!   processes recording events for one shipment fold them in turn;
+//! - `CLAIM_WEBHOOK_MESSAGES`: like `CLAIM_JOBS`, for the webhook outbox;
 //! - `CLAIM_JOBS`: PostgreSQL skips rows other workers have locked
 //!   (`FOR UPDATE SKIP LOCKED`); SQLite has one writer at a time anyway;
 //! - `LOCK_WEBHOOK_MESSAGE`: PostgreSQL locks a webhook message while an
@@ -116,8 +117,8 @@ macro_rules! impl_store {
                 let inserted = sqlx::query(concat!(
                     "INSERT INTO shipments (",
                     $crate::rows::shipment_columns!(),
-                    ", consignee_phone, pickup_postal_code, consignee_postal_code, next_poll_at) VALUES \
-                     ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)"
+                    ", consignee_phone, pickup_postal_code, consignee_postal_code, next_poll_at, latest_event_at) VALUES \
+                     ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28)"
                 ))
                 .bind(&s.id)
                 .bind(&s.tenant_id)
@@ -146,6 +147,7 @@ macro_rules! impl_store {
                 .bind(s.pickup.postal_code.as_str())
                 .bind(s.consignee.postal_code.as_str())
                 .bind($crate::shared::next_poll(s.carrier_account_id.is_some(), s.state.status, s.updated_at))
+                .bind(events.iter().map(|e| micros(e.occurred_at)).max())
                 .execute(&mut *tx)
                 .await;
                 match inserted {
@@ -228,6 +230,24 @@ macro_rules! impl_store {
                 .fetch_optional(&self.pool)
                 .await?;
                 row.map(shipgate_domain::Shipment::try_from).transpose()
+            }
+
+            async fn shipments_by_awbs(&self, tenant_id: &str, carrier: &str, awbs: &[String]) -> $crate::Result<Vec<shipgate_domain::Shipment>> {
+                let mut found = Vec::with_capacity(awbs.len());
+                for chunk in awbs.chunks($crate::shared::ROWS_PER_STATEMENT) {
+                    let sql = format!(
+                        concat!("SELECT ", $crate::rows::shipment_columns!(), " FROM shipments WHERE tenant_id = $1 AND carrier = $2 AND awb IN ({})"),
+                        $crate::shared::placeholders(chunk.len(), 3)
+                    );
+                    let mut q = sqlx::query_as::<_, $crate::rows::ShipmentRow>(sqlx::AssertSqlSafe(Self::dynamic_sql(sql))).bind(tenant_id).bind(carrier);
+                    for awb in chunk {
+                        q = q.bind(awb.as_str());
+                    }
+                    for row in q.fetch_all(&self.pool).await? {
+                        found.push(shipgate_domain::Shipment::try_from(row)?);
+                    }
+                }
+                Ok(found)
             }
 
             async fn add_pool_awbs(&self, carrier_account_id: &str, awbs: &[String]) -> $crate::Result<u64> {
@@ -673,10 +693,14 @@ macro_rules! impl_store {
                 events: &[shipgate_domain::ShipmentEvent],
                 follow_up: $crate::FollowUp<'_>,
             ) -> $crate::Result<$crate::EventsRecorded> {
+                let report = [$crate::ShipmentReport {
+                    shipment_id: shipment_id.to_string(),
+                    events: events.to_vec(),
+                    facts: Default::default(),
+                }];
                 let mut tx = self.begin_write().await?;
-                let recorded: $crate::Result<Option<$crate::EventsRecorded>> =
-                    $crate::shared::record_in_tx!(tx, tenant_id, shipment_id, events, follow_up);
-                let recorded = recorded?.ok_or($crate::StoreError::NotFound)?;
+                let recorded = $crate::shared::record_batch_in_tx!(tx, tenant_id, &report, follow_up)?;
+                let recorded = recorded.into_iter().next().ok_or($crate::StoreError::NotFound)?;
                 tx.commit().await?;
                 Ok(recorded)
             }
@@ -684,17 +708,22 @@ macro_rules! impl_store {
             async fn record_events_batch(
                 &self,
                 tenant_id: &str,
-                batch: &[(String, Vec<shipgate_domain::ShipmentEvent>)],
+                batch: &[$crate::ShipmentReport],
                 follow_up: $crate::FollowUp<'_>,
             ) -> $crate::Result<Vec<$crate::EventsRecorded>> {
+                let started = std::time::Instant::now();
                 let mut tx = self.begin_write().await?;
-                let mut all = Vec::with_capacity(batch.len());
-                for (shipment_id, events) in batch {
-                    let recorded: $crate::Result<Option<$crate::EventsRecorded>> =
-                        $crate::shared::record_in_tx!(tx, tenant_id, shipment_id.as_str(), events.as_slice(), follow_up);
-                    all.extend(recorded?);
-                }
+                let waited = started.elapsed();
+                let all = $crate::shared::record_batch_in_tx!(tx, tenant_id, batch, follow_up)?;
+                let recorded = started.elapsed();
                 tx.commit().await?;
+                tracing::debug!(
+                    shipments = batch.len(),
+                    lock_wait_us = waited.as_micros() as u64,
+                    record_us = (recorded - waited).as_micros() as u64,
+                    commit_us = (started.elapsed() - recorded).as_micros() as u64,
+                    "events recorded in a batch"
+                );
                 Ok(all)
             }
 
@@ -955,15 +984,11 @@ macro_rules! impl_store {
             async fn claim_jobs(&self, worker: &str, limit: u32, lease: std::time::Duration) -> $crate::Result<Vec<$crate::Job>> {
                 use $crate::rows::micros;
                 let now = micros(jiff::Timestamp::now());
-                let mut tx = self.begin_write().await?;
-                let rows = sqlx::query_as::<_, $crate::rows::JobRow>(Self::CLAIM_JOBS)
-                    .bind(worker)
-                    .bind(now + lease.as_micros() as i64)
-                    .bind(now)
-                    .bind(i64::from(limit))
-                    .fetch_all(&mut *tx)
-                    .await?;
-                tx.commit().await?;
+                if !$crate::shared::any_due!(self, "jobs WHERE (status = 'pending' AND run_at <= $1) \
+                     OR (status = 'running' AND locked_until < $1 AND attempts < max_attempts)", now) {
+                    return Ok(Vec::new());
+                }
+                let rows = $crate::shared::claim_rows!(self, $crate::rows::JobRow, Self::CLAIM_JOBS, worker, now, lease, limit);
                 // RETURNING follows no order on PostgreSQL: hand jobs out oldest
                 // first, so webhooks raised in order are sent in order.
                 let mut jobs = rows.into_iter().map($crate::Job::try_from).collect::<$crate::Result<Vec<_>>>()?;
@@ -983,6 +1008,25 @@ macro_rules! impl_store {
                 .await?
                 .rows_affected();
                 Ok(done == 1)
+            }
+
+            async fn complete_jobs(&self, job_ids: &[String], worker: &str) -> $crate::Result<Vec<String>> {
+                let mut done = Vec::with_capacity(job_ids.len());
+                for chunk in job_ids.chunks($crate::shared::ROWS_PER_STATEMENT) {
+                    let sql = format!(
+                        "UPDATE jobs SET status = 'done', locked_by = NULL, locked_until = NULL, updated_at = $1 \
+                         WHERE locked_by = $2 AND status = 'running' AND id IN ({}) RETURNING id",
+                        $crate::shared::placeholders(chunk.len(), 3)
+                    );
+                    let mut q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(Self::dynamic_sql(sql)))
+                        .bind($crate::rows::micros(jiff::Timestamp::now()))
+                        .bind(worker);
+                    for id in chunk {
+                        q = q.bind(id.as_str());
+                    }
+                    done.extend(q.fetch_all(&self.writer).await?);
+                }
+                Ok(done)
             }
 
             async fn fail_job(&self, job_id: &str, worker: &str, error: &str, retry_at: jiff::Timestamp) -> $crate::Result<bool> {
@@ -1103,6 +1147,23 @@ macro_rules! impl_store {
                     .bind(id)
                     .execute(&self.writer)
                     .await?;
+                Ok(())
+            }
+
+            async fn finish_carrier_pushes(&self, ids: &[String], status: $crate::PushStatus) -> $crate::Result<()> {
+                for chunk in ids.chunks($crate::shared::ROWS_PER_STATEMENT) {
+                    let sql = format!(
+                        "UPDATE carrier_pushes SET status = $1, error = NULL, processed_at = $2 WHERE id IN ({})",
+                        $crate::shared::placeholders(chunk.len(), 3)
+                    );
+                    let mut q = sqlx::query(sqlx::AssertSqlSafe(Self::dynamic_sql(sql)))
+                        .bind(status.as_str())
+                        .bind($crate::rows::micros(jiff::Timestamp::now()));
+                    for id in chunk {
+                        q = q.bind(id.as_str());
+                    }
+                    q.execute(&self.writer).await?;
+                }
                 Ok(())
             }
 
@@ -1258,61 +1319,121 @@ macro_rules! impl_store {
                 &self,
                 tenant_id: &str,
                 events: &[$crate::WebhookEvent],
-                make_job: $crate::MessageJob<'_>,
             ) -> $crate::Result<Vec<$crate::WebhookMessage>> {
-                let now = $crate::rows::now();
                 let mut tx = self.begin_write().await?;
-                let endpoints = sqlx::query_as::<_, $crate::rows::WebhookEndpointRow>(concat!(
-                    "SELECT ",
-                    $crate::rows::webhook_endpoint_columns!(),
-                    " FROM webhook_endpoints WHERE tenant_id = $1 AND enabled ORDER BY id"
-                ))
-                .bind(tenant_id)
-                .fetch_all(&mut *tx)
-                .await?
-                .into_iter()
-                .map($crate::WebhookEndpoint::try_from)
-                .collect::<$crate::Result<Vec<_>>>()?;
-                let mut messages = Vec::new();
-                for event in events {
-                    for endpoint in endpoints.iter().filter(|e| e.event_types.contains(&event.event_type)) {
-                        let message = $crate::WebhookMessage {
-                            id: $crate::new_id("msg"),
-                            tenant_id: tenant_id.to_string(),
-                            endpoint_id: endpoint.id.clone(),
-                            event_key: event.key.clone(),
-                            event_type: event.event_type.clone(),
-                            payload: event.payload.clone(),
-                            status: $crate::WebhookMessageStatus::Pending,
-                            next_attempt_at: Some(now),
-                            created_at: now,
-                            attempts: Vec::new(),
+                let messages = $crate::shared::insert_webhook_messages!(tx, tenant_id, events)?;
+                tx.commit().await?;
+                Ok(messages)
+            }
+
+            async fn claim_webhook_messages(
+                &self,
+                worker: &str,
+                limit: u32,
+                lease: std::time::Duration,
+            ) -> $crate::Result<Vec<$crate::ClaimedMessage>> {
+                use $crate::rows::micros;
+                let now = micros(jiff::Timestamp::now());
+                // Each message's claim is unique (it names the attempt it records).
+                let claim = format!("{worker}:{}", $crate::new_id("claim"));
+                if !$crate::shared::any_due!(self, "webhook_messages WHERE status = 'pending' AND next_attempt_at <= $1", now) {
+                    return Ok(Vec::new());
+                }
+                let rows = $crate::shared::claim_rows!(self, $crate::rows::ClaimedMessageRow, Self::CLAIM_WEBHOOK_MESSAGES, &claim, now, lease, limit);
+                let mut claimed = rows
+                    .into_iter()
+                    .map(|r| {
+                        Ok($crate::ClaimedMessage {
+                            step: u32::try_from(r.schedule_step).unwrap_or(0),
+                            claim: r.claimed_by.unwrap_or_default(),
+                            message: r.message.into_message(&[])?,
+                        })
+                    })
+                    .collect::<$crate::Result<Vec<_>>>()?;
+                // RETURNING follows no order on PostgreSQL: oldest first.
+                claimed.sort_by(|a, b| a.message.id.cmp(&b.message.id));
+                Ok(claimed)
+            }
+
+            async fn record_webhook_deliveries(&self, outcomes: &[$crate::DeliveryOutcome]) -> $crate::Result<usize> {
+                use std::collections::HashMap;
+                use $crate::rows::micros;
+                use $crate::shared::{ROWS_PER_STATEMENT, values_rows};
+                use $crate::WebhookMessageStatus as S;
+                let now = micros(jiff::Timestamp::now());
+                let mut tx = self.begin_write().await?;
+                // The messages, where the claim still holds; their new attempt numbers.
+                let mut recorded: HashMap<String, (i64, String)> = HashMap::new();
+                for chunk in outcomes.chunks(ROWS_PER_STATEMENT) {
+                    let sql = format!(
+                        "UPDATE webhook_messages SET status = v.column3, next_attempt_at = v.column4, attempts = attempts + 1, \
+                         schedule_step = schedule_step + 1, claimed_by = NULL, updated_at = $1 FROM (VALUES {}) AS v \
+                         WHERE webhook_messages.id = v.column1 AND webhook_messages.claimed_by = v.column2 \
+                         RETURNING id, attempts, endpoint_id",
+                        values_rows(chunk.len(), 4, 2)
+                    );
+                    let mut q = sqlx::query_as::<_, (String, i64, String)>(sqlx::AssertSqlSafe(Self::dynamic_sql(sql))).bind(now);
+                    for o in chunk {
+                        let status = match (o.delivered, o.retry_at) {
+                            (true, _) => S::Delivered,
+                            (false, Some(_)) => S::Pending,
+                            (false, None) => S::Failed,
                         };
-                        let inserted = sqlx::query(concat!(
-                            "INSERT INTO webhook_messages (",
-                            $crate::rows::webhook_message_columns!(),
-                            ", updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $8, $8) \
-                             ON CONFLICT (endpoint_id, event_key) DO NOTHING"
-                        ))
-                        .bind(&message.id)
-                        .bind(tenant_id)
-                        .bind(&message.endpoint_id)
-                        .bind(&message.event_key)
-                        .bind(&message.event_type)
-                        .bind(&message.payload)
-                        .bind(message.status.as_str())
-                        .bind($crate::rows::micros(now))
-                        .execute(&mut *tx)
-                        .await?
-                        .rows_affected();
-                        if inserted == 1 {
-                            $crate::shared::insert_job!(&mut *tx, &make_job(&message))?;
-                            messages.push(message);
-                        }
+                        q = q
+                            .bind(o.attempt.message_id.as_str())
+                            .bind(o.attempt.job_id.as_str())
+                            .bind(status.as_str())
+                            .bind(o.retry_at.filter(|_| !o.delivered).map(micros));
+                    }
+                    for (id, attempt, endpoint_id) in q.fetch_all(&mut *tx).await? {
+                        recorded.insert(id, (attempt, endpoint_id));
+                    }
+                }
+                let kept: Vec<&$crate::DeliveryOutcome> =
+                    outcomes.iter().filter(|o| recorded.contains_key(&o.attempt.message_id)).collect();
+                for chunk in kept.chunks(ROWS_PER_STATEMENT) {
+                    let sql = format!(
+                        concat!("INSERT INTO webhook_attempts (", $crate::rows::webhook_attempt_columns!(), ") VALUES {}"),
+                        values_rows(chunk.len(), 10, 1)
+                    );
+                    let mut q = sqlx::query(sqlx::AssertSqlSafe(Self::dynamic_sql(sql)));
+                    for o in chunk {
+                        let a = &o.attempt;
+                        q = q
+                            .bind(a.message_id.as_str())
+                            .bind(recorded[&a.message_id].0)
+                            .bind(a.job_id.as_str())
+                            .bind(a.trigger.as_str())
+                            .bind(micros(a.started_at))
+                            .bind(a.status_code.map(i64::from))
+                            .bind(i64::try_from(a.latency_ms).unwrap_or(i64::MAX))
+                            .bind(a.response_excerpt.as_deref())
+                            .bind(a.error.as_deref())
+                            .bind(o.retry_at.filter(|_| !o.delivered).map(micros));
+                    }
+                    q.execute(&mut *tx).await?;
+                }
+                // Each endpoint's failure streak, as if its attempts were recorded one by one.
+                let mut by_endpoint: HashMap<&str, Vec<&$crate::DeliveryOutcome>> = HashMap::new();
+                for o in &kept {
+                    by_endpoint.entry(recorded[&o.attempt.message_id].1.as_str()).or_default().push(*o);
+                }
+                for (endpoint_id, mut attempts) in by_endpoint {
+                    attempts.sort_by_key(|o| o.attempt.started_at);
+                    let last_success = attempts.iter().rposition(|o| o.delivered);
+                    let failures = &attempts[last_success.map_or(0, |i| i + 1)..];
+                    if last_success.is_some() {
+                        sqlx::query("UPDATE webhook_endpoints SET failing_since = NULL WHERE id = $1")
+                            .bind(endpoint_id)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    if let (Some(first), Some(last)) = (failures.first(), failures.last()) {
+                        $crate::shared::note_webhook_failure!(tx, endpoint_id, first.attempt.started_at, last.disable_if_failing_since, &last.disable_reason)?;
                     }
                 }
                 tx.commit().await?;
-                Ok(messages)
+                Ok(kept.len())
             }
 
             async fn webhook_message(&self, tenant_id: &str, id: &str) -> $crate::Result<Option<$crate::WebhookMessage>> {
@@ -1484,22 +1605,7 @@ macro_rules! impl_store {
                         .execute(&mut *tx)
                         .await?;
                 } else {
-                    sqlx::query("UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, $1) WHERE id = $2")
-                        .bind(micros(a.started_at))
-                        .bind(&endpoint_id)
-                        .execute(&mut *tx)
-                        .await?;
-                    sqlx::query(
-                        "UPDATE webhook_endpoints SET enabled = $1, disabled_reason = $2, updated_at = $3 \
-                         WHERE id = $4 AND enabled AND failing_since <= $5",
-                    )
-                    .bind(false)
-                    .bind(&outcome.disable_reason)
-                    .bind(micros(jiff::Timestamp::now()))
-                    .bind(&endpoint_id)
-                    .bind(micros(outcome.disable_if_failing_since))
-                    .execute(&mut *tx)
-                    .await?;
+                    $crate::shared::note_webhook_failure!(tx, &endpoint_id, a.started_at, outcome.disable_if_failing_since, &outcome.disable_reason)?;
                 }
                 tx.commit().await?;
                 Ok(true)
@@ -1521,78 +1627,419 @@ macro_rules! impl_store {
 }
 pub(crate) use impl_store;
 
-/// Records events for one shipment inside the caller's write transaction
-/// (see `Store::record_events`); `None` if the tenant has no such shipment.
-macro_rules! record_in_tx {
-    ($tx:ident, $tenant_id:expr, $shipment_id:expr, $events:expr, $follow_up:expr) => {{
+/// Most rows one multi-row statement carries (bind parameters stay far
+/// below both databases' limits).
+pub(crate) const ROWS_PER_STATEMENT: usize = 256;
+
+/// Placeholders of a multi-row `VALUES` list: `($3, $4), ($5, $6)` for two
+/// rows of two values numbered from 3.
+pub(crate) fn values_rows(rows: usize, columns: usize, first: usize) -> String {
+    let mut sql = String::with_capacity(rows * columns * 6);
+    for row in 0..rows {
+        sql.push_str(if row == 0 { "(" } else { ", (" });
+        for column in 0..columns {
+            if column > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('$');
+            sql.push_str(&(first + row * columns + column).to_string());
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+/// Records reports for many shipments inside the caller's write transaction
+/// (see `Store::record_events_batch`) in a few multi-row statements: lock
+/// the shipments, insert the events (duplicates dropped by the unique key),
+/// fold each shipment from its stored state (or, for one whose new events
+/// happened before its latest, from its whole history), write the
+/// projections and the carrier's facts, the follow-up jobs and the webhook
+/// outbox messages. Shipments the tenant does not have are skipped.
+macro_rules! record_batch_in_tx {
+    ($tx:ident, $tenant_id:expr, $reports:expr, $follow_up:expr) => {{
         async {
+            use std::collections::HashMap;
             use $crate::rows::micros;
-            let row = sqlx::query_as::<_, $crate::rows::ShipmentRow>(Self::LOCK_SHIPMENT)
-                .bind($tenant_id)
-                .bind($shipment_id)
-                .fetch_optional(&mut *$tx)
-                .await?
-                ;
-            let Some(row) = row else { return Ok(None) };
-            let mut shipment = shipgate_domain::Shipment::try_from(row)?;
-            let previous = shipment.state.clone();
-            let mut inserted = Vec::new();
-            for event in $events {
-                if let Some(seq) = $crate::shared::insert_event!(&mut *$tx, $tenant_id, $shipment_id, event)? {
-                    inserted.push(shipgate_domain::ShipmentEvent { seq, ..event.clone() });
+            use $crate::shared::{ROWS_PER_STATEMENT, values_rows};
+            let tenant_id: &str = $tenant_id;
+            let reports: &[$crate::ShipmentReport] = $reports;
+            let follow_up: $crate::FollowUp<'_> = $follow_up;
+            // One entry per shipment, its events in the order given, its facts merged.
+            let mut order: Vec<&str> = Vec::new();
+            let mut merged: HashMap<&str, (Vec<&shipgate_domain::ShipmentEvent>, shipgate_domain::shipment::CarrierFacts)> = HashMap::new();
+            for r in reports {
+                let entry = merged.entry(r.shipment_id.as_str()).or_insert_with(|| {
+                    order.push(r.shipment_id.as_str());
+                    (Vec::new(), Default::default())
+                });
+                entry.0.extend(r.events.iter());
+                let facts = &mut entry.1;
+                facts.edd = r.facts.edd.or(facts.edd);
+                facts.attempts = r.facts.attempts.or(facts.attempts);
+                if r.facts.proof_of_delivery.is_some() {
+                    facts.proof_of_delivery = r.facts.proof_of_delivery.clone();
                 }
             }
-            let duplicates = $events.len() - inserted.len();
-            let mut not_applied = Vec::new();
-            let mut raised_ndrs = Vec::new();
-            if !inserted.is_empty() {
-                let history = sqlx::query_as::<_, $crate::rows::EventRow>(concat!(
-                    "SELECT ",
-                    $crate::rows::event_columns!(),
-                    " FROM shipment_events WHERE shipment_id = $1"
-                ))
-                .bind($shipment_id)
-                .fetch_all(&mut *$tx)
-                .await?
-                .into_iter()
-                .map(shipgate_domain::ShipmentEvent::try_from)
-                .collect::<$crate::Result<Vec<_>>>()?;
-                let timeline = shipgate_domain::Timeline::build(history);
-                not_applied = timeline
-                    .entries
+            let phase = std::time::Instant::now();
+            let mut phases: Vec<(&str, u128)> = Vec::new();
+            // Locked (PostgreSQL) in id order, so concurrent batches fold in turn without deadlocking.
+            let mut ids = order.clone();
+            ids.sort_unstable();
+            let mut shipments: HashMap<String, (shipgate_domain::Shipment, Option<i64>)> = HashMap::new();
+            for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+                let sql = format!(
+                    concat!("SELECT ", $crate::rows::shipment_columns!(), ", latest_event_at FROM shipments WHERE tenant_id = $1 AND id IN ({}) ORDER BY id{}"),
+                    $crate::shared::placeholders(chunk.len(), 2),
+                    Self::FOR_UPDATE
+                );
+                let mut q = sqlx::query_as::<_, $crate::rows::FoldShipmentRow>(sqlx::AssertSqlSafe(Self::dynamic_sql(sql))).bind(tenant_id);
+                for id in chunk {
+                    q = q.bind(*id);
+                }
+                for row in q.fetch_all(&mut *$tx).await? {
+                    let latest = row.latest_event_at;
+                    let shipment = shipgate_domain::Shipment::try_from(row.shipment)?;
+                    shipments.insert(shipment.id.clone(), (shipment, latest));
+                }
+            }
+            phases.push(("lock", phase.elapsed().as_micros()));
+            order.retain(|id| shipments.contains_key(*id));
+            // Every new event in one statement per chunk; what comes back was new.
+            let rows: Vec<(&str, &shipgate_domain::ShipmentEvent)> = order
+                .iter()
+                .flat_map(|id| merged[id].0.iter().map(move |e| (*id, *e)))
+                .collect();
+            let mut seqs: HashMap<String, i64> = HashMap::with_capacity(rows.len());
+            for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+                let sql = format!(
+                    "INSERT INTO shipment_events (id, tenant_id, shipment_id, status, occurred_at, recorded_at, source, \
+                     dedupe_key, carrier_code, description, location, ndr_reason, actor) VALUES {} \
+                     ON CONFLICT (shipment_id, dedupe_key) DO NOTHING RETURNING id, seq",
+                    values_rows(chunk.len(), 13, 1)
+                );
+                let mut q = sqlx::query_as::<_, (String, i64)>(sqlx::AssertSqlSafe(Self::dynamic_sql(sql)));
+                for (shipment_id, e) in chunk {
+                    q = $crate::shared::bind_event!(q, tenant_id, *shipment_id, e);
+                }
+                seqs.extend(q.fetch_all(&mut *$tx).await?);
+            }
+            phases.push(("insert_events", phase.elapsed().as_micros()));
+            // Fold: from the stored state where the new events are not older
+            // than the history, else from the whole history (read in one query).
+            let mut inserted_of: HashMap<&str, Vec<shipgate_domain::ShipmentEvent>> = HashMap::new();
+            // Per shipment: its timeline (the new events' only, when folded onto the
+            // stored state), when its latest event happened, and whether it was folded onto the stored state.
+            let mut folds: HashMap<&str, (shipgate_domain::Timeline, Option<jiff::Timestamp>, bool)> = HashMap::new();
+            let mut refold: Vec<&str> = Vec::new();
+            for id in &order {
+                let inserted: Vec<shipgate_domain::ShipmentEvent> = merged[id]
+                    .0
                     .iter()
-                    .filter(|e| !e.applied && inserted.iter().any(|i| i.id == e.event.id))
-                    .map(|e| e.event.id.clone())
+                    .filter_map(|e| seqs.get(&e.id).map(|seq| shipgate_domain::ShipmentEvent { seq: *seq, ..(*e).clone() }))
                     .collect();
-                shipment.state = timeline.state.clone();
-                shipment.updated_at = jiff::Timestamp::now();
-                let st = &shipment.state;
-                sqlx::query(
-                    "UPDATE shipments SET status = $1, progress = $2, failed_attempts = $3, ndr_reason = $4, \
-                     last_event_at = $5, updated_at = $6, next_poll_at = $8 WHERE id = $7",
-                )
-                .bind(st.status.as_str())
-                .bind(st.progress.as_str())
-                .bind(i64::from(st.failed_attempts))
-                .bind(st.ndr_reason.map(|r| r.as_str()))
-                .bind(st.last_event_at.map(micros))
-                .bind(micros(shipment.updated_at))
-                .bind($shipment_id)
-                .bind($crate::shared::next_poll(shipment.carrier_account_id.is_some(), st.status, shipment.updated_at))
-                .execute(&mut *$tx)
-                .await?;
-                raised_ndrs = $crate::shared::track_ndrs!(&mut $tx, &shipment, &timeline);
+                if inserted.is_empty() {
+                    continue;
+                }
+                let (shipment, latest) = &shipments[*id];
+                let latest = latest.map($crate::rows::timestamp).transpose()?;
+                let newest = inserted.iter().map(|e| e.occurred_at).max();
+                match shipgate_domain::Timeline::fold_after(&shipment.state, latest, inserted.clone()) {
+                    Some(timeline) => {
+                        folds.insert(*id, (timeline, latest.max(newest), true));
+                    }
+                    None => refold.push(*id),
+                }
+                inserted_of.insert(*id, inserted);
             }
-            let recorded = $crate::EventsRecorded { previous, shipment, inserted, duplicates, not_applied, raised_ndrs };
-            for job in $follow_up(&recorded) {
-                $crate::shared::insert_job!(&mut *$tx, &job)?;
+            for chunk in refold.chunks(ROWS_PER_STATEMENT) {
+                let sql = format!(
+                    concat!("SELECT shipment_id, ", $crate::rows::event_columns!(), " FROM shipment_events WHERE shipment_id IN ({})"),
+                    $crate::shared::placeholders(chunk.len(), 1)
+                );
+                let mut q = sqlx::query_as::<_, $crate::rows::ShipmentEventRow>(sqlx::AssertSqlSafe(Self::dynamic_sql(sql)));
+                for id in chunk {
+                    q = q.bind(*id);
+                }
+                let mut histories: HashMap<String, Vec<shipgate_domain::ShipmentEvent>> = HashMap::new();
+                for row in q.fetch_all(&mut *$tx).await? {
+                    histories.entry(row.shipment_id).or_default().push(shipgate_domain::ShipmentEvent::try_from(row.event)?);
+                }
+                for id in chunk {
+                    let history = histories.remove(*id).unwrap_or_default();
+                    let latest = history.iter().map(|e| e.occurred_at).max();
+                    folds.insert(*id, (shipgate_domain::Timeline::build(history), latest, false));
+                }
             }
-            Ok(Some(recorded))
+            phases.push(("fold", phase.elapsed().as_micros()));
+            // The projections of the shipments that got events.
+            let updated_at = jiff::Timestamp::now();
+            let changed: Vec<&str> = order.iter().copied().filter(|id| folds.contains_key(id)).collect();
+            for chunk in changed.chunks(ROWS_PER_STATEMENT) {
+                let sql = format!(
+                    "UPDATE shipments SET status = v.column2, progress = v.column3, failed_attempts = v.column4, \
+                     ndr_reason = v.column5, last_event_at = v.column6, updated_at = v.column7, next_poll_at = v.column8, \
+                     latest_event_at = v.column9 FROM (VALUES {}) AS v WHERE shipments.id = v.column1",
+                    values_rows(chunk.len(), 9, 1)
+                );
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(Self::dynamic_sql(sql)));
+                for id in chunk {
+                    let (timeline, latest, _) = &folds[id];
+                    let st = &timeline.state;
+                    let has_account = shipments[*id].0.carrier_account_id.is_some();
+                    q = q
+                        .bind(*id)
+                        .bind(st.status.as_str())
+                        .bind(st.progress.as_str())
+                        .bind(i64::from(st.failed_attempts))
+                        .bind(st.ndr_reason.map(|r| r.as_str()))
+                        .bind(st.last_event_at.map(micros))
+                        .bind(micros(updated_at))
+                        .bind($crate::shared::next_poll(has_account, st.status, updated_at))
+                        .bind(latest.map(micros));
+                }
+                q.execute(&mut *$tx).await?;
+            }
+            phases.push(("update", phase.elapsed().as_micros()));
+            // What the carrier says beyond scans; what it left out stays as it was.
+            let with_facts: Vec<&str> = order.iter().copied().filter(|id| merged[id].1 != Default::default()).collect();
+            for chunk in with_facts.chunks(ROWS_PER_STATEMENT) {
+                let sql = format!(
+                    "UPDATE shipments SET carrier_edd = COALESCE(v.column2, carrier_edd), \
+                     carrier_attempts = COALESCE(v.column3, carrier_attempts), \
+                     proof_of_delivery = COALESCE(v.column4, proof_of_delivery) FROM (VALUES {}) AS v \
+                     WHERE shipments.id = v.column1",
+                    values_rows(chunk.len(), 4, 1)
+                );
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(Self::dynamic_sql(sql)));
+                for id in chunk {
+                    let facts = &merged[id].1;
+                    q = q
+                        .bind(*id)
+                        .bind(facts.edd.map(|d| d.to_string()))
+                        .bind(facts.attempts.map(i64::from))
+                        .bind(facts.proof_of_delivery.as_deref());
+                }
+                q.execute(&mut *$tx).await?;
+            }
+            phases.push(("facts", phase.elapsed().as_micros()));
+            // What each recording did, and what it calls for.
+            let mut all = Vec::with_capacity(order.len());
+            let mut jobs = Vec::new();
+            let mut webhooks = Vec::new();
+            for id in &order {
+                let (mut shipment, _) = shipments.remove(*id).expect("locked above");
+                let previous = shipment.state.clone();
+                let facts = &merged[id].1;
+                shipment.carrier_facts.edd = facts.edd.or(shipment.carrier_facts.edd);
+                shipment.carrier_facts.attempts = facts.attempts.or(shipment.carrier_facts.attempts);
+                if facts.proof_of_delivery.is_some() {
+                    shipment.carrier_facts.proof_of_delivery = facts.proof_of_delivery.clone();
+                }
+                let inserted = inserted_of.remove(*id).unwrap_or_default();
+                let mut not_applied = Vec::new();
+                let mut raised_ndrs = Vec::new();
+                if let Some((timeline, _, onto_stored)) = folds.remove(*id) {
+                    not_applied = timeline
+                        .entries
+                        .iter()
+                        .filter(|e| !e.applied && inserted.iter().any(|i| i.id == e.event.id))
+                        .map(|e| e.event.id.clone())
+                        .collect();
+                    shipment.state = timeline.state.clone();
+                    shipment.updated_at = updated_at;
+                    // Attempts counted as the fold counts them: onto the stored
+                    // state, from its count and status; else from the start.
+                    let (attempts, last) = if onto_stored {
+                        (i64::from(previous.failed_attempts), Some(previous.status))
+                    } else {
+                        (0, None)
+                    };
+                    raised_ndrs = $crate::shared::track_ndrs!(&mut $tx, &shipment, &timeline, attempts, last);
+                }
+                let duplicates = merged[id].0.len() - inserted.len();
+                let recorded = $crate::EventsRecorded { previous, shipment, inserted, duplicates, not_applied, raised_ndrs };
+                let more = follow_up(&recorded);
+                jobs.extend(more.jobs);
+                webhooks.extend(more.webhooks);
+                all.push(recorded);
+            }
+            phases.push(("follow_up", phase.elapsed().as_micros()));
+            for job in &jobs {
+                $crate::shared::insert_job!(&mut *$tx, job)?;
+            }
+            if !webhooks.is_empty() {
+                $crate::shared::insert_webhook_messages!($tx, tenant_id, &webhooks)?;
+            }
+            phases.push(("outbox", phase.elapsed().as_micros()));
+            tracing::debug!(shipments = order.len(), refolded = refold.len(), phases = ?phases, "recording phases (µs since start)");
+            Ok::<_, $crate::StoreError>(all)
         }
         .await
     }};
 }
-pub(crate) use record_in_tx;
+pub(crate) use record_batch_in_tx;
+
+/// Writes the outbox: one message per event and enabled endpoint of the
+/// tenant subscribed to its type, due now (one per event and endpoint:
+/// fanning an event out again adds nothing). Yields the new messages.
+macro_rules! insert_webhook_messages {
+    ($tx:ident, $tenant_id:expr, $events:expr) => {{
+        async {
+            use $crate::shared::{ROWS_PER_STATEMENT, values_rows};
+            let tenant_id: &str = $tenant_id;
+            let events: &[$crate::WebhookEvent] = $events;
+            let now = $crate::rows::now();
+            let endpoints = sqlx::query_as::<_, (String, String)>(
+                "SELECT id, event_types FROM webhook_endpoints WHERE tenant_id = $1 AND enabled ORDER BY id",
+            )
+            .bind(tenant_id)
+            .fetch_all(&mut *$tx)
+            .await?
+            .into_iter()
+            .map(|(id, types)| Ok((id, $crate::rows::parse_event_types(&types)?)))
+            .collect::<$crate::Result<Vec<(String, Vec<String>)>>>()?;
+            let mut messages = Vec::new();
+            for event in events {
+                for (endpoint_id, _) in endpoints.iter().filter(|(_, types)| types.contains(&event.event_type)) {
+                    messages.push($crate::WebhookMessage {
+                        id: $crate::new_id("msg"),
+                        tenant_id: tenant_id.to_string(),
+                        endpoint_id: endpoint_id.clone(),
+                        event_key: event.key.clone(),
+                        event_type: event.event_type.clone(),
+                        payload: event.payload.clone(),
+                        status: $crate::WebhookMessageStatus::Pending,
+                        next_attempt_at: Some(now),
+                        created_at: now,
+                        attempts: Vec::new(),
+                    });
+                }
+            }
+            let mut new_ids = std::collections::HashSet::new();
+            for chunk in messages.chunks(ROWS_PER_STATEMENT) {
+                let sql = format!(
+                    concat!(
+                        "INSERT INTO webhook_messages (",
+                        $crate::rows::webhook_message_columns!(),
+                        ", updated_at) VALUES {} ON CONFLICT (endpoint_id, event_key) DO NOTHING RETURNING id"
+                    ),
+                    values_rows(chunk.len(), 11, 1)
+                );
+                let mut q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(Self::dynamic_sql(sql)));
+                for m in chunk {
+                    q = q
+                        .bind(m.id.as_str())
+                        .bind(tenant_id)
+                        .bind(m.endpoint_id.as_str())
+                        .bind(m.event_key.as_str())
+                        .bind(m.event_type.as_str())
+                        .bind(m.payload.as_str())
+                        .bind(m.status.as_str())
+                        .bind(0_i64)
+                        .bind($crate::rows::micros(now))
+                        .bind($crate::rows::micros(now))
+                        .bind($crate::rows::micros(now));
+                }
+                new_ids.extend(q.fetch_all(&mut *$tx).await?);
+            }
+            messages.retain(|m| new_ids.contains(&m.id));
+            Ok::<_, $crate::StoreError>(messages)
+        }
+        .await
+    }};
+}
+pub(crate) use insert_webhook_messages;
+
+/// Runs a claim statement (`$1` the claimant, `$2` the lease's end, `$3`
+/// now, `$4` the limit) in a write transaction; yields the rows claimed.
+macro_rules! claim_rows {
+    ($store:ident, $row:ty, $sql:expr, $claimant:expr, $now:expr, $lease:expr, $limit:expr) => {{
+        let mut tx = $store.begin_write().await?;
+        let rows = sqlx::query_as::<_, $row>($sql)
+            .bind($claimant)
+            .bind($now + $lease.as_micros() as i64)
+            .bind($now)
+            .bind(i64::from($limit))
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        rows
+    }};
+}
+pub(crate) use claim_rows;
+
+/// Whether any row of `$from_where` (`$1`: now) is due: idle workers look
+/// on a reader before they take the write lock (SQLite has one writer).
+macro_rules! any_due {
+    ($store:ident, $from_where:literal, $now:expr) => {
+        sqlx::query_scalar::<_, i64>(concat!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM ",
+            $from_where,
+            " LIMIT 1) AS due"
+        ))
+        .bind($now)
+        .fetch_one(&$store.pool)
+        .await?
+            > 0
+    };
+}
+pub(crate) use any_due;
+
+/// Keeps an endpoint's failure streak after a failed attempt at `at`, and
+/// disables it if it has been failing since before `disable_if_since`.
+macro_rules! note_webhook_failure {
+    ($tx:ident, $endpoint_id:expr, $at:expr, $disable_if_since:expr, $reason:expr) => {{
+        async {
+            use $crate::rows::micros;
+            sqlx::query("UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, $1) WHERE id = $2")
+                .bind(micros($at))
+                .bind($endpoint_id)
+                .execute(&mut *$tx)
+                .await?;
+            sqlx::query(
+                "UPDATE webhook_endpoints SET enabled = $1, disabled_reason = $2, updated_at = $3 \
+                 WHERE id = $4 AND enabled AND failing_since <= $5",
+            )
+            .bind(false)
+            .bind($reason)
+            .bind(micros(jiff::Timestamp::now()))
+            .bind($endpoint_id)
+            .bind(micros($disable_if_since))
+            .execute(&mut *$tx)
+            .await?;
+            Ok::<_, $crate::StoreError>(())
+        }
+        .await
+    }};
+}
+pub(crate) use note_webhook_failure;
+
+/// `$1 … $N` as `?`, for statements whose placeholders appear in the order
+/// they are numbered (the generated ones).
+pub(crate) fn anonymous_placeholders(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
+            while chars.peek().is_some_and(char::is_ascii_digit) {
+                chars.next();
+            }
+            out.push('?');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// `$first, $first+1, …`: `n` placeholders for an `IN` list.
+pub(crate) fn placeholders(n: usize, first: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 /// Keeps a shipment's NDR records in step with its re-folded timeline, inside
 /// the recording transaction: every failed attempt in it has a record
@@ -1600,16 +2047,18 @@ pub(crate) use record_in_tx;
 /// attempt now, because a late scan landed before it, gets its record now),
 /// and the new state settles earlier ones (delivered, returning, superseded
 /// by a later failure, or ended otherwise). Yields the ids of records raised.
+/// A timeline folded onto the stored state holds only the new events: the
+/// count of attempts and the last applied status before them are given.
 macro_rules! track_ndrs {
-    ($tx:expr, $shipment:expr, $timeline:expr) => {{
+    ($tx:expr, $shipment:expr, $timeline:expr, $attempts_before:expr, $last_before:expr) => {{
         use shipgate_domain::ndr::NdrState;
         use shipgate_domain::status::Phase;
         use shipgate_domain::ShipmentStatus as S;
         let shipment: &shipgate_domain::Shipment = $shipment;
         let now = $crate::rows::micros(jiff::Timestamp::now());
         let mut raised = Vec::new();
-        let mut attempt = 0i64;
-        let mut previous = None;
+        let mut attempt: i64 = $attempts_before;
+        let mut previous: Option<S> = $last_before;
         for entry in $timeline.entries.iter().filter(|e| e.applied) {
             let e = &entry.event;
             // As the fold counts them: another failure scan while already
@@ -1665,28 +2114,37 @@ pub(crate) use track_ndrs;
 
 /// Inserts an event unless the same report is stored already; yields its
 /// recording sequence number if it was new.
+/// Binds an event's 13 columns, in `shipment_events` order.
+macro_rules! bind_event {
+    ($q:expr, $tenant_id:expr, $shipment_id:expr, $e:expr) => {{
+        let e: &shipgate_domain::ShipmentEvent = $e;
+        $q.bind(e.id.as_str())
+            .bind($tenant_id)
+            .bind($shipment_id)
+            .bind(e.status.as_str())
+            .bind($crate::rows::micros(e.occurred_at))
+            .bind($crate::rows::micros(e.recorded_at))
+            .bind(e.source.as_str())
+            .bind(e.dedupe_key())
+            .bind(e.carrier_code.as_deref())
+            .bind(e.description.as_deref())
+            .bind(e.location.as_deref())
+            .bind(e.ndr_reason.map(|r| r.as_str()))
+            .bind(e.actor.as_deref())
+    }};
+}
+pub(crate) use bind_event;
+
 macro_rules! insert_event {
     ($conn:expr, $tenant_id:expr, $shipment_id:expr, $event:expr) => {{
         let e: &shipgate_domain::ShipmentEvent = $event;
-        sqlx::query_scalar::<_, i64>(
+        let q = sqlx::query_scalar::<_, i64>(
             "INSERT INTO shipment_events (id, tenant_id, shipment_id, status, occurred_at, recorded_at, source, \
              dedupe_key, carrier_code, description, location, ndr_reason, actor) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
              ON CONFLICT (shipment_id, dedupe_key) DO NOTHING RETURNING seq",
-        )
-        .bind(&e.id)
-        .bind($tenant_id)
-        .bind($shipment_id)
-        .bind(e.status.as_str())
-        .bind($crate::rows::micros(e.occurred_at))
-        .bind($crate::rows::micros(e.recorded_at))
-        .bind(e.source.as_str())
-        .bind(e.dedupe_key())
-        .bind(e.carrier_code.as_deref())
-        .bind(e.description.as_deref())
-        .bind(e.location.as_deref())
-        .bind(e.ndr_reason.map(|r| r.as_str()))
-        .bind(e.actor.as_deref())
+        );
+        $crate::shared::bind_event!(q, $tenant_id, $shipment_id, e)
         .fetch_optional($conn)
         .await
         .map_err($crate::StoreError::from)
@@ -1762,6 +2220,22 @@ pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
     e.as_database_error()
         .is_some_and(|d| d.is_unique_violation())
 }
+
+/// Claims due webhook messages, moving their next attempt ahead by the lease.
+macro_rules! claim_webhook_messages_sql {
+    ($lock:literal) => {
+        concat!(
+            "UPDATE webhook_messages SET claimed_by = $1 || ':' || id, next_attempt_at = $2 \
+             WHERE id IN (SELECT id FROM webhook_messages WHERE status = 'pending' AND next_attempt_at <= $3 \
+             ORDER BY next_attempt_at, id LIMIT $4 ",
+            $lock,
+            ") RETURNING ",
+            $crate::rows::webhook_message_columns!(),
+            ", schedule_step, claimed_by"
+        )
+    };
+}
+pub(crate) use claim_webhook_messages_sql;
 
 /// Claims due jobs and jobs whose lease ran out (their worker died), oldest first.
 macro_rules! claim_jobs_sql {

@@ -8,7 +8,9 @@ use sqlx::sqlite::{
 };
 use sqlx::{Sqlite, Transaction};
 
-use crate::shared::{claim_jobs_sql, claim_polls_sql, impl_store, take_pool_awb_sql};
+use crate::shared::{
+    claim_jobs_sql, claim_polls_sql, claim_webhook_messages_sql, impl_store, take_pool_awb_sql,
+};
 use crate::{Backend, Result};
 
 pub struct SqliteStore {
@@ -55,11 +57,16 @@ impl SqliteStore {
         Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
     }
 
-    const LOCK_SHIPMENT: &'static str = concat!(
-        "SELECT ",
-        crate::rows::shipment_columns!(),
-        " FROM shipments WHERE tenant_id = $1 AND id = $2"
-    );
+    /// Generated multi-row statements with anonymous `?` placeholders:
+    /// binding a numbered one makes SQLite look its name up in a list
+    /// (sqlx binds by name), which is quadratic in the statement's
+    /// placeholders. The statements number theirs in the order they appear.
+    fn dynamic_sql(sql: String) -> String {
+        crate::shared::anonymous_placeholders(&sql)
+    }
+
+    /// Nothing to add: the write transaction holds the only write lock.
+    const FOR_UPDATE: &'static str = "";
 
     const LOCK_WEBHOOK_MESSAGE: &'static str = concat!(
         "SELECT ",
@@ -68,6 +75,8 @@ impl SqliteStore {
     );
 
     const CLAIM_JOBS: &'static str = claim_jobs_sql!("");
+
+    const CLAIM_WEBHOOK_MESSAGES: &'static str = claim_webhook_messages_sql!("");
 
     const CLAIM_POLLS: &'static str = claim_polls_sql!("");
 

@@ -41,4 +41,5 @@ conformance_tests!(
     webhook_endpoints_stay_within_their_tenant,
     webhook_events_fan_out_once_per_subscribed_endpoint,
     webhook_attempts_follow_the_schedule,
+    webhook_outbox_is_claimed_once_and_recorded_in_batches,
 );

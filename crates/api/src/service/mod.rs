@@ -23,21 +23,24 @@ pub mod serviceability;
 pub mod tracking;
 pub mod webhooks;
 
-/// The jobs a recording calls for, decided inside its transaction: merchant
-/// webhooks, the NDR rules for each NDR raised, and the customer's milestone
-/// email when email is configured.
+/// What a recording calls for, decided inside its transaction: merchant
+/// webhooks (written to the outbox with the events), the NDR rules for each
+/// NDR raised, and the customer's milestone email when email is configured.
 pub fn follow_up(
     state: &AppState,
-) -> impl Fn(&shipgate_storage::EventsRecorded) -> Vec<shipgate_storage::NewJob> + Sync + use<> {
+) -> impl Fn(&shipgate_storage::EventsRecorded) -> shipgate_storage::FollowUps + Sync + use<> {
     let email = state.mailer.is_some();
     move |r| {
-        let mut jobs = webhooks::events::follow_up(r);
+        let mut jobs = Vec::new();
         jobs.extend(edd::follow_up(r));
         jobs.extend(ndr::follow_up(r));
         if email {
             jobs.extend(email::follow_up(r));
         }
-        jobs
+        shipgate_storage::FollowUps {
+            jobs,
+            webhooks: webhooks::events::follow_up(r),
+        }
     }
 }
 

@@ -9,7 +9,9 @@
 use shipgate_carriers::adapter;
 use shipgate_carriers::core::{CarrierScan, TrackedShipment};
 use shipgate_domain::{EventSource, ShipmentEvent};
-use shipgate_storage::{CarrierAccountRecord, PushStatus, UnknownCode, new_id, now};
+use shipgate_storage::{
+    CarrierAccountRecord, PushStatus, ShipmentReport, UnknownCode, new_id, now,
+};
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -45,7 +47,9 @@ pub struct Applied {
     pub changed: std::collections::HashSet<String>,
 }
 
-/// Records what a carrier reported for shipments booked through `account`.
+/// Records what a carrier reported for shipments booked through `account`:
+/// the shipments looked up in one query, every scan, fact and follow-up
+/// written in one transaction.
 pub async fn apply(
     state: &AppState,
     account: &CarrierAccountRecord,
@@ -54,13 +58,17 @@ pub async fn apply(
 ) -> Result<Applied, ApiError> {
     let mut applied = Applied::default();
     let actor = format!("carrier_account:{}", account.id);
+    let awbs: Vec<String> = tracked.iter().map(|t| t.awb.clone()).collect();
+    let ids: std::collections::HashMap<String, String> = state
+        .store
+        .shipments_by_awbs(&account.tenant_id, &account.carrier, &awbs)
+        .await?
+        .into_iter()
+        .map(|s| (s.awb, s.id))
+        .collect();
     let mut batch = Vec::with_capacity(tracked.len());
     for shipment in tracked {
-        let Some(stored) = state
-            .store
-            .shipment_by_awb(&account.tenant_id, &account.carrier, &shipment.awb)
-            .await?
-        else {
+        let Some(shipment_id) = ids.get(&shipment.awb) else {
             applied.unmatched += 1;
             continue;
         };
@@ -90,14 +98,12 @@ pub async fn apply(
             attempts: shipment.attempts,
             proof_of_delivery: shipment.received_by.clone(),
         };
-        if facts != Default::default() {
-            state
-                .store
-                .record_carrier_facts(&account.tenant_id, &stored.id, &facts)
-                .await?;
-        }
-        if !events.is_empty() {
-            batch.push((stored.id, events));
+        if !events.is_empty() || facts != Default::default() {
+            batch.push(ShipmentReport {
+                shipment_id: shipment_id.clone(),
+                events,
+                facts,
+            });
         }
     }
     // One transaction for the whole push or tracking answer.
@@ -117,50 +123,112 @@ pub async fn apply(
 
 /// Applies a push stored by the webhook endpoint (run by the job worker).
 pub async fn apply_push(state: &AppState, push_id: &str) -> Result<(), String> {
-    let push = state
-        .store
-        .carrier_push(push_id)
-        .await
-        .map_err(|e| e.to_string())?
-        .ok_or("the push is gone")?;
-    if push.status != PushStatus::Received {
-        return Ok(());
-    }
-    let account = state
-        .store
-        .carrier_account_by_id(&push.carrier_account_id)
-        .await
-        .map_err(|e| e.to_string())?
-        .ok_or("the carrier account is gone")?;
-    let adapter = adapter(&account.carrier).ok_or("no adapter for the account's carrier")?;
-    let tracked = match adapter.parse_push(&push.body) {
-        Ok(tracked) => tracked,
-        Err(e) => {
-            // Checked when received, so only a changed adapter gets here; keep it for review.
-            state
-                .store
-                .finish_carrier_push(push_id, PushStatus::Failed, Some(&e.to_string()))
-                .await
-                .map_err(|e| e.to_string())?;
-            return Ok(());
+    apply_pushes(state, &[push_id.to_string()]).await
+}
+
+/// Applies stored pushes together: each account's scans from all of them in
+/// one transaction (the worker hands over the pushes it claimed at once).
+/// Pushes applied or failed before are left alone; one that no longer parses
+/// is kept, failed, for review.
+pub async fn apply_pushes(state: &AppState, push_ids: &[String]) -> Result<(), String> {
+    let started = std::time::Instant::now();
+    let mut by_account: std::collections::BTreeMap<String, Vec<shipgate_storage::CarrierPush>> =
+        Default::default();
+    for id in push_ids {
+        let push = state
+            .store
+            .carrier_push(id)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or("the push is gone")?;
+        if push.status == PushStatus::Received {
+            by_account
+                .entry(push.carrier_account_id.clone())
+                .or_default()
+                .push(push);
         }
-    };
-    let applied = apply(state, &account, &tracked, EventSource::CarrierPush)
+    }
+    for (account_id, mut pushes) in by_account {
+        let account = state
+            .store
+            .carrier_account_by_id(&account_id)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or("the carrier account is gone")?;
+        let adapter = adapter(&account.carrier).ok_or("no adapter for the account's carrier")?;
+        // In the order they arrived (the fold orders scans by time anyway).
+        pushes.sort_by(|a, b| (a.received_at, &a.id).cmp(&(b.received_at, &b.id)));
+        let mut parsed = Vec::with_capacity(pushes.len());
+        for push in &pushes {
+            match adapter.parse_push(&push.body) {
+                Ok(shipments) => parsed.push((push.id.clone(), shipments)),
+                // Checked when received, so only a changed adapter gets here; keep it for review.
+                Err(e) => state
+                    .store
+                    .finish_carrier_push(&push.id, PushStatus::Failed, Some(&e.to_string()))
+                    .await
+                    .map_err(|e| e.to_string())?,
+            }
+        }
+        // Transactions of a bounded size: SQLite's one writer is not held so
+        // long that acknowledging new pushes waits for it.
+        let mut parsed = parsed.into_iter().peekable();
+        while parsed.peek().is_some() {
+            let mut ids = Vec::new();
+            let mut tracked = Vec::new();
+            while let Some((_, shipments)) = parsed.peek()
+                && (tracked.is_empty()
+                    || tracked.len() + shipments.len() <= MAX_SHIPMENTS_PER_APPLY)
+            {
+                let (id, shipments) = parsed.next().expect("peeked");
+                ids.push(id);
+                tracked.extend(shipments);
+            }
+            apply_tracked(state, &account, &ids, &tracked, started).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Most tracked shipments (from as many pushes as fit) applied in one transaction.
+const MAX_SHIPMENTS_PER_APPLY: usize = 500;
+
+/// Applies the shipments of the pushes `ids` and marks those applied.
+async fn apply_tracked(
+    state: &AppState,
+    account: &CarrierAccountRecord,
+    ids: &[String],
+    tracked: &[TrackedShipment],
+    started: std::time::Instant,
+) -> Result<(), String> {
+    let loaded = started.elapsed();
+    let applied = apply(state, account, tracked, EventSource::CarrierPush)
         .await
         .map_err(|e| e.detail.unwrap_or_default())?;
+    let recorded = started.elapsed();
+    state
+        .store
+        .finish_carrier_pushes(ids, PushStatus::Applied)
+        .await
+        .map_err(|e| e.to_string())?;
     tracing::info!(
-        push = push_id,
+        account = %account.id,
+        pushes = ids.len(),
         events = applied.events,
         duplicates = applied.duplicates,
         unknown = applied.unknown_codes,
         unmatched = applied.unmatched,
-        "carrier push applied"
+        timing_us = ?[loaded, recorded - loaded, started.elapsed() - recorded].map(|d| d.as_micros()),
+        "carrier pushes applied (timing: since claimed, applying, finishing)"
     );
-    state
-        .store
-        .finish_carrier_push(push_id, PushStatus::Applied, None)
-        .await
-        .map_err(|e| e.to_string())
+    Ok(())
+}
+
+fn push_id(job: &shipgate_storage::Job) -> Result<&str, String> {
+    job.payload
+        .get("push_id")
+        .and_then(|v| v.as_str())
+        .ok_or_else(|| "job has no push_id".to_string())
 }
 
 /// The worker's handler for [`APPLY_PUSH`] jobs.
@@ -169,12 +237,26 @@ pub struct ApplyPushJob(pub AppState);
 #[async_trait::async_trait]
 impl crate::worker::JobHandler for ApplyPushJob {
     async fn run(&self, job: &shipgate_storage::Job) -> Result<(), String> {
-        let push_id = job
-            .payload
-            .get("push_id")
-            .and_then(|v| v.as_str())
-            .ok_or("job has no push_id")?;
-        apply_push(&self.0, push_id).await
+        apply_push(&self.0, push_id(job)?).await
+    }
+
+    /// The claimed pushes in one go; if that fails, each on its own, so one
+    /// bad push cannot hold the others back.
+    async fn run_batch(&self, jobs: &[shipgate_storage::Job]) -> Vec<Result<(), String>> {
+        let ids: Result<Vec<String>, String> = jobs
+            .iter()
+            .map(|j| push_id(j).map(str::to_string))
+            .collect();
+        if let Ok(ids) = ids
+            && apply_pushes(&self.0, &ids).await.is_ok()
+        {
+            return jobs.iter().map(|_| Ok(())).collect();
+        }
+        let mut outcomes = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            outcomes.push(self.run(job).await);
+        }
+        outcomes
     }
 }
 

@@ -1,18 +1,22 @@
-//! Sending webhooks, svix-style: every message is attempted by a job (claimed
-//! with a lease through the jobs table, so many processes share the work and
-//! none sends a message twice at once), every attempt is recorded, failures
-//! are retried on a schedule with jitter (or when the receiver's
-//! `Retry-After` says), and an endpoint that has failed for too long is
-//! disabled.
+//! Sending webhooks, svix-style: the messages are an outbox that workers
+//! claim due messages from in batches ([`Outbox`], run by every job worker;
+//! claimed with a lease, `SKIP LOCKED` on PostgreSQL, so many processes
+//! share the work and none sends a message twice at once), send concurrently
+//! over keep-alive connections and record the attempts of a batch in one
+//! transaction; failures are retried on a schedule with jitter (or when the
+//! receiver's `Retry-After` says), and an endpoint that has failed for too
+//! long is disabled. A merchant's replay is one job ([`DeliverJob`]).
 
+use std::collections::HashMap;
 use std::error::Error as _;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use shipgate_storage::{
-    AttemptOutcome, Job, NewJob, WebhookAttempt, WebhookEndpoint, WebhookEvent, WebhookMessage,
-    WebhookMessageStatus, now,
+    AttemptOutcome, ClaimedMessage, DeliveryOutcome, Job, NewJob, StoreError, WebhookAttempt,
+    WebhookEndpoint, WebhookEvent, WebhookMessage, now,
 };
 
 use super::events::FanOutPayload;
@@ -20,8 +24,14 @@ use super::signing::{SigningKey, signature_header};
 use super::ssrf;
 use crate::AppState;
 
-/// Job kind that makes one delivery attempt.
+/// Job kind that makes one delivery attempt outside the schedule (a replay).
 pub const DELIVER: &str = "webhook.deliver";
+
+/// Most messages one worker claims from the outbox at once.
+pub const OUTBOX_BATCH: u32 = 256;
+
+/// Most requests one worker has in flight at once.
+pub const OUTBOX_CONCURRENCY: usize = 64;
 
 /// The most of a response body kept with an attempt.
 pub const EXCERPT_BYTES: usize = 1024;
@@ -287,17 +297,267 @@ impl crate::worker::JobHandler for FanOutJob {
                 payload: e.payload,
             })
             .collect();
-        let make_job = |m: &WebhookMessage| deliver_job(m, 0, false, now());
         self.0
             .store
-            .fan_out_webhook_events(tenant_id, &events, &make_job)
+            .fan_out_webhook_events(tenant_id, &events)
             .await
             .map(|_| ())
             .map_err(|e| e.to_string())
     }
 }
 
-/// The worker's handler for [`DELIVER`] jobs.
+/// Signs and sends `message` to `endpoint` now (refused without sending
+/// when the endpoint is disabled or its keys cannot be opened).
+async fn attempt(
+    sender: &Sender,
+    endpoint: &WebhookEndpoint,
+    keys: &Result<Vec<SigningKey>, String>,
+    message: &WebhookMessage,
+    started_at: Timestamp,
+) -> Sent {
+    if !endpoint.enabled {
+        return Sent::refused(match &endpoint.disabled_reason {
+            Some(reason) => format!("the endpoint is disabled: {reason}"),
+            None => "the endpoint is disabled".into(),
+        });
+    }
+    let keys = match keys {
+        Ok(keys) => keys,
+        Err(e) => return Sent::refused(e.clone()),
+    };
+    let timestamp = started_at.as_second();
+    let signature = signature_header(keys, &message.id, timestamp, message.payload.as_bytes());
+    let headers = [
+        ("webhook-id", message.id.clone()),
+        ("webhook-timestamp", timestamp.to_string()),
+        ("webhook-signature", signature),
+    ];
+    let sent = sender.send(&endpoint.url, &headers, &message.payload).await;
+    metrics::counter!(
+        "shipgate_webhook_attempts_total",
+        "result" => if sent.delivered() { "delivered" } else { "failed" }
+    )
+    .increment(1);
+    if !sent.delivered() {
+        tracing::info!(message = %message.id, endpoint = %endpoint.id, status = ?sent.status, error = ?sent.error, "webhook attempt failed");
+    }
+    sent
+}
+
+/// When to try a message again after a failed scheduled attempt (`step`:
+/// scheduled attempts before this one), or `None` when the schedule is done.
+fn next_attempt(config: &WebhookConfig, step: usize, sent: &Sent) -> Option<Timestamp> {
+    let delay = config.retry_schedule.get(step)?;
+    let wait = sent.retry_after.unwrap_or_else(|| with_jitter(*delay));
+    Some(now() + SignedDuration::try_from(wait).unwrap_or(SignedDuration::MAX))
+}
+
+/// The attempt record of what `sent` did.
+fn attempt_record(
+    message: &WebhookMessage,
+    job_id: &str,
+    trigger: &str,
+    started_at: Timestamp,
+    sent: Sent,
+) -> WebhookAttempt {
+    WebhookAttempt {
+        message_id: message.id.clone(),
+        attempt: 0,
+        job_id: job_id.to_string(),
+        trigger: trigger.into(),
+        started_at,
+        status_code: sent.status,
+        latency_ms: u64::try_from(sent.latency.as_millis()).unwrap_or(u64::MAX),
+        response_excerpt: sent.excerpt,
+        error: sent.error,
+        next_attempt_at: None,
+    }
+}
+
+/// An endpoint failing since before this is disabled, and why.
+fn disable_rule(config: &WebhookConfig, started_at: Timestamp) -> (Timestamp, String) {
+    let disable_after =
+        SignedDuration::try_from(config.disable_after).unwrap_or(SignedDuration::MAX);
+    (
+        started_at
+            .checked_sub(disable_after)
+            .unwrap_or(Timestamp::MIN),
+        format!(
+            "every delivery attempt failed for {}; fix the endpoint, then enable it again",
+            human(config.disable_after)
+        ),
+    )
+}
+
+/// An endpoint as one outbox batch sends to it.
+struct Target {
+    endpoint: WebhookEndpoint,
+    keys: Result<Vec<SigningKey>, String>,
+}
+
+/// Which messages must go out one after another: those about one shipment
+/// to one endpoint (a recording's `status_changed` before its `delivered`).
+fn ordering_key(message: &WebhookMessage) -> (String, String) {
+    #[derive(Deserialize)]
+    struct Subject {
+        data: Option<SubjectData>,
+    }
+    #[derive(Deserialize)]
+    struct SubjectData {
+        id: Option<String>,
+    }
+    let subject = serde_json::from_str::<Subject>(&message.payload)
+        .ok()
+        .and_then(|s| s.data?.id)
+        .unwrap_or_else(|| message.id.clone());
+    (message.endpoint_id.clone(), subject)
+}
+
+/// Delivers due outbox messages: claims a batch, sends it concurrently
+/// (messages about one shipment to one endpoint in order), records every
+/// attempt of the batch at once. Run by every job worker.
+pub struct Outbox {
+    state: AppState,
+    sender: Arc<Sender>,
+}
+
+impl Outbox {
+    pub fn new(state: AppState) -> Result<Self, reqwest::Error> {
+        let sender = Sender::new(
+            state.webhooks.request_timeout,
+            state.allow_private_webhook_targets,
+        )?;
+        Ok(Self {
+            state,
+            sender: Arc::new(sender),
+        })
+    }
+
+    /// How long a claim holds: long enough for a batch whose every request
+    /// times out, one chain after another.
+    fn lease(&self) -> Duration {
+        let rounds = (OUTBOX_BATCH as usize).div_ceil(OUTBOX_CONCURRENCY) as u32;
+        (self.state.webhooks.request_timeout * rounds * 2).max(Duration::from_secs(60))
+    }
+
+    /// Sends one batch of due messages; returns how many attempts it made.
+    pub async fn deliver_due(&self, worker: &str) -> Result<usize, StoreError> {
+        let store = &self.state.store;
+        let claimed = store
+            .claim_webhook_messages(worker, OUTBOX_BATCH, self.lease())
+            .await?;
+        if claimed.is_empty() {
+            return Ok(0);
+        }
+        let started = Instant::now();
+        let mut targets: HashMap<String, Option<Arc<Target>>> = HashMap::new();
+        for c in &claimed {
+            let m = &c.message;
+            if !targets.contains_key(&m.endpoint_id) {
+                // Gone with its messages when deleted: nothing left to do.
+                let target = store
+                    .webhook_endpoint(&m.tenant_id, &m.endpoint_id)
+                    .await?
+                    .map(|endpoint| {
+                        let keys = signing_keys(&self.state, &endpoint);
+                        Arc::new(Target { endpoint, keys })
+                    });
+                targets.insert(m.endpoint_id.clone(), target);
+            }
+        }
+        let mut chains: Vec<(Arc<Target>, Vec<ClaimedMessage>)> = Vec::new();
+        let mut chain_of: HashMap<(String, String), usize> = HashMap::new();
+        for c in claimed {
+            let Some(Some(target)) = targets.get(&c.message.endpoint_id) else {
+                continue;
+            };
+            let i = *chain_of.entry(ordering_key(&c.message)).or_insert_with(|| {
+                chains.push((target.clone(), Vec::new()));
+                chains.len() - 1
+            });
+            chains[i].1.push(c);
+        }
+        let mut outcomes = Vec::new();
+        let mut in_flight = tokio::task::JoinSet::new();
+        for (target, chain) in chains {
+            while in_flight.len() >= OUTBOX_CONCURRENCY {
+                outcomes.extend(joined(in_flight.join_next().await));
+            }
+            let (sender, config) = (self.sender.clone(), self.state.webhooks.clone());
+            in_flight.spawn(async move {
+                let mut done = Vec::with_capacity(chain.len());
+                for c in chain {
+                    let started_at = now();
+                    let sent = attempt(
+                        &sender,
+                        &target.endpoint,
+                        &target.keys,
+                        &c.message,
+                        started_at,
+                    )
+                    .await;
+                    let delivered = sent.delivered();
+                    let retry_at = (!delivered && target.endpoint.enabled)
+                        .then(|| next_attempt(&config, c.step as usize, &sent))
+                        .flatten();
+                    let (disable_if_failing_since, disable_reason) =
+                        disable_rule(&config, started_at);
+                    done.push(DeliveryOutcome {
+                        attempt: attempt_record(
+                            &c.message,
+                            &c.claim,
+                            "scheduled",
+                            started_at,
+                            sent,
+                        ),
+                        delivered,
+                        retry_at,
+                        disable_if_failing_since,
+                        disable_reason,
+                    });
+                }
+                done
+            });
+        }
+        while let Some(result) = in_flight.join_next().await {
+            outcomes.extend(joined(Some(result)));
+        }
+        let sent_in = started.elapsed();
+        let recorded = store.record_webhook_deliveries(&outcomes).await?;
+        tracing::debug!(
+            attempts = outcomes.len(),
+            recorded,
+            send_ms = sent_in.as_millis() as u64,
+            record_ms = (started.elapsed() - sent_in).as_millis() as u64,
+            "webhook outbox batch"
+        );
+        Ok(outcomes.len())
+    }
+}
+
+/// The outcomes of a finished chain (a chain that panicked records nothing:
+/// its messages are sent again when their claim runs out).
+fn joined(
+    result: Option<Result<Vec<DeliveryOutcome>, tokio::task::JoinError>>,
+) -> Vec<DeliveryOutcome> {
+    match result {
+        Some(Ok(outcomes)) => outcomes,
+        Some(Err(e)) => {
+            tracing::error!(error = %e, "webhook delivery task failed");
+            Vec::new()
+        }
+        None => Vec::new(),
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::worker::Sweep for Outbox {
+    async fn run_once(&self, worker: &str) -> Result<usize, StoreError> {
+        self.deliver_due(worker).await
+    }
+}
+
+/// The worker's handler for [`DELIVER`] jobs: replays.
 pub struct DeliverJob {
     state: AppState,
     sender: Sender,
@@ -320,6 +580,11 @@ impl crate::worker::JobHandler for DeliverJob {
     async fn run(&self, job: &Job) -> Result<(), String> {
         let p: DeliverPayload = serde_json::from_value(job.payload.clone())
             .map_err(|e| format!("malformed delivery job: {e}"))?;
+        // A scheduled attempt queued as a job before the outbox: the outbox
+        // sends its message.
+        if !p.replay {
+            return Ok(());
+        }
         let tenant_id = job.tenant_id.as_deref().ok_or("job has no tenant")?;
         let store = &self.state.store;
         let config = &self.state.webhooks;
@@ -335,10 +600,6 @@ impl crate::worker::JobHandler for DeliverJob {
         if message.attempts.iter().any(|a| a.job_id == job.id) {
             return Ok(());
         }
-        // A replay delivered it, or it failed for good, while this retry waited.
-        if !p.replay && message.status != WebhookMessageStatus::Pending {
-            return Ok(());
-        }
         let Some(endpoint) = store
             .webhook_endpoint(tenant_id, &message.endpoint_id)
             .await
@@ -346,73 +607,18 @@ impl crate::worker::JobHandler for DeliverJob {
         else {
             return Ok(());
         };
-
         let started_at = now();
-        let sent = if !endpoint.enabled {
-            Sent::refused(match &endpoint.disabled_reason {
-                Some(reason) => format!("the endpoint is disabled: {reason}"),
-                None => "the endpoint is disabled".into(),
-            })
-        } else {
-            match signing_keys(&self.state, &endpoint) {
-                Err(e) => Sent::refused(e),
-                Ok(keys) => {
-                    let timestamp = started_at.as_second();
-                    let signature =
-                        signature_header(&keys, &message.id, timestamp, message.payload.as_bytes());
-                    let headers = [
-                        ("webhook-id", message.id.clone()),
-                        ("webhook-timestamp", timestamp.to_string()),
-                        ("webhook-signature", signature),
-                    ];
-                    self.sender
-                        .send(&endpoint.url, &headers, &message.payload)
-                        .await
-                }
-            }
-        };
+        let keys = signing_keys(&self.state, &endpoint);
+        let sent = attempt(&self.sender, &endpoint, &keys, &message, started_at).await;
         let delivered = sent.delivered();
-        let retry = match (delivered, p.replay, endpoint.enabled) {
-            (false, false, true) => config.retry_schedule.get(p.step).map(|delay| {
-                let wait = sent.retry_after.unwrap_or_else(|| with_jitter(*delay));
-                let at = now() + SignedDuration::try_from(wait).unwrap_or(SignedDuration::MAX);
-                deliver_job(&message, p.step + 1, false, at)
-            }),
-            _ => None,
-        };
-        metrics::counter!(
-            "shipgate_webhook_attempts_total",
-            "result" => if delivered { "delivered" } else { "failed" }
-        )
-        .increment(1);
-        if !delivered {
-            tracing::info!(message = %message.id, endpoint = %endpoint.id, status = ?sent.status, error = ?sent.error, retry_at = ?retry.as_ref().map(|j| j.run_at), "webhook attempt failed");
-        }
-        let disable_after =
-            SignedDuration::try_from(config.disable_after).unwrap_or(SignedDuration::MAX);
+        let (disable_if_failing_since, disable_reason) = disable_rule(config, started_at);
         let outcome = AttemptOutcome {
-            attempt: WebhookAttempt {
-                message_id: message.id.clone(),
-                attempt: 0,
-                job_id: job.id.clone(),
-                trigger: if p.replay { "replay" } else { "scheduled" }.into(),
-                started_at,
-                status_code: sent.status,
-                latency_ms: u64::try_from(sent.latency.as_millis()).unwrap_or(u64::MAX),
-                response_excerpt: sent.excerpt,
-                error: sent.error,
-                next_attempt_at: None,
-            },
+            attempt: attempt_record(&message, &job.id, "replay", started_at, sent),
             delivered,
-            replay: p.replay,
-            retry,
-            disable_if_failing_since: started_at
-                .checked_sub(disable_after)
-                .unwrap_or(Timestamp::MIN),
-            disable_reason: format!(
-                "every delivery attempt failed for {}; fix the endpoint, then enable it again",
-                human(config.disable_after)
-            ),
+            replay: true,
+            retry: None,
+            disable_if_failing_since,
+            disable_reason,
         };
         store
             .record_webhook_attempt(&outcome)

@@ -1,9 +1,10 @@
 //! Which webhook events a change to a shipment raises, and their payloads.
 //!
-//! Events are decided inside the transaction that stores the change (the
-//! `follow_up` of `Store::record_events`, the jobs of `insert_shipment`) and
-//! leave as one `webhook.fanout` job, so a crash can never keep the change
-//! and lose its webhooks.
+//! Events are decided inside the transaction that stores the change, so a
+//! crash can never keep the change and lose its webhooks: the `follow_up` of
+//! `Store::record_events` writes them to the outbox (`webhook_messages`) in
+//! that transaction; `insert_shipment` takes a `webhook.fanout` job that
+//! writes them.
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -241,11 +242,9 @@ pub fn single_event_job(tenant_id: &str, event_type: EventType, payload: String)
     fanout_job(tenant_id, vec![event]).into_iter().collect()
 }
 
-/// The follow-up of every recording: its webhook events, as one fan-out job.
-pub fn follow_up(r: &EventsRecorded) -> Vec<NewJob> {
-    fanout_job(&r.shipment.tenant_id, events_for(r, now()))
-        .into_iter()
-        .collect()
+/// The follow-up of every recording: its webhook events, for the outbox.
+pub fn follow_up(r: &EventsRecorded) -> Vec<WebhookEvent> {
+    events_for(r, now())
 }
 
 /// The jobs a new shipment calls for: `shipment.created`, caused by `first_event`.
@@ -366,8 +365,9 @@ mod tests {
         assert_eq!(body["data"]["customer_bucket"], "delivered");
         assert_eq!(body["data"]["last_event"]["status"], "delivered");
         assert_eq!(body["data"]["awb"], "AWB1");
-        let jobs = follow_up(&r);
-        assert_eq!((jobs.len(), jobs[0].kind.as_str()), (1, FANOUT));
-        assert_eq!(jobs[0].payload["events"].as_array().unwrap().len(), 2);
+        assert_eq!(follow_up(&r).len(), 2);
+        let created = on_create(&r.shipment, None);
+        assert_eq!((created.len(), created[0].kind.as_str()), (1, FANOUT));
+        assert_eq!(created[0].payload["events"].as_array().unwrap().len(), 1);
     }
 }
