@@ -141,9 +141,6 @@ pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .routes(routes!(carriers::list))
         .routes(routes!(tracking::by_awb))
         .routes(routes!(rates::quote))
-        .routes(routes!(edd::get))
-        .routes(routes!(edd::batch))
-        .routes(routes!(serviceability::get))
         .routes(routes!(serviceability::import))
         .routes(routes!(serviceability::sync))
         .routes(routes!(branding::put))
@@ -177,8 +174,19 @@ pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
             state.clone(),
             auth::require_api_key,
         ));
+    // Lookups a product page makes on every view: authenticated, with nothing
+    // to make idempotent (the batch lookup is a POST only for its body).
+    let lookups = OpenApiRouter::new()
+        .routes(routes!(edd::get))
+        .routes(routes!(edd::batch))
+        .routes(routes!(serviceability::get))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_api_key,
+        ));
     let (router, doc) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .merge(v1)
+        .merge(lookups)
         .routes(routes!(hooks::receive))
         .routes(routes!(system::healthz))
         .routes(routes!(system::metrics))
