@@ -252,31 +252,64 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     response
 }
 
-/// Serves the API and runs the job worker until `shutdown` resolves.
+/// What a `shipgate serve` process does. Any number of processes of each
+/// role can share one PostgreSQL database: jobs, polls and the webhook outbox
+/// are claimed through it, never run twice at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// The HTTP API only (with its EDD model, kept fresh from the database).
+    Api,
+    /// The job worker, the webhook outbox and the poll scheduler only.
+    Worker,
+    /// Both, as one process on one machine runs.
+    #[default]
+    All,
+}
+
+/// Serves the API and/or runs the job worker (by `role`) until `shutdown`
+/// resolves. `listener` is needed unless the role is `Worker`.
 pub async fn serve(
-    listener: TcpListener,
+    listener: Option<TcpListener>,
     state: AppState,
+    role: Role,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let worker_name = format!("{}-{}", hostname(), std::process::id());
-    let worker = register_jobs(
-        worker::Worker::new(state.store.clone(), worker_name)
-            .with_idle_pause(Duration::from_millis(500)),
-        &state,
-    )?;
-    let poller = tokio::spawn(poll_scheduler(state.clone(), stop_rx.clone()));
-    let edd_refresher = tokio::spawn(service::edd::refresher(state.clone(), stop_rx.clone()));
-    let worker_task = tokio::spawn(worker.run(stop_rx));
-    let result = axum::serve(listener, app(state))
-        .with_graceful_shutdown(async move {
+    let mut tasks = Vec::new();
+    if role != Role::Api {
+        let worker_name = format!("{}-{}", hostname(), std::process::id());
+        let worker = register_jobs(
+            worker::Worker::new(state.store.clone(), worker_name)
+                .with_idle_pause(Duration::from_millis(500)),
+            &state,
+        )?;
+        tasks.push(tokio::spawn(poll_scheduler(state.clone(), stop_rx.clone())));
+        tasks.push(tokio::spawn(worker.run(stop_rx.clone())));
+    }
+    let result = match (role, listener) {
+        (Role::Worker, _) => {
             shutdown.await;
             let _ = stop_tx.send(true);
-        })
-        .await;
-    let _ = worker_task.await;
-    let _ = poller.await;
-    let _ = edd_refresher.await;
+            Ok(())
+        }
+        (_, None) => Err(std::io::Error::other("the api role needs a listener")),
+        (_, Some(listener)) => {
+            tasks.push(tokio::spawn(service::edd::refresher(
+                state.clone(),
+                stop_rx,
+            )));
+            axum::serve(listener, app(state))
+                .with_graceful_shutdown(async move {
+                    shutdown.await;
+                    let _ = stop_tx.send(true);
+                })
+                .await
+        }
+    };
+    for task in tasks {
+        let _ = task.await;
+    }
     result
 }
 

@@ -42,6 +42,10 @@ enum Command {
         /// Address to listen on (default 127.0.0.1:8080).
         #[arg(long)]
         listen: Option<String>,
+        /// `api` (HTTP only), `worker` (jobs, webhook outbox, polls; no HTTP)
+        /// or `all`. Processes of any role can share one PostgreSQL database.
+        #[arg(long, value_enum, default_value = "all", env = "SHIPGATE_ROLE")]
+        role: ServeRole,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -61,6 +65,23 @@ enum Command {
         #[command(subcommand)]
         command: TenantCommand,
     },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum ServeRole {
+    Api,
+    Worker,
+    All,
+}
+
+impl From<ServeRole> for shipgate_api::Role {
+    fn from(role: ServeRole) -> Self {
+        match role {
+            ServeRole::Api => Self::Api,
+            ServeRole::Worker => Self::Worker,
+            ServeRole::All => Self::All,
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -112,6 +133,10 @@ struct Config {
     /// EDD: local time (HH:MM) after which an order is handed to the carrier
     /// the next working day; unset: any time of day ships the same day.
     edd_cutoff: Option<String>,
+    /// The URL customers and carriers reach this deployment at (links in
+    /// emails, carrier push targets); default: `http://` + the listen address.
+    /// Needed by `--role worker` processes, which listen nowhere.
+    public_url: Option<String>,
 }
 
 impl Default for Config {
@@ -130,6 +155,7 @@ impl Default for Config {
             edd_holidays_file: None,
             edd_geography_file: None,
             edd_cutoff: None,
+            public_url: None,
         }
     }
 }
@@ -156,7 +182,7 @@ fn load_config(cli: &Cli) -> anyhow::Result<Config> {
         None => figment = figment.merge(Toml::file("shipgate.toml")),
     }
     let listen = match &cli.command {
-        Command::Serve { listen } => listen.clone(),
+        Command::Serve { listen, .. } => listen.clone(),
         _ => None,
     };
     figment = figment
@@ -295,7 +321,7 @@ async fn main() -> anyhow::Result<()> {
             );
             shutdown_signal().await;
         }
-        Command::Serve { .. } => {
+        Command::Serve { role, .. } => {
             let store = store().await?;
             let secrets = load_secret_box(&config)?;
             let sandbox = if config.sandbox {
@@ -308,11 +334,21 @@ async fn main() -> anyhow::Result<()> {
                 None
             };
             let sandbox_url = sandbox.as_ref().map(|s| s.url.clone());
-            let listener = tokio::net::TcpListener::bind(&config.listen)
-                .await
-                .with_context(|| format!("listen on {}", config.listen))?;
-            let self_url = format!("http://{}", listener.local_addr()?);
-            let mut state = AppState::new(store.clone(), secrets, sandbox, Some(self_url));
+            let listener = if role == ServeRole::Worker {
+                None
+            } else {
+                Some(
+                    tokio::net::TcpListener::bind(&config.listen)
+                        .await
+                        .with_context(|| format!("listen on {}", config.listen))?,
+                )
+            };
+            let self_url = match (&config.public_url, &listener) {
+                (Some(url), _) => Some(url.trim_end_matches('/').to_string()),
+                (None, Some(listener)) => Some(format!("http://{}", listener.local_addr()?)),
+                (None, None) => None,
+            };
+            let mut state = AppState::new(store.clone(), secrets, sandbox, self_url);
             if let Some(url) = &config.smtp_url {
                 state.mailer = Some(
                     shipgate_api::service::email::Mailer::new(url, &config.mail_from)
@@ -355,8 +391,15 @@ async fn main() -> anyhow::Result<()> {
                     tenant.id
                 );
             }
-            tracing::info!(address = %listener.local_addr()?, database = %redact(&config.database_url), sandbox = ?sandbox_url, "Shipgate listening; docs at /docs");
-            shipgate_api::serve(listener, state, shutdown_signal()).await?;
+            match &listener {
+                Some(listener) => {
+                    tracing::info!(address = %listener.local_addr()?, role = ?role, database = %redact(&config.database_url), sandbox = ?sandbox_url, "Shipgate listening; docs at /docs")
+                }
+                None => {
+                    tracing::info!(role = ?role, database = %redact(&config.database_url), "Shipgate worker running")
+                }
+            }
+            shipgate_api::serve(listener, state, role.into(), shutdown_signal()).await?;
         }
     }
     Ok(())

@@ -126,3 +126,106 @@ async fn serve_reads_a_config_file_and_is_ready_to_call() {
     let _ = child.wait();
     let _ = std::fs::remove_file(config);
 }
+
+/// Starts `serve` with extra arguments; the caller kills it.
+fn serve(url: &str, args: &[&str]) -> std::process::Child {
+    shipgate()
+        .args(["--database", url, "serve"])
+        .args(args)
+        .env("SHIPGATE_SANDBOX", "false")
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn api_and_worker_processes_share_the_work() {
+    let url = fresh_database_url().await;
+    let store = shipgate_storage::connect(&url).await.unwrap();
+    store.migrate().await.unwrap();
+    let key = shipgate_api::keys::issue();
+    store
+        .create_tenant("Acme", &key.hash, &key.prefix)
+        .await
+        .unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut api = serve(&url, &["--role", "api", "--listen", &listen]);
+
+    shipgate_carriers::client::install_tls_provider();
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let base = format!("http://{listen}");
+    let started = Instant::now();
+    while !client
+        .get(format!("{base}/healthz"))
+        .send()
+        .await
+        .is_ok_and(|r| r.status() == 200)
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "api did not come up"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let body = serde_json::json!({
+        "order_reference": "ROLE-1", "carrier": "fleet",
+        "pickup": {"name": "W", "phone": "9876543210", "line1": "1 Road", "city": "Delhi", "state": "Delhi", "postal_code": "110001"},
+        "consignee": {"name": "C", "phone": "9812345678", "line1": "2 Road", "city": "Mumbai", "state": "MH", "postal_code": "400001"},
+        "parcels": [{"weight_grams": 400}], "payment_mode": "prepaid", "declared_value": 50000
+    });
+    let shipment: serde_json::Value = client
+        .post(format!("{base}/v1/shipments"))
+        .bearer_auth(&key.secret)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let awb = shipment["awb"].as_str().unwrap();
+    let scans = serde_json::json!({"scans": [
+        {"awb": awb, "status": "picked_up", "occurred_at": "2026-11-20T10:00:00Z"},
+        {"awb": awb, "status": "delivered", "occurred_at": "2026-11-22T10:00:00Z"}
+    ]});
+    let r = client
+        .post(format!("{base}/v1/fleet/scans"))
+        .bearer_auth(&key.secret)
+        .json(&scans)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+
+    // The API process runs no jobs: the delivery waits in the jobs table.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(
+        store
+            .edd_observations_after(0, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // A worker process on the same database picks it up.
+    let mut worker = serve(&url, &["--role", "worker"]);
+    let started = Instant::now();
+    let rows = loop {
+        let rows = store.edd_observations_after(0, 10).await.unwrap();
+        if !rows.is_empty() || started.elapsed() > Duration::from_secs(30) {
+            break rows;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let _ = api.kill();
+    let _ = worker.kill();
+    let _ = api.wait();
+    let _ = worker.wait();
+    assert_eq!(rows.len(), 1, "the worker process ran the delivery's job");
+    assert_eq!(rows[0].source_ref, shipment["id"].as_str().unwrap());
+}
