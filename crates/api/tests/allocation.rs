@@ -215,3 +215,66 @@ async fn allocation_follows_strategy_rules_and_falls_back() {
         .unwrap();
     assert_eq!(problem(r, 422).await["errors"][0]["field"], "allocation");
 }
+
+#[tokio::test]
+async fn fastest_trusts_learned_delivery_history_over_rate_cards() {
+    let app = spawn_app().await;
+    // Blue Dart's card promises 1 day, Delhivery's 5; their deliveries on
+    // this lane (110020 → 560001) say the opposite.
+    let delhivery = account(
+        &app,
+        json!({"carrier": "delhivery", "sandbox": true, "settings": {"rate_card": card(4000, 5)}}),
+    )
+    .await;
+    account(
+        &app,
+        json!({"carrier": "bluedart", "sandbox": true, "settings": {"rate_card": card(7000, 1)}}),
+    )
+    .await;
+    let calendar = shipgate_edd::Calendar::default();
+    let mut history = Vec::new();
+    for i in 0..40i64 {
+        let ordered = jiff::Zoned::now().date() - jiff::Span::new().days(60 - i);
+        for (carrier, days) in [("delhivery", 1), ("bluedart", 6)] {
+            history.push(shipgate_storage::EddObservationRecord {
+                id: 0,
+                source: "import:test".into(),
+                source_ref: format!("{carrier}-{i}"),
+                tenant_id: None,
+                country: "IN".into(),
+                carrier: carrier.into(),
+                service: String::new(),
+                scope: String::new(),
+                origin: "110020".into(),
+                destination: "560001".into(),
+                ordered_at: ordered.at(9, 0, 0, 0),
+                picked_up_at: None,
+                delivered_at: calendar.add_working_days(ordered, days).at(15, 0, 0, 0),
+                promised_date: None,
+            });
+        }
+    }
+    app.store.record_edd_observations(&history).await.unwrap();
+    app.state.edd.refresh(app.store.as_ref()).await.unwrap();
+
+    let mut body = shipment_body("ALLOC-LEARNED");
+    body.as_object_mut().unwrap().remove("carrier");
+    body["allocation"] = json!({"strategy": "fastest"});
+    let s: Value = app
+        .post("/v1/shipments", &app.key_a)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(s["carrier_account_id"], delhivery.as_str(), "{s}");
+    assert!(
+        s["allocation"]["ranked"][0]["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r.as_str().unwrap().contains("learned from its deliveries"))
+    );
+}

@@ -87,6 +87,10 @@ pub struct Candidate {
     pub quote: Option<Quote>,
     /// Share of this lane's finished shipments that came back (0–1).
     pub rto_rate: f64,
+    /// Days to the promise learned from this carrier's deliveries on the lane
+    /// (its P90 EDD), when it has history; `fastest` prefers it to the rate
+    /// card's nominal transit days.
+    pub learned_days: Option<u32>,
 }
 
 /// A candidate in ranked order, with the reasons for its place.
@@ -144,7 +148,9 @@ pub fn allocate(
             (Strategy::Fastest, Some(q)) => (
                 preference(c),
                 0,
-                q.transit_days.map_or(f64::MAX, f64::from),
+                c.learned_days
+                    .or(q.transit_days)
+                    .map_or(f64::MAX, f64::from),
                 total,
             ),
             (Strategy::Best, Some(q)) => (preference(c), 0, expected_cost(q, c.rto_rate), total),
@@ -172,9 +178,14 @@ pub fn allocate(
                         q.zone
                     ));
                     match strategy {
-                        Strategy::Fastest => reasons.push(match q.transit_days {
-                            Some(d) => format!("promises {d} day(s)"),
-                            None => "no transit promise on its rate card".into(),
+                        Strategy::Fastest => reasons.push(match (c.learned_days, q.transit_days) {
+                            (Some(d), _) => {
+                                format!(
+                                    "delivers within {d} day(s) at P90, learned from its deliveries"
+                                )
+                            }
+                            (None, Some(d)) => format!("promises {d} day(s)"),
+                            (None, None) => "no transit promise on its rate card".into(),
                         }),
                         Strategy::Best => reasons.push(format!(
                             "expected cost {} with {:.0}% RTO risk on this lane",
@@ -232,24 +243,28 @@ mod tests {
                 carrier: "delhivery".into(),
                 quote: Some(quote(5000, 4000, Some(4))),
                 rto_rate: 0.30,
+                learned_days: None,
             },
             Candidate {
                 account_id: "ca_e".into(),
                 carrier: "ekart".into(),
                 quote: Some(quote(5500, 4500, Some(2))),
                 rto_rate: 0.05,
+                learned_days: None,
             },
             Candidate {
                 account_id: "ca_b".into(),
                 carrier: "bluedart".into(),
                 quote: Some(quote(9000, 8000, Some(1))),
                 rto_rate: 0.02,
+                learned_days: None,
             },
             Candidate {
                 account_id: "ca_x".into(),
                 carrier: "dtdc".into(),
                 quote: None,
                 rto_rate: 0.1,
+                learned_days: None,
             },
         ]
     }
@@ -280,6 +295,17 @@ mod tests {
         let a = allocate(Strategy::Fastest, &[], &facts(), &candidates());
         assert_eq!(order(&a), ["bluedart", "ekart", "delhivery", "dtdc"]);
         assert!(a.ranked[0].reasons.iter().any(|r| r.contains("1 day")));
+    }
+
+    #[test]
+    fn fastest_prefers_learned_promises_to_rate_cards() {
+        let mut candidates = candidates();
+        // Delhivery's card says 4 days, but its deliveries on the lane say 1.
+        candidates[0].learned_days = Some(1);
+        candidates[2].learned_days = Some(3);
+        let a = allocate(Strategy::Fastest, &[], &facts(), &candidates);
+        assert_eq!(order(&a), ["delhivery", "ekart", "bluedart", "dtdc"]);
+        assert!(a.ranked[0].reasons.iter().any(|r| r.contains("learned")));
     }
 
     #[test]

@@ -87,9 +87,11 @@ pub async fn allocate(
         .store
         .lane_outcomes(&tenant.id, destination.get(..3).unwrap_or(destination))
         .await?;
+    let learned = learned_days(state, tenant, draft, &records);
     let candidates: Vec<Candidate> = records
         .iter()
-        .map(|r| {
+        .zip(learned)
+        .map(|(r, learned_days)| {
             let lane = lanes.iter().find(|l| l.carrier_account_id == r.id);
             Candidate {
                 account_id: r.id.clone(),
@@ -100,6 +102,7 @@ pub async fn allocate(
                     lane.map_or(0, |l| l.finished),
                     PRIOR_RTO_RATE,
                 ),
+                learned_days,
             }
         })
         .collect();
@@ -114,4 +117,40 @@ pub async fn allocate(
         allocation::allocate(strategy, &rules, &facts, &candidates),
         records,
     ))
+}
+
+/// Per account, days from now to its carrier's learned P90 promise on the
+/// draft's lane (`None` without history).
+fn learned_days(
+    state: &AppState,
+    tenant: &Tenant,
+    draft: &ShipmentDraft,
+    records: &[CarrierAccountRecord],
+) -> Vec<Option<u32>> {
+    let model = state.edd.model();
+    let country = draft.consignee.country.as_str();
+    let Ok(scheme) = model.context().scheme(country) else {
+        return vec![None; records.len()];
+    };
+    let offset = jiff::tz::Offset::from_seconds(scheme.utc_offset_minutes * 60)
+        .unwrap_or(jiff::tz::Offset::UTC);
+    let now = offset.to_datetime(jiff::Timestamp::now());
+    let query = shipgate_edd::Query {
+        country,
+        carrier: "",
+        service: "",
+        scope: &tenant.id,
+        origin: draft.pickup.postal_code.as_str(),
+        destination: draft.consignee.postal_code.as_str(),
+        start: shipgate_edd::Start::Order(now),
+        confidence: 0.9,
+    };
+    let carriers: Vec<&str> = records.iter().map(|r| r.carrier.as_str()).collect();
+    match model.estimate_carriers(&query, &carriers) {
+        Ok(estimates) => estimates
+            .into_iter()
+            .map(|e| e.and_then(|e| u32::try_from((e.date - now.date()).get_days()).ok()))
+            .collect(),
+        Err(_) => vec![None; records.len()],
+    }
 }
