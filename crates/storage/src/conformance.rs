@@ -18,6 +18,28 @@ use crate::{
     connect, new_id,
 };
 
+/// A carrier account of `tenant_id` for `carrier`, stored.
+async fn insert_account(
+    store: &dyn Store,
+    tenant_id: &str,
+    carrier: &str,
+) -> crate::CarrierAccountRecord {
+    let now = crate::now();
+    let account = crate::CarrierAccountRecord {
+        id: new_id("ca"),
+        tenant_id: tenant_id.to_string(),
+        carrier: carrier.into(),
+        name: carrier.into(),
+        base_url: None,
+        sealed_credentials: "v1:opaque".into(),
+        settings: serde_json::json!({}),
+        created_at: now,
+        updated_at: now,
+    };
+    store.insert_carrier_account(&account).await.unwrap();
+    account
+}
+
 async fn open(url: &str) -> Arc<dyn Store> {
     let store = connect(url).await.expect("connect");
     store.migrate().await.expect("migrate");
@@ -751,18 +773,7 @@ pub async fn carrier_pushes_are_kept_with_their_job(url: &str) {
     let store = open(url).await;
     let a = store.create_tenant("Acme", "ha", "pa").await.unwrap();
     let now = crate::now();
-    let account = crate::CarrierAccountRecord {
-        id: new_id("ca"),
-        tenant_id: a.id.clone(),
-        carrier: "delhivery".into(),
-        name: "D".into(),
-        base_url: None,
-        sealed_credentials: "v1:x".into(),
-        settings: serde_json::json!({}),
-        created_at: now,
-        updated_at: now,
-    };
-    store.insert_carrier_account(&account).await.unwrap();
+    let account = insert_account(store.as_ref(), &a.id, "delhivery").await;
     assert_eq!(
         store
             .carrier_account_by_id(&account.id)
@@ -867,18 +878,7 @@ pub async fn polls_are_claimed_once_and_follow_the_status(url: &str) {
     let (one, two) = (open(url).await, connect(url).await.unwrap());
     let a = one.create_tenant("Acme", "ha", "pa").await.unwrap();
     let now = crate::now();
-    let account = crate::CarrierAccountRecord {
-        id: new_id("ca"),
-        tenant_id: a.id.clone(),
-        carrier: "delhivery".into(),
-        name: "D".into(),
-        base_url: None,
-        sealed_credentials: "v1:x".into(),
-        settings: serde_json::json!({}),
-        created_at: now,
-        updated_at: now,
-    };
-    one.insert_carrier_account(&account).await.unwrap();
+    let account = insert_account(one.as_ref(), &a.id, "delhivery").await;
     let (mut carried, e1) = sample_shipment(&a.id, "AWB-POLL");
     carried.carrier = "delhivery".into();
     carried.carrier_account_id = Some(account.id.clone());
@@ -942,19 +942,7 @@ pub async fn polls_are_claimed_once_and_follow_the_status(url: &str) {
 pub async fn pooled_awbs_are_handed_out_once(url: &str) {
     let (one, two) = (open(url).await, connect(url).await.unwrap());
     let a = one.create_tenant("Acme", "ha", "pa").await.unwrap();
-    let now = crate::now();
-    let account = crate::CarrierAccountRecord {
-        id: new_id("ca"),
-        tenant_id: a.id.clone(),
-        carrier: "ecom_express".into(),
-        name: "E".into(),
-        base_url: None,
-        sealed_credentials: "v1:x".into(),
-        settings: serde_json::json!({}),
-        created_at: now,
-        updated_at: now,
-    };
-    one.insert_carrier_account(&account).await.unwrap();
+    let account = insert_account(one.as_ref(), &a.id, "ecom_express").await;
     let awbs: Vec<String> = (0..200)
         .map(|i| format!("{:09}", 100_000_000 + i))
         .collect();
@@ -1035,19 +1023,7 @@ pub async fn tenant_settings_and_lane_outcomes(url: &str) {
             .is_none()
     );
 
-    let now = crate::now();
-    let account = crate::CarrierAccountRecord {
-        id: new_id("ca"),
-        tenant_id: a.id.clone(),
-        carrier: "delhivery".into(),
-        name: "D".into(),
-        base_url: None,
-        sealed_credentials: "v1:x".into(),
-        settings: serde_json::json!({}),
-        created_at: now,
-        updated_at: now,
-    };
-    store.insert_carrier_account(&account).await.unwrap();
+    let account = insert_account(store.as_ref(), &a.id, "delhivery").await;
     for (i, outcome) in [
         ShipmentStatus::Delivered,
         ShipmentStatus::Delivered,
@@ -2005,19 +1981,7 @@ pub async fn serviceability_stays_within_its_tenant(url: &str) {
     let store = open(url).await;
     let a = store.create_tenant("Acme", "ha", "pa").await.unwrap();
     let b = store.create_tenant("Bolt", "hb", "pb").await.unwrap();
-    let now = crate::now();
-    let account = crate::CarrierAccountRecord {
-        id: new_id("ca"),
-        tenant_id: a.id.clone(),
-        carrier: "delhivery".into(),
-        name: "Delhivery".into(),
-        base_url: None,
-        sealed_credentials: "v1:opaque".into(),
-        settings: serde_json::json!({}),
-        created_at: now,
-        updated_at: now,
-    };
-    store.insert_carrier_account(&account).await.unwrap();
+    let account = insert_account(store.as_ref(), &a.id, "delhivery").await;
     let entry = |pin: &str, cod: bool| crate::ServiceabilityEntry {
         carrier_account_id: account.id.clone(),
         postal_code: pin.into(),
