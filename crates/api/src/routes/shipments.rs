@@ -191,22 +191,27 @@ pub async fn label(
     QueryParams(params): QueryParams<LabelParams>,
 ) -> Result<Response, ApiError> {
     let shipment = load(&state, &tenant.id, &id).await?;
-    let (content_type, body, ext) = match params.format.unwrap_or_default() {
-        LabelFormat::Pdf => {
-            let pdf = shipgate_labels::render_pdf(&shipment).map_err(|e| ApiError::internal(&e))?;
-            ("application/pdf", pdf, "pdf")
-        }
-        LabelFormat::PdfA4 => {
-            let pdf = shipgate_labels::render_pdf_a4(std::slice::from_ref(&shipment))
-                .map_err(|e| ApiError::internal(&e))?;
-            ("application/pdf", pdf, "pdf")
-        }
-        LabelFormat::Zpl => (
-            "application/zpl",
-            shipgate_labels::render_zpl(&shipment).into_bytes(),
-            "zpl",
-        ),
-    };
+    let format = params.format.unwrap_or_default();
+    // A PDF takes about half a millisecond of CPU: render it off the async
+    // threads so other requests are not held up behind it.
+    let (shipment, (content_type, body, ext)) = tokio::task::spawn_blocking(move || {
+        let rendered = match format {
+            LabelFormat::Pdf => shipgate_labels::render_pdf(&shipment)
+                .map(|pdf| ("application/pdf", pdf, "pdf"))
+                .map_err(|e| ApiError::internal(&e)),
+            LabelFormat::PdfA4 => shipgate_labels::render_pdf_a4(std::slice::from_ref(&shipment))
+                .map(|pdf| ("application/pdf", pdf, "pdf"))
+                .map_err(|e| ApiError::internal(&e)),
+            LabelFormat::Zpl => Ok((
+                "application/zpl",
+                shipgate_labels::render_zpl(&shipment).into_bytes(),
+                "zpl",
+            )),
+        };
+        rendered.map(|r| (shipment, r))
+    })
+    .await
+    .map_err(|e| ApiError::internal(&e))??;
     let disposition = format!("inline; filename=\"{}.{ext}\"", shipment.awb);
     Ok((
         [
