@@ -176,16 +176,18 @@ impl Distribution {
                 continue;
             }
             let len = h.max_bin + 1;
+            let inverse_total = 1.0 / h.total;
             match &mut out {
-                None => out = Some(h.weights[..len].iter().map(|w| w / h.total).collect()),
+                None => out = Some(h.weights[..len].iter().map(|w| w * inverse_total).collect()),
                 Some(p) => {
                     let a = h.count as f64 / (h.count as f64 + shrinkage);
                     if p.len() < len {
                         p.resize(len, 0.0);
                     }
-                    p.iter_mut().for_each(|v| *v *= 1.0 - a);
+                    let (keep, scale) = (1.0 - a, a * inverse_total);
+                    p.iter_mut().for_each(|v| *v *= keep);
                     for (v, w) in p.iter_mut().zip(&h.weights[..len]) {
-                        *v += a * w / h.total;
+                        *v += scale * w;
                     }
                 }
             }
