@@ -1,12 +1,16 @@
 //! `Authorization: Bearer <key>` → the caller's tenant, put in the request's
 //! extensions for handlers to scope every query by.
 
-use axum::extract::{FromRequestParts, Request, State};
-use axum::http::header;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
+use axum::response::IntoResponse;
 use axum::response::Response;
-use shipgate_storage::Tenant;
+use shipgate_storage::{PublishableKey, Tenant};
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -33,6 +37,10 @@ pub async fn require_api_key(
         .map(str::trim)
         .filter(|k| !k.is_empty())
         .ok_or_else(|| ApiError::unauthorized("the Authorization header must be `Bearer <key>`"))?;
+    if key.starts_with(crate::keys::PUBLISHABLE_PREFIX) {
+        let key = key.to_string();
+        return publishable(state, key, req, next).await;
+    }
     let hash = crate::keys::hash(key);
     let tenant = match state.api_keys.get(&hash) {
         Some(tenant) => tenant,
@@ -50,6 +58,170 @@ pub async fn require_api_key(
     Ok(next.run(req).await)
 }
 
+/// The routes a publishable key may call (method, path): the lookups a
+/// product page makes, nothing that reads or changes the tenant's data.
+pub const PUBLISHABLE_ROUTES: &[(Method, &str)] = &[
+    (Method::GET, "/v1/edd"),
+    (Method::POST, "/v1/edd/batch"),
+    (Method::GET, "/v1/serviceability"),
+];
+
+fn publishable_route(method: &Method, path: &str) -> bool {
+    PUBLISHABLE_ROUTES
+        .iter()
+        .any(|(m, p)| m == method && *p == path)
+}
+
+/// A publishable key: the route must be one of [`PUBLISHABLE_ROUTES`], the
+/// `Origin` one of the key's allowed origins, and both the key and the client
+/// address within their rate limits. The answer carries the CORS headers for
+/// that origin.
+async fn publishable(
+    state: AppState,
+    key: String,
+    mut req: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    let guard = &state.publishable;
+    if !publishable_route(req.method(), req.uri().path()) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "publishable_key_not_allowed",
+            "a publishable key may only look up delivery estimates and serviceability; use a secret key",
+        ));
+    }
+    let hash = crate::keys::hash(&key);
+    let (tenant, pk) = match guard.keys.get(&hash) {
+        Some(found) => found,
+        None => {
+            let found = state
+                .store
+                .publishable_key_by_hash(&hash)
+                .await?
+                .ok_or_else(|| ApiError::unauthorized("unknown or revoked API key"))?;
+            guard.keys.insert(hash.clone(), found.clone());
+            found
+        }
+    };
+    let origin = page_origin(req.headers());
+    let Some(origin) = origin.filter(|o| pk.allowed_origins.iter().any(|a| a == o)) else {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "origin_not_allowed",
+            "this publishable key may only be used from the web origins listed for it",
+        ));
+    };
+    let address = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_default();
+    let limited = guard
+        .per_key
+        .take(&hash)
+        .err()
+        .or_else(|| guard.per_address.take(&address).err());
+    let mut response = match limited {
+        Some(wait) => rate_limited(wait),
+        None => {
+            req.extensions_mut().insert(Caller(tenant));
+            next.run(req).await
+        }
+    };
+    allow_origin(response.headers_mut(), &origin);
+    Ok(response)
+}
+
+/// The web origin of the page making the request: its `Origin` header, or
+/// (browsers leave `Origin` off same-origin GETs) its `Referer`'s origin.
+fn page_origin(headers: &HeaderMap) -> Option<String> {
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        return origin.to_str().ok().map(str::to_string);
+    }
+    let referer = headers.get(header::REFERER)?.to_str().ok()?;
+    let origin = reqwest::Url::parse(referer).ok()?.origin();
+    origin.is_tuple().then(|| origin.ascii_serialization())
+}
+
+fn rate_limited(wait: Duration) -> Response {
+    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    let mut response = ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        format!("too many lookups; try again in {seconds} s"),
+    )
+    .into_response();
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
+    response
+}
+
+fn allow_origin(headers: &mut HeaderMap, origin: &str) {
+    if let Ok(value) = HeaderValue::from_str(origin) {
+        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
+        headers.append(header::VARY, HeaderValue::from_static("Origin"));
+    }
+}
+
+/// Answers CORS preflights for the publishable routes. A preflight carries no
+/// key, so it is allowed for an origin some publishable key lists; the real
+/// request is then checked against its own key's origins.
+pub async fn cors_preflight(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    let is_preflight = req.method() == Method::OPTIONS
+        && req
+            .headers()
+            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+    if !is_preflight
+        || !PUBLISHABLE_ROUTES
+            .iter()
+            .any(|(_, p)| *p == req.uri().path())
+    {
+        return Ok(next.run(req).await);
+    }
+    let origin = req
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|o| o.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let known = match state.publishable.origins.get(&origin) {
+        Some(known) => known,
+        None => {
+            let known = !origin.is_empty() && state.store.publishable_origin_known(&origin).await?;
+            state.publishable.origins.insert(origin.clone(), known);
+            known
+        }
+    };
+    if !known {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "origin_not_allowed",
+            "no publishable key may be used from this origin",
+        ));
+    }
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    let headers = response.headers_mut();
+    allow_origin(headers, &origin);
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static("GET, POST"),
+    );
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_HEADERS,
+        HeaderValue::from_static("authorization, content-type"),
+    );
+    headers.insert(
+        header::ACCESS_CONTROL_MAX_AGE,
+        HeaderValue::from_static("600"),
+    );
+    Ok(response)
+}
+
 impl<S: Send + Sync> FromRequestParts<S> for Caller {
     type Rejection = ApiError;
 
@@ -65,23 +237,30 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
 /// Recently verified API keys (by hash), so a product page's lookups do not
 /// each cost a database read. An entry lives [`KEY_CACHE_TTL`]: a key revoked
 /// in the database stops working within that time on every process.
-#[derive(Default)]
-pub struct KeyCache {
-    entries: std::sync::RwLock<std::collections::HashMap<String, (std::time::Instant, Tenant)>>,
+pub struct KeyCache<V = Tenant> {
+    entries: std::sync::RwLock<std::collections::HashMap<String, (std::time::Instant, V)>>,
+}
+
+impl<V> Default for KeyCache<V> {
+    fn default() -> Self {
+        Self {
+            entries: Default::default(),
+        }
+    }
 }
 
 pub const KEY_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(30);
 /// Bounds memory whatever keys are presented; only valid keys are cached.
 const KEY_CACHE_CAPACITY: usize = 10_000;
 
-impl KeyCache {
-    fn get(&self, hash: &str) -> Option<Tenant> {
+impl<V: Clone> KeyCache<V> {
+    fn get(&self, hash: &str) -> Option<V> {
         let entries = self.entries.read().expect("poisoned");
         let (at, tenant) = entries.get(hash)?;
         (at.elapsed() < KEY_CACHE_TTL).then(|| tenant.clone())
     }
 
-    fn insert(&self, hash: String, tenant: Tenant) {
+    fn insert(&self, hash: String, tenant: V) {
         let mut entries = self.entries.write().expect("poisoned");
         if entries.len() >= KEY_CACHE_CAPACITY {
             entries.retain(|_, (at, _)| at.elapsed() < KEY_CACHE_TTL);
@@ -90,5 +269,136 @@ impl KeyCache {
             }
         }
         entries.insert(hash, (std::time::Instant::now(), tenant));
+    }
+}
+
+/// Token-bucket limits of publishable keys: `rate` lookups a second on
+/// average, up to `burst` at once.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limit {
+    pub rate: f64,
+    pub burst: f64,
+}
+
+/// Rate limits of publishable-key lookups, per key and per client address.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PublishableLimits {
+    pub per_key: Limit,
+    pub per_address: Limit,
+}
+
+impl Default for PublishableLimits {
+    /// A shopper makes two lookups per PIN typed; a busy shop's page some
+    /// hundreds a second across all its shoppers.
+    fn default() -> Self {
+        Self {
+            per_key: Limit {
+                rate: 500.0,
+                burst: 1000.0,
+            },
+            per_address: Limit {
+                rate: 2.0,
+                burst: 20.0,
+            },
+        }
+    }
+}
+
+/// What publishable keys need per process: verified keys, origins known to
+/// preflights (both cached [`KEY_CACHE_TTL`]) and the rate limiters.
+pub struct PublishableGuard {
+    keys: KeyCache<(Tenant, PublishableKey)>,
+    origins: KeyCache<bool>,
+    per_key: TokenBuckets,
+    per_address: TokenBuckets,
+}
+
+impl PublishableGuard {
+    pub fn new(limits: PublishableLimits) -> Self {
+        Self {
+            keys: KeyCache::default(),
+            origins: KeyCache::default(),
+            per_key: TokenBuckets::new(limits.per_key),
+            per_address: TokenBuckets::new(limits.per_address),
+        }
+    }
+}
+
+impl Default for PublishableGuard {
+    fn default() -> Self {
+        Self::new(PublishableLimits::default())
+    }
+}
+
+/// In-memory token buckets by name, per process.
+pub struct TokenBuckets {
+    limit: Limit,
+    buckets: std::sync::Mutex<std::collections::HashMap<String, (Instant, f64)>>,
+}
+
+/// Bounds memory whatever addresses call: full buckets are dropped first.
+const BUCKETS_CAPACITY: usize = 100_000;
+
+impl TokenBuckets {
+    pub fn new(limit: Limit) -> Self {
+        Self {
+            limit,
+            buckets: Default::default(),
+        }
+    }
+
+    /// Takes a token from `name`'s bucket, or says how long until one is there.
+    pub fn take(&self, name: &str) -> Result<(), Duration> {
+        let Limit { rate, burst } = self.limit;
+        let now = Instant::now();
+        let mut buckets = self.buckets.lock().expect("poisoned");
+        if buckets.len() >= BUCKETS_CAPACITY && !buckets.contains_key(name) {
+            buckets.retain(|_, (at, tokens)| {
+                *tokens + now.duration_since(*at).as_secs_f64() * rate < burst
+            });
+            if buckets.len() >= BUCKETS_CAPACITY {
+                buckets.clear();
+            }
+        }
+        let (at, tokens) = buckets.entry(name.to_string()).or_insert((now, burst));
+        let available = (*tokens + now.duration_since(*at).as_secs_f64() * rate).min(burst);
+        *at = now;
+        if available >= 1.0 {
+            *tokens = available - 1.0;
+            Ok(())
+        } else {
+            *tokens = available;
+            Err(Duration::from_secs_f64(
+                (1.0 - available) / rate.max(f64::MIN_POSITIVE),
+            ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_allow_the_burst_then_refill_at_the_rate() {
+        let buckets = TokenBuckets::new(Limit {
+            rate: 1.0,
+            burst: 3.0,
+        });
+        for _ in 0..3 {
+            assert!(buckets.take("a").is_ok());
+        }
+        let wait = buckets.take("a").unwrap_err();
+        assert!(wait > Duration::from_millis(900) && wait <= Duration::from_secs(1));
+        // Another name has its own bucket.
+        assert!(buckets.take("b").is_ok());
+    }
+
+    #[test]
+    fn only_the_lookups_are_publishable() {
+        assert!(publishable_route(&Method::GET, "/v1/edd"));
+        assert!(publishable_route(&Method::POST, "/v1/edd/batch"));
+        assert!(!publishable_route(&Method::POST, "/v1/edd"));
+        assert!(!publishable_route(&Method::GET, "/v1/shipments"));
     }
 }

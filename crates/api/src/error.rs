@@ -51,6 +51,16 @@ pub const PROBLEM_CODES: &[(&str, u16, &str)] = &[
     ),
     ("malformed_push", 400, "The carrier push could not be read"),
     ("unauthorized", 401, "Missing or invalid API key"),
+    (
+        "publishable_key_not_allowed",
+        403,
+        "A publishable key may only look up delivery estimates and serviceability",
+    ),
+    (
+        "origin_not_allowed",
+        403,
+        "The publishable key may not be used from this web origin",
+    ),
     ("not_found", 404, "No such resource"),
     ("conflict", 409, "The request conflicts with existing data"),
     (
@@ -92,6 +102,7 @@ pub const PROBLEM_CODES: &[(&str, u16, &str)] = &[
         422,
         "The carrier does not support this operation",
     ),
+    ("rate_limited", 429, "Too many requests; see Retry-After"),
     ("internal_error", 500, "Something went wrong on our side"),
     (
         "carrier_unavailable",

@@ -20,6 +20,20 @@ pub fn issue() -> IssuedKey {
     }
 }
 
+/// Publishable keys start with this; secret keys with `sg_live_`.
+pub const PUBLISHABLE_PREFIX: &str = "sg_pub_";
+
+/// A new publishable key (safe in a web page: lookups only, from its origins).
+pub fn issue_publishable() -> IssuedKey {
+    let bytes: [u8; 32] = rand::random();
+    let secret = format!("{PUBLISHABLE_PREFIX}{}", hex::encode(bytes));
+    IssuedKey {
+        hash: hash(&secret),
+        prefix: secret[..15].to_string(),
+        secret,
+    }
+}
+
 /// Keys carry 256 bits of entropy, so a fast unsalted hash is enough: there is
 /// nothing to brute-force, and lookups stay one indexed query.
 pub fn hash(secret: &str) -> String {

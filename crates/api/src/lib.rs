@@ -77,6 +77,12 @@ pub struct SharedState {
     pub edd: Arc<service::edd::EddEngine>,
     pub edd_carriers: Arc<service::edd::CarrierCache>,
     pub api_keys: Arc<auth::KeyCache>,
+    /// Publishable keys' cache and rate limits (per process).
+    pub publishable: Arc<auth::PublishableGuard>,
+    /// The sandbox demo product page, once `service::demo::setup` has run.
+    pub demo: Arc<std::sync::OnceLock<service::demo::DemoPage>>,
+    /// Each tenant's carrier accounts and serviceability coverage, cached briefly.
+    pub serviceability_coverage: Arc<service::serviceability::CoverageCache>,
 }
 
 /// The in-process carrier simulator that sandbox carrier accounts call.
@@ -121,6 +127,9 @@ impl AppState {
             )),
             edd_carriers: Arc::default(),
             api_keys: Arc::default(),
+            publishable: Arc::default(),
+            demo: Arc::default(),
+            serviceability_coverage: Arc::default(),
         }))
     }
 }
@@ -129,7 +138,8 @@ impl AppState {
 pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
     use routes::{
         batches, branding, carrier_accounts, carriers, edd, exceptions, fleet, hooks, ndr, pickups,
-        rates, self_service, serviceability, shipments, system, tracking, webhook_endpoints,
+        publishable_keys, rates, self_service, serviceability, shipments, system, tracking,
+        webhook_endpoints,
     };
     let v1 = OpenApiRouter::new()
         .routes(routes!(shipments::create, shipments::list))
@@ -144,6 +154,7 @@ pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .routes(routes!(serviceability::import))
         .routes(routes!(serviceability::sync))
         .routes(routes!(branding::put))
+        .routes(routes!(publishable_keys::create))
         .routes(routes!(exceptions::cancel))
         .routes(routes!(ndr::queue))
         .routes(routes!(exceptions::act))
@@ -194,6 +205,8 @@ pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
     (
         router
             .route("/track/{awb}", get(routes::tracking::page_by_awb))
+            .route("/widget/edd.js", get(routes::widget::script))
+            .route("/demo/product", get(routes::widget::demo_product))
             .route(
                 "/ndr/{token}",
                 get(self_service::show).post(self_service::answer),
@@ -206,7 +219,7 @@ pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
 /// The whole app with its cross-cutting layers.
 pub fn app(state: AppState) -> Router {
     telemetry::prometheus();
-    let (router, doc) = router(state);
+    let (router, doc) = router(state.clone());
     let doc = Arc::new(doc);
     router
         .route("/openapi.json", get(routes::system::openapi_json))
@@ -219,6 +232,7 @@ pub fn app(state: AppState) -> Router {
             error::ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route")
         })
         .layer(axum::Extension(doc))
+        .layer(middleware::from_fn_with_state(state, auth::cors_preflight))
         .layer(DefaultBodyLimit::max(extract::BODY_LIMIT))
         .layer(middleware::from_fn(telemetry::request_id_in_problems))
         .layer(middleware::from_fn(telemetry::record_http_metrics))
@@ -299,12 +313,15 @@ pub async fn serve(
                 state.clone(),
                 stop_rx,
             )));
-            axum::serve(listener, app(state))
-                .with_graceful_shutdown(async move {
-                    shutdown.await;
-                    let _ = stop_tx.send(true);
-                })
-                .await
+            axum::serve(
+                listener,
+                app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                let _ = stop_tx.send(true);
+            })
+            .await
         }
     };
     for task in tasks {

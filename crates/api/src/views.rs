@@ -29,6 +29,9 @@ pub struct ShipmentView {
     pub allocation: Option<shipgate_domain::allocation::Allocation>,
     /// What the carrier reports beyond scans: its EDD, attempts, proof of delivery.
     pub carrier_facts: shipgate_domain::shipment::CarrierFacts,
+    /// The delivery date promised at order time (Shipgate's EDD for the
+    /// booked carrier and lane then); absent when the lane had no history.
+    pub promise: Option<shipgate_domain::shipment::DeliveryPromise>,
     pub status: ShipmentStatus,
     /// What the end customer is shown.
     pub customer_bucket: CustomerBucket,
@@ -80,6 +83,7 @@ impl From<Shipment> for ShipmentView {
             routing_code: s.routing_code,
             allocation: s.allocation,
             carrier_facts: s.carrier_facts,
+            promise: s.promise,
             pickup: s.pickup,
             consignee: s.consignee,
             return_address: s.return_address,

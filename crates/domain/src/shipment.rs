@@ -146,6 +146,8 @@ pub struct Shipment {
     pub allocation: Option<crate::allocation::Allocation>,
     /// What the carrier itself reports beyond scans.
     pub carrier_facts: CarrierFacts,
+    /// What the shopper was promised at order time, if the lane had history.
+    pub promise: Option<DeliveryPromise>,
     pub pickup: Address,
     pub consignee: Address,
     pub return_address: Option<Address>,
@@ -198,6 +200,22 @@ impl DeliveryPreferences {
         }
         Ok(Some(text.to_string()).filter(|t| !t.is_empty()))
     }
+}
+
+/// The delivery date the shopper was promised for this lane when the order
+/// was created: Shipgate's EDD for the booked carrier, at the default
+/// confidence, as `GET /v1/edd` (and the widget) answered then. On-time is
+/// measured against it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeliveryPromise {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
+    pub date: jiff::civil::Date,
+    /// Share of parcels expected by then, in percent.
+    pub confidence_percent: u8,
+    /// The first day the carrier could take the parcel.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
+    pub handover: jiff::civil::Date,
 }
 
 /// What a carrier reports about a shipment beyond its scans.

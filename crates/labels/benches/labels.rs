@@ -84,6 +84,7 @@ fn shipment(i: usize) -> Shipment {
         routing_code: Some(["BLR/KOR/E12", "DEL/OKH/S03", "BOM/AND/W07"][i % 3].into()),
         allocation: None,
         carrier_facts: Default::default(),
+        promise: None,
         pickup: address(
             "Shipgate Warehouse",
             "Plot 7, KIADB Industrial Area",

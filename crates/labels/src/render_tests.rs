@@ -47,6 +47,7 @@ fn shipment(awb: &str, order: &str, cod: Option<i64>) -> Shipment {
         routing_code: Some("BLR/KOR/E12".into()),
         allocation: None,
         carrier_facts: Default::default(),
+        promise: None,
         pickup: address(
             "Shipgate Warehouse",
             "Plot 7, KIADB",

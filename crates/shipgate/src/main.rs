@@ -391,6 +391,19 @@ async fn main() -> anyhow::Result<()> {
                     tenant.id
                 );
             }
+            if sandbox_url.is_some()
+                && listener.is_some()
+                && let Some(tenant) = store.first_tenant().await?
+            {
+                // Sandbox only: the demo product page and the sandbox data it answers from.
+                match shipgate_api::service::demo::setup(&state, &tenant).await {
+                    Ok(_) => eprintln!(
+                        "Sandbox demo product page: {}/demo/product",
+                        state.self_url.as_deref().unwrap_or_default()
+                    ),
+                    Err(e) => tracing::warn!(error = ?e.detail, "sandbox demo page not set up"),
+                }
+            }
             match &listener {
                 Some(listener) => {
                     tracing::info!(address = %listener.local_addr()?, role = ?role, database = %redact(&config.database_url), sandbox = ?sandbox_url, "Shipgate listening; docs at /docs")

@@ -73,6 +73,43 @@ impl Journey {
     }
 }
 
+/// When the journey a reference selects picks the parcel up and delivers it
+/// (hours after creation), for journeys delivered at the first attempt;
+/// `None` for the others (NDR, lost, damaged). The sandbox derives its
+/// synthetic delivery history from this.
+pub fn first_attempt_delivery_hours(reference: &str) -> Option<(i64, i64)> {
+    let mut record = Record {
+        carrier: String::new(),
+        create: SimCreate {
+            reference: reference.into(),
+            awb: None,
+            payment_mode: shipgate_domain::PaymentMode::Prepaid,
+            cod_amount_minor: 0,
+            consignee_name: String::new(),
+            consignee_postal_code: String::new(),
+            pickup_location: None,
+            weight_grams: 0,
+        },
+        awb: String::new(),
+        created_at: Timestamp::UNIX_EPOCH,
+        journey: Journey::from_reference(reference),
+        steps: Vec::new(),
+        awaiting_instruction_since: None,
+    };
+    record.script();
+    let at = |status: ShipmentStatus| {
+        record
+            .steps
+            .iter()
+            .find(|s| s.status == status)
+            .map(|s| s.at.duration_since(Timestamp::UNIX_EPOCH).as_hours())
+    };
+    if record.steps.iter().any(|s| s.status == S::DeliveryFailed) {
+        return None;
+    }
+    Some((at(S::PickedUp)?, at(S::Delivered)?))
+}
+
 #[derive(Debug, Clone)]
 struct Step {
     at: Timestamp,
@@ -780,6 +817,17 @@ mod tests {
         r.visible(Timestamp::UNIX_EPOCH + hours(at_hours))
             .map(|s| s.status)
             .collect()
+    }
+
+    #[test]
+    fn first_attempt_deliveries_follow_the_scripts() {
+        assert_eq!(first_attempt_delivery_hours("ORD-1"), Some((6, 44)));
+        assert_eq!(
+            first_attempt_delivery_hours("ORD-sim-delayed"),
+            Some((6, 84))
+        );
+        assert_eq!(first_attempt_delivery_hours("ORD-sim-lost"), None);
+        assert_eq!(first_attempt_delivery_hours("ORD-sim-ndr-delivered"), None);
     }
 
     #[test]

@@ -40,5 +40,5 @@
 pub mod engine;
 pub mod server;
 
-pub use engine::{Faults, PushTarget, Simulator};
+pub use engine::{Faults, PushTarget, Simulator, first_attempt_delivery_hours};
 pub use server::{router, spawn};

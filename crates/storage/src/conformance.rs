@@ -74,6 +74,7 @@ pub fn sample_shipment(tenant_id: &str, awb: &str) -> (Shipment, ShipmentEvent) 
         routing_code: Some("560/001".into()),
         allocation: None,
         carrier_facts: Default::default(),
+        promise: None,
         pickup: address("110001"),
         consignee: address("560001"),
         return_address: None,
@@ -136,9 +137,11 @@ fn report(shipment_id: &str, events: Vec<ShipmentEvent>) -> crate::ShipmentRepor
 pub async fn tenants_are_found_by_key_hash_only(url: &str) {
     let store = open(url).await;
     assert_eq!(store.count_tenants().await.unwrap(), 0);
+    assert!(store.first_tenant().await.unwrap().is_none());
     let a = store.create_tenant("Acme", "hash-a", "sg_a").await.unwrap();
     let b = store.create_tenant("Bolt", "hash-b", "sg_b").await.unwrap();
     assert_ne!(a.awb_series, b.awb_series);
+    assert_eq!(store.first_tenant().await.unwrap().unwrap(), a);
     assert_eq!(
         store
             .tenant_by_api_key_hash("hash-a")
@@ -164,6 +167,82 @@ pub async fn tenants_are_found_by_key_hash_only(url: &str) {
             .is_none()
     );
     assert_eq!(store.count_tenants().await.unwrap(), 2);
+}
+
+pub async fn publishable_keys_are_found_by_hash_with_their_origins(url: &str) {
+    let store = open(url).await;
+    let a = store.create_tenant("Acme", "hash-a", "sg_a").await.unwrap();
+    let b = store.create_tenant("Bolt", "hash-b", "sg_b").await.unwrap();
+    let origins = vec![
+        "https://shop.example".to_string(),
+        "http://localhost:8080".to_string(),
+        "https://shop.example".to_string(),
+    ];
+    let key = store
+        .create_publishable_key(&a.id, "pub-a", "sg_pub_a", &origins)
+        .await
+        .unwrap();
+    assert_eq!(
+        key.allowed_origins,
+        vec!["http://localhost:8080", "https://shop.example"]
+    );
+    store
+        .create_publishable_key(&b.id, "pub-b", "sg_pub_b", &["https://bolt.example".into()])
+        .await
+        .unwrap();
+    let (tenant, found) = store
+        .publishable_key_by_hash("pub-a")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(tenant, a);
+    assert_eq!(found, key);
+    let (tenant, found) = store
+        .publishable_key_by_hash("pub-b")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(tenant.id, b.id);
+    assert_eq!(found.allowed_origins, vec!["https://bolt.example"]);
+    // The two key types do not stand in for each other.
+    assert!(
+        store
+            .publishable_key_by_hash("hash-a")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .tenant_by_api_key_hash("pub-a")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .publishable_origin_known("https://shop.example")
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .publishable_origin_known("https://bolt.example")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .publishable_origin_known("https://evil.example")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .publishable_origin_known("https://shop.example/")
+            .await
+            .unwrap()
+    );
 }
 
 pub async fn awb_serials_are_never_issued_twice(url: &str) {

@@ -58,6 +58,19 @@ pub struct Tenant {
     pub created_at: Timestamp,
 }
 
+/// A key safe to put in a web page: it may only look up delivery estimates
+/// and serviceability, from the web origins listed for it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PublishableKey {
+    pub id: String,
+    pub tenant_id: String,
+    /// The key's first characters, to recognise it in listings.
+    pub key_prefix: String,
+    /// `scheme://host[:port]` origins the key may be used from.
+    pub allowed_origins: Vec<String>,
+    pub created_at: Timestamp,
+}
+
 /// A tenant's account at a carrier. Credentials arrive here already sealed
 /// (encrypted by the caller); the store never sees them in clear.
 #[derive(Debug, Clone, PartialEq)]
@@ -608,6 +621,24 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Tenant>;
     async fn tenant_by_api_key_hash(&self, key_hash: &str) -> Result<Option<Tenant>>;
     async fn count_tenants(&self) -> Result<u64>;
+    /// The tenant created first (the sandbox's default tenant).
+    async fn first_tenant(&self) -> Result<Option<Tenant>>;
+    /// Stores a publishable key (by hash) with its allowed origins.
+    async fn create_publishable_key(
+        &self,
+        tenant_id: &str,
+        key_hash: &str,
+        key_prefix: &str,
+        allowed_origins: &[String],
+    ) -> Result<PublishableKey>;
+    /// The unrevoked publishable key with this hash, and its tenant.
+    async fn publishable_key_by_hash(
+        &self,
+        key_hash: &str,
+    ) -> Result<Option<(Tenant, PublishableKey)>>;
+    /// Whether any unrevoked publishable key may be used from `origin`
+    /// (a CORS preflight carries no key, so it is answered by origin alone).
+    async fn publishable_origin_known(&self, origin: &str) -> Result<bool>;
 
     /// The next serial of a tenant's AWB series; never the same one twice.
     async fn next_awb_serial(&self, tenant_id: &str, series: &str) -> Result<u64>;

@@ -61,6 +61,8 @@ pub(crate) struct ShipmentDetails {
         skip_serializing_if = "shipgate_domain::DeliveryPreferences::is_empty"
     )]
     pub delivery: shipgate_domain::DeliveryPreferences,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub promise: Option<shipgate_domain::shipment::DeliveryPromise>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -149,6 +151,7 @@ impl TryFrom<ShipmentRow> for Shipment {
                 currency,
             },
             delivery: details.delivery,
+            promise: details.promise,
             state: ShipmentState {
                 status: parse("status", &r.status)?,
                 progress: parse("status", &r.progress)?,
@@ -173,6 +176,7 @@ pub(crate) fn shipment_details_json(s: &Shipment) -> String {
         return_address: s.return_address.clone(),
         parcels: s.parcels.clone(),
         delivery: s.delivery.clone(),
+        promise: s.promise.clone(),
     };
     // Plain data with string keys: serialisation cannot fail.
     serde_json::to_string(&details).unwrap_or_default()

@@ -85,6 +85,104 @@ macro_rules! impl_store {
                 row.map($crate::Tenant::try_from).transpose()
             }
 
+            async fn create_publishable_key(
+                &self,
+                tenant_id: &str,
+                key_hash: &str,
+                key_prefix: &str,
+                allowed_origins: &[String],
+            ) -> $crate::Result<$crate::PublishableKey> {
+                use $crate::rows::micros;
+                let now = $crate::rows::now();
+                let id = $crate::new_id("pk");
+                let mut tx = self.begin_write().await?;
+                sqlx::query(
+                    "INSERT INTO publishable_keys (id, tenant_id, key_hash, key_prefix, created_at) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(&id)
+                .bind(tenant_id)
+                .bind(key_hash)
+                .bind(key_prefix)
+                .bind(micros(now))
+                .execute(&mut *tx)
+                .await?;
+                let mut origins: Vec<String> = allowed_origins.to_vec();
+                origins.sort();
+                origins.dedup();
+                for origin in &origins {
+                    sqlx::query("INSERT INTO publishable_key_origins (key_id, origin) VALUES ($1, $2)")
+                        .bind(&id)
+                        .bind(origin)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok($crate::PublishableKey {
+                    id,
+                    tenant_id: tenant_id.to_string(),
+                    key_prefix: key_prefix.to_string(),
+                    allowed_origins: origins,
+                    created_at: now,
+                })
+            }
+
+            async fn publishable_key_by_hash(
+                &self,
+                key_hash: &str,
+            ) -> $crate::Result<Option<($crate::Tenant, $crate::PublishableKey)>> {
+                let row = sqlx::query_as::<_, (String, String, i64, i64, String, String, i64)>(
+                    "SELECT t.id, t.name, t.awb_series, t.created_at, k.id, k.key_prefix, k.created_at \
+                     FROM publishable_keys k JOIN tenants t ON t.id = k.tenant_id \
+                     WHERE k.key_hash = $1 AND k.revoked_at IS NULL",
+                )
+                .bind(key_hash)
+                .fetch_optional(&self.pool)
+                .await?;
+                let Some((tid, name, series, tcreated, kid, prefix, kcreated)) = row else {
+                    return Ok(None);
+                };
+                let tenant = $crate::Tenant::try_from($crate::rows::TenantRow {
+                    id: tid,
+                    name,
+                    awb_series: series,
+                    created_at: tcreated,
+                })?;
+                let allowed_origins = sqlx::query_scalar::<_, String>(
+                    "SELECT origin FROM publishable_key_origins WHERE key_id = $1 ORDER BY origin",
+                )
+                .bind(&kid)
+                .fetch_all(&self.pool)
+                .await?;
+                let key = $crate::PublishableKey {
+                    id: kid,
+                    tenant_id: tenant.id.clone(),
+                    key_prefix: prefix,
+                    allowed_origins,
+                    created_at: $crate::rows::timestamp(kcreated)?,
+                };
+                Ok(Some((tenant, key)))
+            }
+
+            async fn publishable_origin_known(&self, origin: &str) -> $crate::Result<bool> {
+                let found = sqlx::query_scalar::<_, i64>(
+                    "SELECT CAST(1 AS BIGINT) FROM publishable_key_origins o JOIN publishable_keys k ON k.id = o.key_id \
+                     WHERE o.origin = $1 AND k.revoked_at IS NULL LIMIT 1",
+                )
+                .bind(origin)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(found.is_some())
+            }
+
+            async fn first_tenant(&self) -> $crate::Result<Option<$crate::Tenant>> {
+                let row = sqlx::query_as::<_, $crate::rows::TenantRow>(
+                    "SELECT id, name, awb_series, created_at FROM tenants ORDER BY awb_series LIMIT 1",
+                )
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map($crate::Tenant::try_from).transpose()
+            }
+
             async fn count_tenants(&self) -> $crate::Result<u64> {
                 let n = sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM tenants").fetch_one(&self.pool).await?;
                 Ok(n as u64)

@@ -18,6 +18,7 @@ conformance_tests!(
     edd_observations_are_kept_once_in_order,
     serviceability_stays_within_its_tenant,
     tenants_are_found_by_key_hash_only,
+    publishable_keys_are_found_by_hash_with_their_origins,
     awb_serials_are_never_issued_twice,
     shipments_round_trip_within_their_tenant,
     an_awb_is_used_once_per_carrier,

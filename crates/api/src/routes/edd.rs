@@ -171,7 +171,9 @@ fn validate(raw: Raw<'_>, destinations_field: &str) -> Result<PromiseRequest, Ap
             ),
         );
     }
-    let confidence = raw.confidence.unwrap_or(0.9);
+    let confidence = raw
+        .confidence
+        .unwrap_or(crate::service::edd::DEFAULT_CONFIDENCE);
     if !(confidence > 0.0 && confidence < 1.0) {
         errs.push(
             "confidence",

@@ -55,6 +55,7 @@ pub async fn import(
     for chunk in entries.chunks(5_000) {
         stored += state.store.upsert_serviceability(&tenant.id, chunk).await?;
     }
+    state.serviceability_coverage.forget(&tenant.id);
     Ok(axum::Json(ImportView { stored, errors }))
 }
 
@@ -192,18 +193,19 @@ pub async fn get(
         ),
         None => None,
     };
-    let coverage = state.store.serviceability_coverage(&tenant.id).await?;
+    let coverage = state.serviceability_coverage.get(&state, &tenant).await?;
     let cod_needed = p.payment_mode == Some(PaymentMode::Cod);
-    let carriers = crate::service::allocation::accounts(&state, &tenant)
-        .await?
-        .into_iter()
-        .map(|account| {
-            let known = coverage.iter().any(|(id, n)| id == &account.id && *n > 0);
-            let entry = at.iter().find(|e| e.carrier_account_id == account.id);
+    let carriers = coverage
+        .accounts
+        .iter()
+        .cloned()
+        .map(|(id, carrier)| {
+            let known = coverage.covered.contains(&id);
+            let entry = at.iter().find(|e| e.carrier_account_id == id);
             let pickup_at_origin = at_origin.as_ref().map(|entries| {
                 entries
                     .iter()
-                    .any(|e| e.carrier_account_id == account.id && e.pickup)
+                    .any(|e| e.carrier_account_id == id && e.pickup)
             });
             let (prepaid, cod, reverse, oda, embargo, max_weight, max_cod) = entry
                 .map(|e| {
@@ -228,8 +230,8 @@ pub async fn get(
                     _ => true,
                 };
             AccountServiceability {
-                carrier_account_id: account.id,
-                carrier: account.carrier,
+                carrier_account_id: id,
+                carrier,
                 known,
                 serviceable,
                 prepaid,

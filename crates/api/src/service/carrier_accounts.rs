@@ -189,6 +189,7 @@ pub async fn create_account(
                     .unwrap_or_default(),
             });
     }
+    state.serviceability_coverage.forget(&tenant.id);
     Ok((record, credentials.into_keys().collect()))
 }
 

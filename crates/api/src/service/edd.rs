@@ -206,7 +206,7 @@ pub fn follow_up(r: &EventsRecorded) -> Option<NewJob> {
 }
 
 /// The lane's local civil time of an instant.
-fn local(at: Timestamp, scheme: &PostalScheme) -> DateTime {
+pub(crate) fn local(at: Timestamp, scheme: &PostalScheme) -> DateTime {
     let offset = jiff::tz::Offset::from_seconds(scheme.utc_offset_minutes * 60)
         .unwrap_or(jiff::tz::Offset::UTC);
     offset.to_datetime(at)
@@ -258,7 +258,12 @@ pub async fn learn(state: &AppState, tenant_id: &str, shipment_id: &str) -> Resu
         ordered_at: local(shipment.created_at, &scheme),
         picked_up_at: picked_up_at.map(|t| local(t, &scheme)),
         delivered_at: local(delivered_at, &scheme),
-        promised_date: shipment.carrier_facts.edd,
+        // On time means by what the shopper was promised; else by the carrier's word.
+        promised_date: shipment
+            .promise
+            .as_ref()
+            .map(|p| p.date)
+            .or(shipment.carrier_facts.edd),
     };
     store
         .record_edd_observations(&[record])
@@ -279,6 +284,42 @@ impl crate::worker::JobHandler for LearnJob {
             .ok_or("payload has no shipment_id")?;
         learn(&self.0, tenant_id, shipment_id).await
     }
+}
+
+/// The confidence of a promise when none is asked for (as `GET /v1/edd`).
+pub const DEFAULT_CONFIDENCE: f64 = 0.9;
+
+/// What the shopper saw for this lane and carrier as the order is booked:
+/// the EDD at the default confidence from now. `None` when the lane has no
+/// history (or the model cannot answer: the booking never fails for it).
+pub async fn promise_at_booking(
+    state: &AppState,
+    tenant: &shipgate_storage::Tenant,
+    pickup: &shipgate_domain::Address,
+    consignee: &shipgate_domain::Address,
+    carrier: &str,
+) -> Option<shipgate_domain::shipment::DeliveryPromise> {
+    let request = PromiseRequest {
+        country: consignee.country.as_str().to_string(),
+        origin: pickup.postal_code.as_str().to_string(),
+        destinations: vec![consignee.postal_code.as_str().to_string()],
+        carriers: Some(vec![carrier.to_string()]),
+        ship_date: None,
+        confidence: DEFAULT_CONFIDENCE,
+    };
+    let promises = match promise(state, tenant, &request).await {
+        Ok(promises) => promises,
+        Err(e) => {
+            tracing::warn!(error = ?e.detail, "no promise at booking");
+            return None;
+        }
+    };
+    let estimate = promises.into_iter().next()?.estimates.into_iter().next()?;
+    Some(shipgate_domain::shipment::DeliveryPromise {
+        date: estimate.date,
+        confidence_percent: (DEFAULT_CONFIDENCE * 100.0).round() as u8,
+        handover: estimate.handover,
+    })
 }
 
 /// A promise request, validated.

@@ -15,6 +15,7 @@ pub mod allocation;
 pub mod awb_pool;
 pub mod batch;
 pub mod carrier_accounts;
+pub mod demo;
 pub mod edd;
 pub mod email;
 pub mod ndr;
@@ -263,6 +264,14 @@ pub async fn create_shipment(
         e.seq = seq as i64;
     }
     let state_now = Timeline::build(events.clone()).state;
+    let promise = edd::promise_at_booking(
+        state,
+        tenant,
+        &draft.pickup,
+        &draft.consignee,
+        &draft.carrier,
+    )
+    .await;
     let shipment = Shipment {
         id: new_id("shp"),
         tenant_id: tenant.id.clone(),
@@ -273,6 +282,7 @@ pub async fn create_shipment(
         routing_code,
         allocation,
         carrier_facts: Default::default(),
+        promise,
         pickup: draft.pickup,
         consignee: draft.consignee,
         return_address: draft.return_address,

@@ -196,5 +196,63 @@ pub async fn sync_from_carrier(
         .store
         .upsert_serviceability(&tenant.id, &entries)
         .await?;
+    state.serviceability_coverage.forget(&tenant.id);
     Ok((stored, errors))
+}
+
+/// A tenant's carrier accounts (id, carrier) and which of them have any
+/// serviceability loaded.
+pub struct TenantCoverage {
+    pub accounts: Vec<(String, String)>,
+    pub covered: std::collections::HashSet<String>,
+}
+
+/// [`TenantCoverage`] per tenant, cached [`COVERAGE_TTL`]: a product page
+/// asks on every PIN typed. This process forgets a tenant's entry when it
+/// stores serviceability or adds a carrier account; other processes see the
+/// change within the TTL.
+#[derive(Default)]
+pub struct CoverageCache {
+    entries: std::sync::Mutex<
+        std::collections::HashMap<String, (std::time::Instant, std::sync::Arc<TenantCoverage>)>,
+    >,
+}
+
+pub const COVERAGE_TTL: std::time::Duration = std::time::Duration::from_secs(30);
+
+impl CoverageCache {
+    pub async fn get(
+        &self,
+        state: &AppState,
+        tenant: &Tenant,
+    ) -> Result<std::sync::Arc<TenantCoverage>, ApiError> {
+        if let Some((at, coverage)) = self.entries.lock().expect("poisoned").get(&tenant.id)
+            && at.elapsed() < COVERAGE_TTL
+        {
+            return Ok(coverage.clone());
+        }
+        let accounts = super::allocation::accounts(state, tenant)
+            .await?
+            .into_iter()
+            .map(|a| (a.id, a.carrier))
+            .collect();
+        let covered = state
+            .store
+            .serviceability_coverage(&tenant.id)
+            .await?
+            .into_iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(id, _)| id)
+            .collect();
+        let coverage = std::sync::Arc::new(TenantCoverage { accounts, covered });
+        self.entries.lock().expect("poisoned").insert(
+            tenant.id.clone(),
+            (std::time::Instant::now(), coverage.clone()),
+        );
+        Ok(coverage)
+    }
+
+    pub fn forget(&self, tenant_id: &str) {
+        self.entries.lock().expect("poisoned").remove(tenant_id);
+    }
 }

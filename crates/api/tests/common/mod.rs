@@ -78,7 +78,14 @@ pub async fn spawn_app_configured(configure: impl FnOnce(&mut AppState)) -> Test
         worker.run(stop_rx).await
     });
     let router = app(state.clone());
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+        .unwrap()
+    });
     shipgate_carriers::client::install_tls_provider();
     let client = reqwest::Client::builder().no_proxy().build().unwrap();
     TestApp {
@@ -130,6 +137,12 @@ impl TestApp {
             .json()
             .await
             .unwrap()
+    }
+
+    /// GETs a page without a key and reads it as text, whatever the status.
+    pub async fn page(&self, path: &str) -> String {
+        let r = self.client.get(self.url(path)).send().await.unwrap();
+        r.text().await.unwrap()
     }
 
     pub fn patch(&self, path: &str, key: &str) -> reqwest::RequestBuilder {
