@@ -96,7 +96,13 @@ enum EddCommand {
 #[derive(Subcommand)]
 enum TenantCommand {
     /// Create a tenant; prints its API key as the last line.
-    Create { name: String },
+    Create {
+        name: String,
+        /// Also create a publishable key (for the product-page widget) usable
+        /// from this web origin, e.g. https://shop.example; repeatable.
+        #[arg(long = "publishable-origin")]
+        publishable_origins: Vec<String>,
+    },
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -289,19 +295,48 @@ async fn main() -> anyhow::Result<()> {
             println!("Migrations applied to {}", redact(&config.database_url));
         }
         Command::Tenants {
-            command: TenantCommand::Create { name },
+            command:
+                TenantCommand::Create {
+                    name,
+                    publishable_origins,
+                },
         } => {
             let name = name.trim();
             anyhow::ensure!(
                 !name.is_empty() && name.len() <= 100,
                 "the tenant name must be 1 to 100 characters"
             );
+            let origins = publishable_origins
+                .iter()
+                .map(|o| {
+                    shipgate_api::routes::publishable_keys::normalize_origin(o).ok_or_else(|| {
+                        anyhow::anyhow!("`{o}` is not a web origin like https://shop.example")
+                    })
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
             let store = store().await?;
             let (tenant, key) = create_tenant(store.as_ref(), name).await?;
             println!(
                 "Created tenant {} ({}), AWB series {:04}",
                 tenant.name, tenant.id, tenant.awb_series
             );
+            if !origins.is_empty() {
+                let publishable = keys::issue_publishable();
+                store
+                    .create_publishable_key(
+                        &tenant.id,
+                        &publishable.hash,
+                        &publishable.prefix,
+                        &origins,
+                    )
+                    .await
+                    .context("create publishable key")?;
+                println!(
+                    "Publishable key for the widget (lookups only, from {}):",
+                    origins.join(", ")
+                );
+                println!("{}", publishable.secret);
+            }
             println!("API key (shown once; store it safely):");
             println!("{key}");
         }

@@ -47,6 +47,53 @@ async fn tenants_create_prints_the_key_last_and_migrate_is_repeatable() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+    // With a publishable key for the widget: printed before the API key.
+    let out = shipgate()
+        .args([
+            "tenants",
+            "create",
+            "Bolt",
+            "--publishable-origin",
+            "https://Shop.Example/",
+        ])
+        .env("DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.lines().last().unwrap().starts_with("sg_live_"),
+        "{stdout}"
+    );
+    let publishable = stdout
+        .lines()
+        .find(|l| l.starts_with("sg_pub_"))
+        .unwrap_or_else(|| panic!("no publishable key: {stdout}"));
+    let store = shipgate_storage::connect(&url).await.unwrap();
+    let (tenant, key) = store
+        .publishable_key_by_hash(&shipgate_api::keys::hash(publishable))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(tenant.name, "Bolt");
+    assert_eq!(key.allowed_origins, vec!["https://shop.example"]);
+    let out = shipgate()
+        .args([
+            "tenants",
+            "create",
+            "Bad",
+            "--publishable-origin",
+            "shop.example",
+        ])
+        .env("DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+
     let out = shipgate()
         .args(["tenants", "create", " "])
         .env("DATABASE_URL", &url)
