@@ -111,11 +111,7 @@ async fn publishable(
             "this publishable key may only be used from the web origins listed for it",
         ));
     };
-    let address = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_default();
+    let address = client_address(&state, &req);
     let limited = guard
         .per_key
         .take(&hash)
@@ -141,6 +137,28 @@ fn page_origin(headers: &HeaderMap) -> Option<String> {
     let referer = headers.get(header::REFERER)?.to_str().ok()?;
     let origin = reqwest::Url::parse(referer).ok()?.origin();
     origin.is_tuple().then(|| origin.ascii_serialization())
+}
+
+/// The shopper's address: the rightmost entry of the configured proxy header
+/// (what the proxy in front appended; entries left of it are the client's
+/// word), else the TCP peer.
+fn client_address(state: &AppState, req: &Request) -> String {
+    let forwarded = state
+        .client_address_header
+        .as_ref()
+        .and_then(|name| req.headers().get_all(name.as_str()).iter().next_back())
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.rsplit(',').next())
+        .map(str::trim)
+        .filter(|v| !v.is_empty());
+    match forwarded {
+        Some(address) => address.to_string(),
+        None => req
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip().to_string())
+            .unwrap_or_default(),
+    }
 }
 
 fn rate_limited(wait: Duration) -> Response {

@@ -79,6 +79,10 @@ pub struct SharedState {
     pub api_keys: Arc<auth::KeyCache>,
     /// Publishable keys' cache and rate limits (per process).
     pub publishable: Arc<auth::PublishableGuard>,
+    /// Behind a reverse proxy: the header it appends the client's address to
+    /// (e.g. `x-forwarded-for`; its rightmost entry counts), for the
+    /// per-address rate limit. `None`: the TCP peer's address.
+    pub client_address_header: Option<String>,
     /// The sandbox demo product page, once `service::demo::setup` has run.
     pub demo: Arc<std::sync::OnceLock<service::demo::DemoPage>>,
     /// Each tenant's carrier accounts and serviceability coverage, cached briefly.
@@ -128,6 +132,7 @@ impl AppState {
             edd_carriers: Arc::default(),
             api_keys: Arc::default(),
             publishable: Arc::default(),
+            client_address_header: None,
             demo: Arc::default(),
             serviceability_coverage: Arc::default(),
         }))

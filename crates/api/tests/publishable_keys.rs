@@ -248,3 +248,30 @@ async fn origins_must_be_plain_web_origins() {
         assert_eq!(problem(r, 422).await["code"], "validation_failed");
     }
 }
+
+#[tokio::test]
+async fn behind_a_proxy_each_forwarded_address_has_its_own_bucket() {
+    let app = spawn_app_configured(|s| {
+        s.publishable = limited((1000.0, 1000.0), (1.0, 2.0));
+        s.client_address_header = Some("x-forwarded-for".into());
+    })
+    .await;
+    let key = publishable_key(&app).await;
+    let from = |forwarded: &'static str| {
+        app.get(EDD, &key)
+            .header("origin", SHOP)
+            .header("x-forwarded-for", forwarded)
+            .send()
+    };
+    for _ in 0..2 {
+        assert_eq!(from("203.0.113.1").await.unwrap().status(), 200);
+    }
+    let refused = from("203.0.113.1").await.unwrap();
+    assert!(refused.headers().contains_key("retry-after"));
+    assert_eq!(problem(refused, 429).await["code"], "rate_limited");
+    // What the client wrote before the proxy's entry does not count.
+    let spoofed = from("198.51.100.7, 203.0.113.1").await.unwrap();
+    assert_eq!(spoofed.status(), 429);
+    // Another shopper behind the same proxy is not held up.
+    assert_eq!(from("203.0.113.2").await.unwrap().status(), 200);
+}

@@ -143,6 +143,10 @@ struct Config {
     /// emails, carrier push targets); default: `http://` + the listen address.
     /// Needed by `--role worker` processes, which listen nowhere.
     public_url: Option<String>,
+    /// Behind a reverse proxy: the request header it appends the client's
+    /// address to (e.g. `x-forwarded-for`), for publishable keys' per-address
+    /// rate limit; unset: the connection's peer address.
+    client_address_header: Option<String>,
 }
 
 impl Default for Config {
@@ -162,6 +166,7 @@ impl Default for Config {
             edd_geography_file: None,
             edd_cutoff: None,
             public_url: None,
+            client_address_header: None,
         }
     }
 }
@@ -391,6 +396,11 @@ async fn main() -> anyhow::Result<()> {
                 );
             }
             state.allow_private_webhook_targets = config.allow_private_webhook_targets;
+            state.client_address_header = config
+                .client_address_header
+                .as_deref()
+                .map(|h| h.trim().to_ascii_lowercase())
+                .filter(|h| !h.is_empty());
             state.edd = std::sync::Arc::new(edd::server_engine(
                 config.edd_holidays_file.as_deref(),
                 config.edd_geography_file.as_deref(),
