@@ -18,12 +18,12 @@ fn shipgate() -> Command {
     cmd
 }
 
-#[tokio::test]
-async fn tenants_create_prints_the_key_last_and_migrate_is_repeatable() {
-    let url = fresh_database_url().await;
+/// `shipgate tenants create ARGS…` on `url`, which must succeed; its stdout.
+fn tenants_create(url: &str, args: &[&str]) -> String {
     let out = shipgate()
-        .args(["tenants", "create", "Acme Retail"])
-        .env("DATABASE_URL", &url)
+        .args(["tenants", "create"])
+        .args(args)
+        .env("DATABASE_URL", url)
         .output()
         .unwrap();
     assert!(
@@ -31,7 +31,13 @@ async fn tenants_create_prints_the_key_last_and_migrate_is_repeatable() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let stdout = String::from_utf8(out.stdout).unwrap();
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[tokio::test]
+async fn tenants_create_prints_the_key_last_and_migrate_is_repeatable() {
+    let url = fresh_database_url().await;
+    let stdout = tenants_create(&url, &["Acme Retail"]);
     let last = stdout.lines().last().unwrap();
     assert!(last.starts_with("sg_live_") && last.len() == 72, "{stdout}");
     assert!(stdout.contains("Acme Retail"));
@@ -48,23 +54,10 @@ async fn tenants_create_prints_the_key_last_and_migrate_is_repeatable() {
         );
     }
     // With a publishable key for the widget: printed before the API key.
-    let out = shipgate()
-        .args([
-            "tenants",
-            "create",
-            "Bolt",
-            "--publishable-origin",
-            "https://Shop.Example/",
-        ])
-        .env("DATABASE_URL", &url)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let stdout = tenants_create(
+        &url,
+        &["Bolt", "--publishable-origin", "https://Shop.Example/"],
     );
-    let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(
         stdout.lines().last().unwrap().starts_with("sg_live_"),
         "{stdout}"
