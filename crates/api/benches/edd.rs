@@ -92,7 +92,12 @@ async fn main() {
         ("GET /v1/edd (7 carriers, best)", edd(None)),
     ];
     let mut trivial_rate = 0.0;
+    // BENCH_ONLY=edd skips the trivial run (for profiling one endpoint).
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
     for (label, requests) in runs {
+        if !label.contains(only.as_str()) {
+            continue;
+        }
         run(addr, requests.clone(), connections, 1).await; // warm-up
         let r = run(addr, requests, connections, seconds).await;
         let rate = r.requests as f64 / r.elapsed.as_secs_f64();
