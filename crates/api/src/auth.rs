@@ -278,6 +278,11 @@ impl<V: Clone> KeyCache<V> {
         (at.elapsed() < KEY_CACHE_TTL).then(|| tenant.clone())
     }
 
+    /// Forgets every entry.
+    fn clear(&self) {
+        self.entries.write().expect("poisoned").clear();
+    }
+
     fn insert(&self, hash: String, tenant: V) {
         let mut entries = self.entries.write().expect("poisoned");
         if entries.len() >= KEY_CACHE_CAPACITY {
@@ -339,6 +344,12 @@ impl PublishableGuard {
             per_key: TokenBuckets::new(limits.per_key),
             per_address: TokenBuckets::new(limits.per_address),
         }
+    }
+
+    /// Forgets verified keys and known origins, after a revocation here.
+    pub fn forget(&self) {
+        self.keys.clear();
+        self.origins.clear();
     }
 }
 

@@ -275,3 +275,89 @@ async fn behind_a_proxy_each_forwarded_address_has_its_own_bucket() {
     // Another shopper behind the same proxy is not held up.
     assert_eq!(from("203.0.113.2").await.unwrap().status(), 200);
 }
+
+#[tokio::test]
+async fn keys_are_listed_without_their_secret_and_revoked_at_once() {
+    let app = spawn_app().await;
+    let key = publishable_key(&app).await;
+    let ok = app
+        .get(EDD, &key)
+        .header("origin", SHOP)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+
+    let list: Value = app
+        .get("/v1/publishable-keys", &app.key_a)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let listed = &list["data"].as_array().unwrap()[0];
+    assert!(
+        listed.get("key").is_none(),
+        "the key is shown only at creation"
+    );
+    assert!(key.starts_with(listed["key_prefix"].as_str().unwrap()));
+    let id = listed["id"].as_str().unwrap().to_string();
+
+    // Another tenant cannot see or revoke it; a publishable key cannot manage keys.
+    let other: Value = app
+        .get("/v1/publishable-keys", &app.key_b)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(other["data"].as_array().unwrap().is_empty());
+    let path = format!("/v1/publishable-keys/{id}");
+    let r = app
+        .client
+        .delete(app.url(&path))
+        .bearer_auth(&app.key_b)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let r = app
+        .client
+        .delete(app.url(&path))
+        .bearer_auth(&key)
+        .header("origin", SHOP)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(problem(r, 403).await["code"], "publishable_key_not_allowed");
+
+    let r = app
+        .client
+        .delete(app.url(&path))
+        .bearer_auth(&app.key_a)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let refused = app
+        .get(EDD, &key)
+        .header("origin", SHOP)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        refused.status(),
+        401,
+        "a revoked key stops working at once here"
+    );
+    let r = app
+        .client
+        .delete(app.url(&path))
+        .bearer_auth(&app.key_a)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+}

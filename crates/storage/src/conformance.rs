@@ -243,6 +243,30 @@ pub async fn publishable_keys_are_found_by_hash_with_their_origins(url: &str) {
             .await
             .unwrap()
     );
+    // Listed and revoked within the tenant only.
+    assert_eq!(
+        store.list_publishable_keys(&a.id).await.unwrap(),
+        vec![key.clone()]
+    );
+    assert!(!store.revoke_publishable_key(&b.id, &key.id).await.unwrap());
+    assert!(
+        store
+            .publishable_key_by_hash("pub-a")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(store.revoke_publishable_key(&a.id, &key.id).await.unwrap());
+    assert!(!store.revoke_publishable_key(&a.id, &key.id).await.unwrap());
+    assert!(
+        store
+            .publishable_key_by_hash("pub-a")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(store.list_publishable_keys(&a.id).await.unwrap().is_empty());
+    assert_eq!(store.list_publishable_keys(&b.id).await.unwrap().len(), 1);
 }
 
 pub async fn awb_serials_are_never_issued_twice(url: &str) {

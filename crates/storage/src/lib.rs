@@ -639,6 +639,11 @@ pub trait Store: Send + Sync + 'static {
     /// Whether any unrevoked publishable key may be used from `origin`
     /// (a CORS preflight carries no key, so it is answered by origin alone).
     async fn publishable_origin_known(&self, origin: &str) -> Result<bool>;
+    /// The tenant's unrevoked publishable keys, newest first (a tenant has a few).
+    async fn list_publishable_keys(&self, tenant_id: &str) -> Result<Vec<PublishableKey>>;
+    /// Revokes one of the tenant's publishable keys; false if it has no such
+    /// unrevoked key.
+    async fn revoke_publishable_key(&self, tenant_id: &str, id: &str) -> Result<bool>;
 
     /// The next serial of a tenant's AWB series; never the same one twice.
     async fn next_awb_serial(&self, tenant_id: &str, series: &str) -> Result<u64>;

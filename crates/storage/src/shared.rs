@@ -174,6 +174,47 @@ macro_rules! impl_store {
                 Ok(found.is_some())
             }
 
+            async fn list_publishable_keys(&self, tenant_id: &str) -> $crate::Result<Vec<$crate::PublishableKey>> {
+                let keys = sqlx::query_as::<_, (String, String, i64)>(
+                    "SELECT id, key_prefix, created_at FROM publishable_keys \
+                     WHERE tenant_id = $1 AND revoked_at IS NULL ORDER BY id DESC",
+                )
+                .bind(tenant_id)
+                .fetch_all(&self.pool)
+                .await?;
+                let mut out = Vec::with_capacity(keys.len());
+                for (id, key_prefix, created_at) in keys {
+                    let allowed_origins = sqlx::query_scalar::<_, String>(
+                        "SELECT origin FROM publishable_key_origins WHERE key_id = $1 ORDER BY origin",
+                    )
+                    .bind(&id)
+                    .fetch_all(&self.pool)
+                    .await?;
+                    out.push($crate::PublishableKey {
+                        id,
+                        tenant_id: tenant_id.to_string(),
+                        key_prefix,
+                        allowed_origins,
+                        created_at: $crate::rows::timestamp(created_at)?,
+                    });
+                }
+                Ok(out)
+            }
+
+            async fn revoke_publishable_key(&self, tenant_id: &str, id: &str) -> $crate::Result<bool> {
+                let revoked = sqlx::query(
+                    "UPDATE publishable_keys SET revoked_at = $1 \
+                     WHERE id = $2 AND tenant_id = $3 AND revoked_at IS NULL",
+                )
+                .bind($crate::rows::micros(jiff::Timestamp::now()))
+                .bind(id)
+                .bind(tenant_id)
+                .execute(&self.writer)
+                .await?
+                .rows_affected();
+                Ok(revoked == 1)
+            }
+
             async fn first_tenant(&self) -> $crate::Result<Option<$crate::Tenant>> {
                 let row = sqlx::query_as::<_, $crate::rows::TenantRow>(
                     "SELECT id, name, awb_series, created_at FROM tenants ORDER BY awb_series LIMIT 1",

@@ -1,6 +1,6 @@
 //! Publishable keys: what a product page embeds to look up delivery estimates.
 
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -104,6 +104,67 @@ pub async fn create(
             created_at: key.created_at,
         }),
     ))
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PublishableKeySummary {
+    pub id: String,
+    /// The key's first characters (the key itself is shown only at creation).
+    pub key_prefix: String,
+    pub allowed_origins: Vec<String>,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: jiff::Timestamp,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PublishableKeyList {
+    /// Unrevoked keys, newest first.
+    pub data: Vec<PublishableKeySummary>,
+}
+
+/// List the tenant's publishable keys (secret keys only).
+#[utoipa::path(
+    get, path = "/v1/publishable-keys", tag = "settings",
+    responses((status = 200, body = PublishableKeyList), (status = 403, body = Problem, content_type = "application/problem+json")),
+    security(("api_key" = []))
+)]
+pub async fn list(
+    State(state): State<AppState>,
+    Caller(tenant): Caller,
+) -> Result<axum::Json<PublishableKeyList>, ApiError> {
+    let data = state
+        .store
+        .list_publishable_keys(&tenant.id)
+        .await?
+        .into_iter()
+        .map(|k| PublishableKeySummary {
+            id: k.id,
+            key_prefix: k.key_prefix,
+            allowed_origins: k.allowed_origins,
+            created_at: k.created_at,
+        })
+        .collect();
+    Ok(axum::Json(PublishableKeyList { data }))
+}
+
+/// Revoke a publishable key (secret keys only). It stops working at once on
+/// this process and within 30 s (the key cache's lifetime) on the others.
+#[utoipa::path(
+    delete, path = "/v1/publishable-keys/{id}", tag = "settings",
+    params(("id" = String, Path, description = "Publishable key id")),
+    responses((status = 204, description = "Revoked"), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("api_key" = []))
+)]
+pub async fn revoke(
+    State(state): State<AppState>,
+    Caller(tenant): Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    if !state.store.revoke_publishable_key(&tenant.id, &id).await? {
+        return Err(ApiError::not_found("publishable key"));
+    }
+    state.publishable.forget();
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[cfg(test)]
