@@ -310,20 +310,24 @@ pub struct PublishableLimits {
     pub per_address: Limit,
 }
 
-impl Default for PublishableLimits {
+impl PublishableLimits {
     /// A shopper makes two lookups per PIN typed; a busy shop's page some
     /// hundreds a second across all its shoppers.
+    pub const DEFAULT: Self = Self {
+        per_key: Limit {
+            rate: 500.0,
+            burst: 1000.0,
+        },
+        per_address: Limit {
+            rate: 2.0,
+            burst: 20.0,
+        },
+    };
+}
+
+impl Default for PublishableLimits {
     fn default() -> Self {
-        Self {
-            per_key: Limit {
-                rate: 500.0,
-                burst: 1000.0,
-            },
-            per_address: Limit {
-                rate: 2.0,
-                burst: 20.0,
-            },
-        }
+        Self::DEFAULT
     }
 }
 

@@ -147,6 +147,12 @@ struct Config {
     /// address to (e.g. `x-forwarded-for`), for publishable keys' per-address
     /// rate limit; unset: the connection's peer address.
     client_address_header: Option<String>,
+    /// Publishable keys' rate limits (token buckets in each process): lookups
+    /// a second and burst, per key and per client address.
+    publishable_rate_per_key: f64,
+    publishable_burst_per_key: f64,
+    publishable_rate_per_address: f64,
+    publishable_burst_per_address: f64,
 }
 
 impl Default for Config {
@@ -167,9 +173,16 @@ impl Default for Config {
             edd_cutoff: None,
             public_url: None,
             client_address_header: None,
+            publishable_rate_per_key: PUBLISHABLE_DEFAULTS.per_key.rate,
+            publishable_burst_per_key: PUBLISHABLE_DEFAULTS.per_key.burst,
+            publishable_rate_per_address: PUBLISHABLE_DEFAULTS.per_address.rate,
+            publishable_burst_per_address: PUBLISHABLE_DEFAULTS.per_address.burst,
         }
     }
 }
+
+const PUBLISHABLE_DEFAULTS: shipgate_api::auth::PublishableLimits =
+    shipgate_api::auth::PublishableLimits::DEFAULT;
 
 #[derive(Serialize)]
 struct Overrides {
@@ -401,6 +414,28 @@ async fn main() -> anyhow::Result<()> {
                 .as_deref()
                 .map(|h| h.trim().to_ascii_lowercase())
                 .filter(|h| !h.is_empty());
+            let limits = [
+                config.publishable_rate_per_key,
+                config.publishable_burst_per_key,
+                config.publishable_rate_per_address,
+                config.publishable_burst_per_address,
+            ];
+            anyhow::ensure!(
+                limits.iter().all(|l| l.is_finite() && *l > 0.0),
+                "publishable_rate_* and publishable_burst_* must be positive numbers"
+            );
+            state.publishable = std::sync::Arc::new(shipgate_api::auth::PublishableGuard::new(
+                shipgate_api::auth::PublishableLimits {
+                    per_key: shipgate_api::auth::Limit {
+                        rate: config.publishable_rate_per_key,
+                        burst: config.publishable_burst_per_key,
+                    },
+                    per_address: shipgate_api::auth::Limit {
+                        rate: config.publishable_rate_per_address,
+                        burst: config.publishable_burst_per_address,
+                    },
+                },
+            ));
             state.edd = std::sync::Arc::new(edd::server_engine(
                 config.edd_holidays_file.as_deref(),
                 config.edd_geography_file.as_deref(),

@@ -269,3 +269,17 @@ async fn api_and_worker_processes_share_the_work() {
     assert_eq!(rows.len(), 1, "the worker process ran the delivery's job");
     assert_eq!(rows[0].source_ref, shipment["id"].as_str().unwrap());
 }
+
+#[tokio::test]
+async fn a_bad_rate_limit_stops_serve_with_a_clear_error() {
+    let url = fresh_database_url().await;
+    let out = shipgate()
+        .args(["--database", &url, "serve", "--listen", "127.0.0.1:0"])
+        .env("SHIPGATE_SANDBOX", "false")
+        .env("SHIPGATE_PUBLISHABLE_RATE_PER_KEY", "0")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("publishable_rate_"), "{stderr}");
+}
