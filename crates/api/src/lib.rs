@@ -75,7 +75,6 @@ pub struct SharedState {
     /// Sends customer emails; `None` when no SMTP server is configured.
     pub mailer: Option<service::email::Mailer>,
     pub edd: Arc<service::edd::EddEngine>,
-    pub edd_carriers: Arc<service::edd::CarrierCache>,
     pub api_keys: Arc<auth::KeyCache>,
     /// Publishable keys' cache and rate limits (per process).
     pub publishable: Arc<auth::PublishableGuard>,
@@ -129,7 +128,6 @@ impl AppState {
                 shipgate_edd::ModelConfig::default(),
                 service::edd::default_context(shipgate_edd::Calendar::default()),
             )),
-            edd_carriers: Arc::default(),
             api_keys: Arc::default(),
             publishable: Arc::default(),
             client_address_header: None,

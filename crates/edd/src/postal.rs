@@ -146,6 +146,13 @@ impl PostalScheme {
         }
     }
 
+    /// The local civil time of an instant in this scheme's country.
+    pub fn local_datetime(&self, at: jiff::Timestamp) -> jiff::civil::DateTime {
+        jiff::tz::Offset::from_seconds(self.utc_offset_minutes * 60)
+            .unwrap_or(jiff::tz::Offset::UTC)
+            .to_datetime(at)
+    }
+
     pub fn normalize(&self, raw: &str) -> Result<String, EddError> {
         let code: String = raw
             .chars()

@@ -126,7 +126,11 @@ struct Raw<'a> {
     country: Option<&'a str>,
 }
 
-fn validate(raw: Raw<'_>, destinations_field: &str) -> Result<PromiseRequest, ApiError> {
+fn validate(
+    state: &AppState,
+    raw: Raw<'_>,
+    destinations_field: &str,
+) -> Result<PromiseRequest, ApiError> {
     let mut errs = ValidationErrors::new();
     let country = raw.country.unwrap_or("IN").trim().to_ascii_uppercase();
     let country_ok = country.len() == 2 && country.chars().all(|c| c.is_ascii_uppercase());
@@ -136,7 +140,17 @@ fn validate(raw: Raw<'_>, destinations_field: &str) -> Result<PromiseRequest, Ap
             InvalidValue::new("invalid_country", "an ISO 3166-1 alpha-2 code such as IN"),
         );
     }
-    let scheme = shipgate_edd::PostalScheme::for_country(&country);
+    // The model's configured scheme (no allocation per lookup); the generic
+    // one for a country without its own.
+    let model = state.edd.model();
+    let generic;
+    let scheme = match model.context().scheme(&country) {
+        Ok(scheme) => scheme,
+        Err(_) => {
+            generic = shipgate_edd::PostalScheme::for_country(&country);
+            &generic
+        }
+    };
     let mut normalize = |field: String, code: &str| match scheme.normalize(code) {
         Ok(code) => Some(code),
         Err(e) => {
@@ -226,6 +240,7 @@ pub async fn get(
     QueryParams(p): QueryParams<EddParams>,
 ) -> Result<axum::Json<EddView>, ApiError> {
     let request = validate(
+        &state,
         Raw {
             origin: &p.origin,
             destinations: vec![&p.destination],
@@ -256,6 +271,7 @@ pub async fn batch(
     JsonBody(input): JsonBody<EddBatchInput>,
 ) -> Result<axum::Json<EddBatchView>, ApiError> {
     let request = validate(
+        &state,
         Raw {
             origin: &input.origin,
             destinations: input.destinations.iter().map(String::as_str).collect(),

@@ -132,9 +132,7 @@ fn learned_days(
     let Ok(scheme) = model.context().scheme(country) else {
         return vec![None; records.len()];
     };
-    let offset = jiff::tz::Offset::from_seconds(scheme.utc_offset_minutes * 60)
-        .unwrap_or(jiff::tz::Offset::UTC);
-    let now = offset.to_datetime(jiff::Timestamp::now());
+    let now = scheme.local_datetime(jiff::Timestamp::now());
     let query = shipgate_edd::Query {
         country,
         carrier: "",

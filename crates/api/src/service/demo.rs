@@ -153,7 +153,7 @@ pub fn synthetic_history(
                 else {
                     continue;
                 };
-                let local_now = super::edd::local(now, &scheme);
+                let local_now = scheme.local_datetime(now);
                 let ordered = local_now
                     .date()
                     .at(9 + (n % 9) as i8, 0, 0, 0)

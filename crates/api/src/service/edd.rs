@@ -14,7 +14,6 @@ use std::time::Duration;
 
 use arc_swap::ArcSwap;
 use jiff::Timestamp;
-use jiff::civil::DateTime;
 use shipgate_domain::ShipmentStatus;
 use shipgate_edd::model::Context;
 use shipgate_edd::{Model, ModelConfig, Observation, PostalScheme};
@@ -205,13 +204,6 @@ pub fn follow_up(r: &EventsRecorded) -> Option<NewJob> {
         })
 }
 
-/// The lane's local civil time of an instant.
-pub(crate) fn local(at: Timestamp, scheme: &PostalScheme) -> DateTime {
-    let offset = jiff::tz::Offset::from_seconds(scheme.utc_offset_minutes * 60)
-        .unwrap_or(jiff::tz::Offset::UTC);
-    offset.to_datetime(at)
-}
-
 /// Records a delivered shipment as an observation (idempotent per shipment).
 pub async fn learn(state: &AppState, tenant_id: &str, shipment_id: &str) -> Result<(), String> {
     let store = state.store.as_ref();
@@ -255,9 +247,9 @@ pub async fn learn(state: &AppState, tenant_id: &str, shipment_id: &str) -> Resu
         scope: shipment.tenant_id.clone(),
         origin: shipment.pickup.postal_code.as_str().to_string(),
         destination: shipment.consignee.postal_code.as_str().to_string(),
-        ordered_at: local(shipment.created_at, &scheme),
-        picked_up_at: picked_up_at.map(|t| local(t, &scheme)),
-        delivered_at: local(delivered_at, &scheme),
+        ordered_at: scheme.local_datetime(shipment.created_at),
+        picked_up_at: picked_up_at.map(|t| scheme.local_datetime(t)),
+        delivered_at: scheme.local_datetime(delivered_at),
         // On time means by what the shopper was promised; else by the carrier's word.
         promised_date: shipment
             .promise
@@ -341,44 +333,6 @@ pub struct Promise {
     pub unknown: Vec<String>,
 }
 
-/// Carriers a tenant ships with, cached briefly: a product page asks for
-/// every view, the answer changes when an account is added.
-#[derive(Default)]
-pub struct CarrierCache {
-    entries: std::sync::Mutex<std::collections::HashMap<String, CachedCarriers>>,
-}
-
-type CachedCarriers = (std::time::Instant, Arc<Vec<String>>);
-
-const CARRIER_CACHE_TTL: Duration = Duration::from_secs(30);
-
-impl CarrierCache {
-    pub async fn carriers(
-        &self,
-        state: &AppState,
-        tenant: &shipgate_storage::Tenant,
-    ) -> Result<Arc<Vec<String>>, crate::error::ApiError> {
-        if let Some((at, carriers)) = self.entries.lock().expect("poisoned").get(&tenant.id)
-            && at.elapsed() < CARRIER_CACHE_TTL
-        {
-            return Ok(carriers.clone());
-        }
-        let mut carriers: Vec<String> = super::allocation::accounts(state, tenant)
-            .await?
-            .into_iter()
-            .map(|a| a.carrier)
-            .collect();
-        carriers.sort();
-        carriers.dedup();
-        let carriers = Arc::new(carriers);
-        self.entries.lock().expect("poisoned").insert(
-            tenant.id.clone(),
-            (std::time::Instant::now(), carriers.clone()),
-        );
-        Ok(carriers)
-    }
-}
-
 /// Promises for each destination from every carrier asked about (default:
 /// the tenant's carriers), at the requested confidence.
 pub async fn promise(
@@ -386,9 +340,13 @@ pub async fn promise(
     tenant: &shipgate_storage::Tenant,
     request: &PromiseRequest,
 ) -> Result<Vec<Promise>, crate::error::ApiError> {
-    let carriers = match &request.carriers {
-        Some(carriers) => Arc::new(carriers.clone()),
-        None => state.edd_carriers.carriers(state, tenant).await?,
+    let coverage;
+    let carriers: &[String] = match &request.carriers {
+        Some(carriers) => carriers,
+        None => {
+            coverage = state.serviceability_coverage.get(state, tenant).await?;
+            &coverage.carriers
+        }
     };
     let model = state.edd.model();
     let scheme = model
@@ -398,7 +356,7 @@ pub async fn promise(
     let start = match request.ship_date {
         // A future ship date: the order is ready that morning.
         Some(date) => shipgate_edd::Start::Order(date.at(0, 0, 0, 0)),
-        None => shipgate_edd::Start::Order(local(Timestamp::now(), scheme)),
+        None => shipgate_edd::Start::Order(scheme.local_datetime(Timestamp::now())),
     };
     let mut out = Vec::with_capacity(request.destinations.len());
     for destination in &request.destinations {

@@ -204,6 +204,8 @@ pub async fn sync_from_carrier(
 /// serviceability loaded.
 pub struct TenantCoverage {
     pub accounts: Vec<(String, String)>,
+    /// The distinct carriers of those accounts, sorted (what EDD asks about).
+    pub carriers: Vec<String>,
     pub covered: std::collections::HashSet<String>,
 }
 
@@ -231,11 +233,14 @@ impl CoverageCache {
         {
             return Ok(coverage.clone());
         }
-        let accounts = super::allocation::accounts(state, tenant)
+        let accounts: Vec<(String, String)> = super::allocation::accounts(state, tenant)
             .await?
             .into_iter()
             .map(|a| (a.id, a.carrier))
             .collect();
+        let mut carriers: Vec<String> = accounts.iter().map(|(_, c)| c.clone()).collect();
+        carriers.sort();
+        carriers.dedup();
         let covered = state
             .store
             .serviceability_coverage(&tenant.id)
@@ -244,7 +249,11 @@ impl CoverageCache {
             .filter(|(_, n)| *n > 0)
             .map(|(id, _)| id)
             .collect();
-        let coverage = std::sync::Arc::new(TenantCoverage { accounts, covered });
+        let coverage = std::sync::Arc::new(TenantCoverage {
+            accounts,
+            carriers,
+            covered,
+        });
         self.entries.lock().expect("poisoned").insert(
             tenant.id.clone(),
             (std::time::Instant::now(), coverage.clone()),
