@@ -278,7 +278,8 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
 pub enum Role {
     /// The HTTP API only (with its EDD model, kept fresh from the database).
     Api,
-    /// The job worker, the webhook outbox and the poll scheduler only.
+    /// The job worker, the webhook outbox and the poll scheduler (and the EDD
+    /// model its bookings use); no HTTP.
     Worker,
     /// Both, as one process on one machine runs.
     #[default]
@@ -294,7 +295,12 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let mut tasks = Vec::new();
+    // Every role needs the EDD model: lookups in the API, allocation and the
+    // promise kept on shipments booked by a worker's batch jobs.
+    let mut tasks = vec![tokio::spawn(service::edd::refresher(
+        state.clone(),
+        stop_rx.clone(),
+    ))];
     if role != Role::Api {
         let worker_name = format!("{}-{}", hostname(), std::process::id());
         let worker = register_jobs(
@@ -313,10 +319,6 @@ pub async fn serve(
         }
         (_, None) => Err(std::io::Error::other("the api role needs a listener")),
         (_, Some(listener)) => {
-            tasks.push(tokio::spawn(service::edd::refresher(
-                state.clone(),
-                stop_rx,
-            )));
             axum::serve(
                 listener,
                 app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
