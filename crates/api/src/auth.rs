@@ -50,10 +50,14 @@ pub async fn require_api_key(
                 .tenant_by_api_key_hash(&hash)
                 .await?
                 .ok_or_else(|| ApiError::unauthorized("unknown or revoked API key"))?;
-            state.api_keys.insert(hash, tenant.clone());
+            state.api_keys.insert(hash.clone(), tenant.clone());
             tenant
         }
     };
+    // Only keys that resolved take a token: unknown keys cannot fill the table.
+    if let Some(wait) = state.secret_key_limits.take(&hash).err() {
+        return Ok(rate_limited(wait));
+    }
     req.extensions_mut().insert(Caller(tenant));
     Ok(next.run(req).await)
 }
@@ -166,7 +170,7 @@ fn rate_limited(wait: Duration) -> Response {
     let mut response = ApiError::new(
         StatusCode::TOO_MANY_REQUESTS,
         "rate_limited",
-        format!("too many lookups; try again in {seconds} s"),
+        format!("too many requests; try again in {seconds} s"),
     )
     .into_response();
     response
@@ -363,6 +367,39 @@ impl Default for PublishableGuard {
     }
 }
 
+/// Rate limit of each secret API key (a token bucket per key and process),
+/// or none. Checked on every authenticated request, so it is one map lookup
+/// under a lock, without allocating once the key's bucket exists.
+#[derive(Default)]
+pub struct SecretKeyLimits(Option<TokenBuckets>);
+
+impl SecretKeyLimits {
+    /// `shipgate serve`'s default: far above what one shop's integration
+    /// needs, low enough that a runaway client cannot take a process alone.
+    pub const DEFAULT: Limit = Limit {
+        rate: 10_000.0,
+        burst: 20_000.0,
+    };
+
+    pub fn new(limit: Option<Limit>) -> Self {
+        Self(limit.map(TokenBuckets::new))
+    }
+
+    /// No limit (the library's default: tests and benches drive one key hard).
+    pub fn unlimited() -> Self {
+        Self(None)
+    }
+
+    /// Takes a token from the key's bucket (by its hash), or says how long
+    /// until one is there.
+    pub fn take(&self, key_hash: &str) -> Result<(), Duration> {
+        match &self.0 {
+            Some(buckets) => buckets.take(key_hash),
+            None => Ok(()),
+        }
+    }
+}
+
 /// In-memory token buckets by name, per process.
 pub struct TokenBuckets {
     limit: Limit,
@@ -393,7 +430,11 @@ impl TokenBuckets {
                 buckets.clear();
             }
         }
-        let (at, tokens) = buckets.entry(name.to_string()).or_insert((now, burst));
+        // The common case (a known name) looks up without allocating.
+        if !buckets.contains_key(name) {
+            buckets.insert(name.to_string(), (now, burst));
+        }
+        let (at, tokens) = buckets.get_mut(name).expect("just inserted");
         let available = (*tokens + now.duration_since(*at).as_secs_f64() * rate).min(burst);
         *at = now;
         if available >= 1.0 {

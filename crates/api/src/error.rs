@@ -85,6 +85,11 @@ pub const PROBLEM_CODES: &[(&str, u16, &str)] = &[
     ),
     ("payload_too_large", 413, "The body is too large"),
     (
+        "uri_too_long",
+        414,
+        "The path and query string are too long",
+    ),
+    (
         "unsupported_media_type",
         415,
         "Send the body as application/json",
@@ -103,6 +108,11 @@ pub const PROBLEM_CODES: &[(&str, u16, &str)] = &[
         "The carrier does not support this operation",
     ),
     ("rate_limited", 429, "Too many requests; see Retry-After"),
+    (
+        "headers_too_large",
+        431,
+        "The request's headers are too large or too many",
+    ),
     ("internal_error", 500, "Something went wrong on our side"),
     (
         "carrier_unavailable",
@@ -264,7 +274,7 @@ impl From<shipgate_carriers::core::CarrierError> for ApiError {
                 detail,
             ),
             E::Parse { .. } | E::Transport { .. } => {
-                tracing::warn!(error = %detail, "carrier call failed");
+                tracing::warn!(error = %shipgate_domain::redact::text(&detail), "carrier call failed");
                 Self::new(StatusCode::BAD_GATEWAY, "carrier_unavailable", detail)
             }
         }

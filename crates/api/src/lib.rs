@@ -1,7 +1,7 @@
 //! Shipgate's HTTP API.
 //!
 //! Layers, outermost first: request id → tracing → panic catcher → metrics →
-//! request id in problem bodies → routes. Under `/v1`, every route also
+//! request id in problem bodies → size limits (`limits`) → routes. Under `/v1`, every route also
 //! passes API-key authentication and then the `Idempotency-Key` guard.
 
 use std::sync::Arc;
@@ -29,6 +29,7 @@ pub mod error;
 pub mod extract;
 pub mod idempotency;
 pub mod keys;
+pub mod limits;
 pub mod openapi;
 pub mod routes;
 pub mod service;
@@ -78,6 +79,8 @@ pub struct SharedState {
     pub api_keys: Arc<auth::KeyCache>,
     /// Publishable keys' cache and rate limits (per process).
     pub publishable: Arc<auth::PublishableGuard>,
+    /// Secret API keys' rate limit (per key and process); none by default.
+    pub secret_key_limits: Arc<auth::SecretKeyLimits>,
     /// Behind a reverse proxy: the header it appends the client's address to
     /// (e.g. `x-forwarded-for`; its rightmost entry counts), for the
     /// per-address rate limit. `None`: the TCP peer's address.
@@ -130,6 +133,7 @@ impl AppState {
             )),
             api_keys: Arc::default(),
             publishable: Arc::default(),
+            secret_key_limits: Arc::new(auth::SecretKeyLimits::unlimited()),
             client_address_header: None,
             demo: Arc::default(),
             serviceability_coverage: Arc::default(),
@@ -238,6 +242,7 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::Extension(doc))
         .layer(middleware::from_fn_with_state(state, auth::cors_preflight))
         .layer(DefaultBodyLimit::max(extract::BODY_LIMIT))
+        .layer(middleware::from_fn(limits::enforce))
         .layer(middleware::from_fn(telemetry::request_id_in_problems))
         .layer(middleware::from_fn(telemetry::record_http_metrics))
         .layer(CatchPanicLayer::custom(panic_response))
@@ -248,7 +253,11 @@ pub fn app(state: AppState) -> Router {
                     .get("x-request-id")
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or("");
-                tracing::info_span!("request", method = %req.method(), uri = %req.uri(), request_id)
+                // Personal query values and the NDR page's token stay out of the log.
+                let uri = shipgate_domain::redact::uri(
+                    req.uri().path_and_query().map_or("/", |p| p.as_str()),
+                );
+                tracing::info_span!("request", method = %req.method(), uri = %uri, request_id)
             }),
         )
         .layer(PropagateRequestIdLayer::x_request_id())

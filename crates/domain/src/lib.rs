@@ -13,6 +13,7 @@ pub mod money;
 pub mod ndr;
 pub mod parcel;
 pub mod rates;
+pub mod redact;
 pub mod shipment;
 pub mod status;
 pub mod validation;

@@ -153,6 +153,11 @@ struct Config {
     publishable_burst_per_key: f64,
     publishable_rate_per_address: f64,
     publishable_burst_per_address: f64,
+    /// Secret API keys' rate limit (token bucket per key in each process):
+    /// requests a second and burst; 0 turns it off. Over it: 429
+    /// `rate_limited` with `Retry-After`.
+    secret_rate_per_key: f64,
+    secret_burst_per_key: f64,
 }
 
 impl Default for Config {
@@ -177,6 +182,8 @@ impl Default for Config {
             publishable_burst_per_key: PUBLISHABLE_DEFAULTS.per_key.burst,
             publishable_rate_per_address: PUBLISHABLE_DEFAULTS.per_address.rate,
             publishable_burst_per_address: PUBLISHABLE_DEFAULTS.per_address.burst,
+            secret_rate_per_key: shipgate_api::auth::SecretKeyLimits::DEFAULT.rate,
+            secret_burst_per_key: shipgate_api::auth::SecretKeyLimits::DEFAULT.burst,
         }
     }
 }
@@ -436,6 +443,10 @@ async fn main() -> anyhow::Result<()> {
                     },
                 },
             ));
+            state.secret_key_limits = std::sync::Arc::new(secret_key_limits(
+                config.secret_rate_per_key,
+                config.secret_burst_per_key,
+            )?);
             state.edd = std::sync::Arc::new(edd::server_engine(
                 config.edd_holidays_file.as_deref(),
                 config.edd_geography_file.as_deref(),
@@ -496,6 +507,19 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The secret keys' limit from the configuration: both 0 turns it off.
+fn secret_key_limits(rate: f64, burst: f64) -> anyhow::Result<shipgate_api::auth::SecretKeyLimits> {
+    use shipgate_api::auth::{Limit, SecretKeyLimits};
+    if rate == 0.0 && burst == 0.0 {
+        return Ok(SecretKeyLimits::unlimited());
+    }
+    anyhow::ensure!(
+        rate.is_finite() && rate > 0.0 && burst.is_finite() && burst >= 1.0,
+        "secret_rate_per_key must be a positive number and secret_burst_per_key at least 1 (both 0: no limit)"
+    );
+    Ok(SecretKeyLimits::new(Some(Limit { rate, burst })))
 }
 
 /// Hides a password in a database URL before it is printed.

@@ -19,13 +19,15 @@ use crate::error::{ApiError, Problem};
 use crate::service::carrier_accounts::open_account;
 use crate::service::tracking::APPLY_PUSH;
 
-/// The raw body of a refused push for the log (lossy UTF-8, first 4 KB).
+/// The start of a refused push for the log, with personal data (the
+/// consignee's name, phone, address) redacted.
 fn excerpt(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(&body[..body.len().min(4096)]);
+    let text =
+        shipgate_domain::redact::document(&String::from_utf8_lossy(&body[..body.len().min(4096)]));
     if body.len() > 4096 {
         format!("{text}…")
     } else {
-        text.into_owned()
+        text
     }
 }
 
@@ -74,13 +76,13 @@ pub async fn receive(
         })
         .collect();
     if let Err(e) = adapter.verify_push(&account, &headers, &body) {
-        tracing::warn!(account = %account_id, carrier = %record.carrier, error = %e, body = %excerpt(&body), "carrier push refused: authentication");
+        tracing::warn!(account = %account_id, carrier = %record.carrier, error = %shipgate_domain::redact::text(&e.to_string()), body = %excerpt(&body), "carrier push refused: authentication");
         return Err(ApiError::unauthorized(
             "the push did not authenticate as this carrier account",
         ));
     }
     let tracked = adapter.parse_push(&body).map_err(|e| {
-        tracing::warn!(account = %account_id, carrier = %record.carrier, error = %e, bytes = body.len(), body = %excerpt(&body), "carrier push refused: malformed");
+        tracing::warn!(account = %account_id, carrier = %record.carrier, error = %shipgate_domain::redact::text(&e.to_string()), bytes = body.len(), body = %excerpt(&body), "carrier push refused: malformed");
         ApiError::new(StatusCode::BAD_REQUEST, "malformed_push", e.to_string())
     })?;
     let push = CarrierPush {

@@ -148,7 +148,7 @@ pub async fn send(
         Ok(to) => to,
         // A malformed address will not get better by retrying.
         Err(e) => {
-            tracing::warn!(shipment = id, error = %e, "customer email address refused");
+            tracing::warn!(shipment = id, error = %shipgate_domain::redact::text(&e.to_string()), "customer email address refused");
             return Ok(());
         }
     };

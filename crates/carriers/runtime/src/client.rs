@@ -335,7 +335,7 @@ impl CarrierClient {
                     }
                     let may_retry = throttled || request.retry == Retry::Safe;
                     if !may_retry || attempt >= self.config.max_attempts {
-                        tracing::warn!(carrier = adapter.carrier(), operation = request.operation, attempt, %error, "carrier request failed");
+                        tracing::warn!(carrier = adapter.carrier(), operation = request.operation, attempt, error = %shipgate_domain::redact::text(&error.to_string()), "carrier request failed");
                         return Err(error);
                     }
                     let backoff = self.config.backoff * 2u32.pow(attempt - 1);

@@ -7,21 +7,51 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 /// False for loopback, private, link-local, unspecified, multicast,
-/// broadcast, shared (CGNAT) and unique-local addresses.
+/// broadcast, shared (CGNAT), reserved (240/4, benchmarking 198.18/15, IETF
+/// 192.0.0/24) and unique-local addresses, and for IPv6 addresses that carry
+/// an IPv4 one (mapped, compatible, NAT64 `64:ff9b::/96` and `64:ff9b:1::/48`,
+/// 6to4 `2002::/16`) when that IPv4 address is not public.
 pub fn is_public(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => is_public_v4(v4),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+        IpAddr::V6(v6) => match embedded_v4(v6) {
             Some(v4) => is_public_v4(v4),
             None => is_public_v6(v6),
         },
     }
 }
 
+/// The IPv4 address an IPv6 one reaches through a translator or tunnel.
+fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
+    let s = ip.segments();
+    let octets = ip.octets();
+    let last_four = Ipv4Addr::new(octets[12], octets[13], octets[14], octets[15]);
+    if let Some(v4) = ip.to_ipv4_mapped() {
+        return Some(v4);
+    }
+    // IPv4-compatible `::a.b.c.d` (deprecated; `::` and `::1` are not IPv4).
+    if s[..6] == [0; 6] && !(ip.is_loopback() || ip.is_unspecified()) {
+        return Some(last_four);
+    }
+    // NAT64, well-known prefix 64:ff9b::/96 and local-use 64:ff9b:1::/48.
+    if (s[..6] == [0x64, 0xff9b, 0, 0, 0, 0]) || (s[0] == 0x64 && s[1] == 0xff9b && s[2] == 1) {
+        return Some(last_four);
+    }
+    // 6to4: 2002:AABB:CCDD::/48 carries A.B.C.D.
+    if s[0] == 0x2002 {
+        return Some(Ipv4Addr::new(octets[2], octets[3], octets[4], octets[5]));
+    }
+    None
+}
+
 fn is_public_v4(ip: Ipv4Addr) -> bool {
-    let [a, b, ..] = ip.octets();
+    let [a, b, c, _] = ip.octets();
     let shared = a == 100 && (64..128).contains(&b); // 100.64.0.0/10, carrier-grade NAT
+    let reserved = a >= 240 // 240.0.0.0/4 (and broadcast)
+        || (a == 198 && (b == 18 || b == 19)) // 198.18.0.0/15, benchmarking
+        || (a == 192 && b == 0 && c == 0); // 192.0.0.0/24, IETF protocol assignments
     !(ip.is_private()
+        || reserved
         || ip.is_loopback()
         || ip.is_link_local()
         || ip.is_unspecified()
@@ -105,6 +135,15 @@ mod tests {
             "ff02::1",
             "::ffff:127.0.0.1",
             "::ffff:10.0.0.1",
+            "240.0.0.1",
+            "198.18.0.1",
+            "192.0.0.8",
+            "::10.0.0.1",
+            "64:ff9b::10.0.0.1",
+            "64:ff9b::127.0.0.1",
+            "64:ff9b:1::a9fe:a9fe",
+            "2002:0a00:0001::1",
+            "2002:7f00:0001::1",
         ] {
             assert!(!is_public(private.parse().unwrap()), "{private}");
         }
@@ -114,6 +153,8 @@ mod tests {
             "100.128.0.1",
             "2606:4700::1111",
             "::ffff:1.1.1.1",
+            "64:ff9b::8.8.8.8",
+            "2002:0808:0808::1",
         ] {
             assert!(is_public(public.parse().unwrap()), "{public}");
         }
