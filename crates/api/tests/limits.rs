@@ -24,7 +24,11 @@ async fn a_secret_key_over_its_rate_gets_429_with_retry_after() {
         assert_eq!(r.status(), 200);
     }
     let r = app.get("/v1/shipments", &app.key_a).send().await.unwrap();
-    let retry_after: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let retry_after: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=2).contains(&retry_after), "{retry_after}");
     let body = problem(r, 429).await;
     assert_eq!(body["code"], "rate_limited");
@@ -41,7 +45,11 @@ async fn a_secret_key_over_its_rate_gets_429_with_retry_after() {
         let r = app.get("/v1/shipments", &app.key_b).send().await.unwrap();
         assert_eq!(r.status(), 200);
     }
-    let r = app.get("/v1/shipments", "sg_live_unknown").send().await.unwrap();
+    let r = app
+        .get("/v1/shipments", "sg_live_unknown")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
     let listed = app
         .store
@@ -74,7 +82,11 @@ async fn oversized_requests_get_clear_problems() {
             format!("/v1/carrier-accounts/{account}/serviceability"),
             "text/csv",
         ),
-        ("POST", format!("/hooks/carriers/{account}"), "application/json"),
+        (
+            "POST",
+            format!("/hooks/carriers/{account}"),
+            "application/json",
+        ),
     ];
     for (method, path, content_type) in targets {
         let r = app
@@ -103,9 +115,15 @@ async fn oversized_requests_get_clear_problems() {
     for i in 0..80 {
         request = request.header(format!("x-h{i}"), "1");
     }
-    assert_eq!(problem(request.send().await.unwrap(), 431).await["code"], "headers_too_large");
+    assert_eq!(
+        problem(request.send().await.unwrap(), 431).await["code"],
+        "headers_too_large"
+    );
     let r = app
-        .get(&format!("/v1/shipments?cursor={}", "c".repeat(10_000)), &app.key_a)
+        .get(
+            &format!("/v1/shipments?cursor={}", "c".repeat(10_000)),
+            &app.key_a,
+        )
         .send()
         .await
         .unwrap();
@@ -172,25 +190,40 @@ async fn webhooks_to_loopback_are_refused_without_a_request() {
     for (url, id) in &endpoints {
         loop {
             let page: Value = app
-                .get(&format!("/v1/webhook-endpoints/{id}/deliveries"), &app.key_a)
+                .get(
+                    &format!("/v1/webhook-endpoints/{id}/deliveries"),
+                    &app.key_a,
+                )
                 .send()
                 .await
                 .unwrap()
                 .json()
                 .await
                 .unwrap();
-            let error = page["data"][0]["attempts"][0]["error"].as_str().map(str::to_string);
+            let error = page["data"][0]["attempts"][0]["error"]
+                .as_str()
+                .map(str::to_string);
             if let Some(error) = error {
                 assert!(
                     error.contains("refused") && error.contains("public addresses"),
                     "{url}: {error}"
                 );
-                assert!(page["data"][0]["attempts"][0]["status_code"].is_null(), "{page}");
+                assert!(
+                    page["data"][0]["attempts"][0]["status_code"].is_null(),
+                    "{page}"
+                );
                 break;
             }
-            assert!(Instant::now() < deadline, "{url}: no attempt recorded: {page}");
+            assert!(
+                Instant::now() < deadline,
+                "{url}: no attempt recorded: {page}"
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
-    assert_eq!(*hits.lock().unwrap(), 0, "a request reached the loopback listener");
+    assert_eq!(
+        *hits.lock().unwrap(),
+        0,
+        "a request reached the loopback listener"
+    );
 }

@@ -194,7 +194,12 @@ async fn carrier_credentials_are_sealed_and_never_returned_or_logged() {
     let mut body = shipment_body("ORD-CRED-1");
     body.as_object_mut().unwrap().remove("carrier");
     body["carrier_account_id"] = id.into();
-    let r = app.post("/v1/shipments", &app.key_a).json(&body).send().await.unwrap();
+    let r = app
+        .post("/v1/shipments", &app.key_a)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     let booking = r.text().await.unwrap();
     assert!(!booking.contains("SECRET-4242"), "{booking}");
     for given in [push_secret, "tok-SECRET-4242-wrong"] {
