@@ -135,7 +135,7 @@ impl Worker {
                 Ok(()) => {}
                 Err(error) => {
                     let retry_at = Timestamp::now() + retry_delay(job.attempts);
-                    tracing::warn!(job = %job.id, kind = %job.kind, attempts = job.attempts, error = %shipgate_domain::redact::text(&error), "job failed");
+                    tracing::warn!(job = %job.id, kind = %job.kind, attempts = job.attempts, error = %shipgate_domain::redact::text(error), "job failed");
                     self.store
                         .fail_job(&job.id, &self.name, error, retry_at)
                         .await?;

@@ -376,7 +376,7 @@ async fn snapshot(app: &TestApp, a: &Owned) -> BTreeMap<String, String> {
         "/v1/publishable-keys".to_string(),
         "/v1/allocation-rules".to_string(),
         "/v1/ndr-rules".to_string(),
-        format!("/v1/serviceability?postal_code=560001"),
+        "/v1/serviceability?postal_code=560001".to_string(),
         format!("/v1/batches/{}", a.batch),
     ] {
         let r = app.get(&path, &app.key_a).send().await.unwrap();
