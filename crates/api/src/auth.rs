@@ -131,11 +131,7 @@ impl FromRequestParts<AppState> for LookupCaller {
 
 /// A publishable key: the `Origin` must be one of the key's allowed origins,
 /// and both the key and the client address within their rate limits.
-async fn publishable(
-    state: &AppState,
-    key: &str,
-    parts: &Parts,
-) -> Result<LookupCaller, Response> {
+async fn publishable(state: &AppState, key: &str, parts: &Parts) -> Result<LookupCaller, Response> {
     let guard = &state.publishable;
     let hash = crate::keys::hash(key);
     let (tenant, pk) = match guard.keys.get(&hash) {
