@@ -73,6 +73,10 @@ pub struct SharedState {
     pub allow_private_webhook_targets: bool,
     /// Retry schedule, timeout and disable rule of merchant webhooks.
     pub webhooks: service::webhooks::WebhookConfig,
+    /// How long a worker's claim on a job holds (and, at least, on a batch
+    /// of outbox messages): a process that dies holding work has it taken
+    /// over by another once this has passed. Longer than any job runs.
+    pub worker_lease: Duration,
     /// Sends customer emails; `None` when no SMTP server is configured.
     pub mailer: Option<service::email::Mailer>,
     pub edd: Arc<service::edd::EddEngine>,
@@ -126,6 +130,7 @@ impl AppState {
             self_url,
             allow_private_webhook_targets: false,
             webhooks: service::webhooks::WebhookConfig::default(),
+            worker_lease: worker::DEFAULT_LEASE,
             mailer: None,
             edd: Arc::new(service::edd::EddEngine::new(
                 shipgate_edd::ModelConfig::default(),
@@ -310,6 +315,7 @@ pub async fn serve(
         let worker_name = format!("{}-{}", hostname(), std::process::id());
         let worker = register_jobs(
             worker::Worker::new(state.store.clone(), worker_name)
+                .with_lease(state.worker_lease)
                 .with_idle_pause(Duration::from_millis(500)),
             &state,
         )?;

@@ -172,6 +172,12 @@ struct Config {
     publishable_burst_per_key: f64,
     publishable_rate_per_address: f64,
     publishable_burst_per_address: f64,
+    /// Seconds a worker's claim on a job (and, at least, on a batch of
+    /// webhook messages) holds; work held by a process that died is taken
+    /// over by another process after it. Must be longer than any job runs.
+    worker_lease_seconds: f64,
+    /// Seconds a merchant webhook request may take (connect, send, read).
+    webhook_timeout_seconds: f64,
 }
 
 impl Default for Config {
@@ -196,6 +202,10 @@ impl Default for Config {
             publishable_burst_per_key: PUBLISHABLE_DEFAULTS.per_key.burst,
             publishable_rate_per_address: PUBLISHABLE_DEFAULTS.per_address.rate,
             publishable_burst_per_address: PUBLISHABLE_DEFAULTS.per_address.burst,
+            worker_lease_seconds: shipgate_api::worker::DEFAULT_LEASE.as_secs_f64(),
+            webhook_timeout_seconds: shipgate_api::service::webhooks::WebhookConfig::default()
+                .request_timeout
+                .as_secs_f64(),
         }
     }
 }
@@ -459,6 +469,18 @@ async fn main() -> anyhow::Result<()> {
                 limits.iter().all(|l| l.is_finite() && *l > 0.0),
                 "publishable_rate_* and publishable_burst_* must be positive numbers"
             );
+            for (name, value) in [
+                ("worker_lease_seconds", config.worker_lease_seconds),
+                ("webhook_timeout_seconds", config.webhook_timeout_seconds),
+            ] {
+                anyhow::ensure!(
+                    value.is_finite() && (0.1..=86_400.0).contains(&value),
+                    "{name} must be a number of seconds from 0.1 to 86400"
+                );
+            }
+            state.worker_lease = std::time::Duration::from_secs_f64(config.worker_lease_seconds);
+            state.webhooks.request_timeout =
+                std::time::Duration::from_secs_f64(config.webhook_timeout_seconds);
             state.publishable = std::sync::Arc::new(shipgate_api::auth::PublishableGuard::new(
                 shipgate_api::auth::PublishableLimits {
                     per_key: shipgate_api::auth::Limit {
