@@ -25,6 +25,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub mod auth;
+pub mod dashboard;
 pub mod error;
 pub mod extract;
 pub mod idempotency;
@@ -90,6 +91,8 @@ pub struct SharedState {
     pub demo: Arc<std::sync::OnceLock<service::demo::DemoPage>>,
     /// Each tenant's carrier accounts and serviceability coverage, cached briefly.
     pub serviceability_coverage: Arc<service::serviceability::CoverageCache>,
+    /// Dashboard sign-in attempts allowed per email and per client address.
+    pub dashboard_logins: Arc<dashboard::LoginGuard>,
 }
 
 /// The in-process carrier simulator that sandbox carrier accounts call.
@@ -138,6 +141,7 @@ impl AppState {
             client_address_header: None,
             demo: Arc::default(),
             serviceability_coverage: Arc::default(),
+            dashboard_logins: Arc::default(),
         }))
     }
 }
@@ -217,6 +221,7 @@ pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
                 "/ndr/{token}",
                 get(self_service::show).post(self_service::answer),
             )
+            .merge(dashboard::router())
             .with_state(state),
         doc,
     )
