@@ -199,7 +199,7 @@ impl Load {
 
     /// One shipment's life: created, labelled, scanned four times.
     async fn flow(&self, n: u64, gap: Duration) {
-        let fleet = n % 2 == 0;
+        let fleet = n.is_multiple_of(2);
         let reference = format!("L-{n}");
         let account = (!fleet).then_some(self.account_id.as_str());
         let body = shipment_body(&reference, account, &destination(n % 2_000));
