@@ -94,11 +94,11 @@ fn days(v: Option<f64>) -> String {
 
 /// A horizontal bar chart: one bar per carrier, its value written beside it.
 fn chart(id: &str, title: &str, rows: &[(String, Option<f64>)], max: f64, unit: &str) -> Markup {
-    const BAR: f64 = 22.0;
+    const BAR: f64 = 24.0;
     const GAP: f64 = 8.0;
-    const LABEL: f64 = 110.0;
-    const WIDTH: f64 = 360.0;
-    let plot = WIDTH - LABEL - 60.0;
+    const LABEL: f64 = 100.0;
+    const WIDTH: f64 = 300.0;
+    let plot = WIDTH - LABEL - 56.0;
     let height = rows.len() as f64 * (BAR + GAP) + GAP;
     let max = if max > 0.0 { max } else { 1.0 };
     html! {
@@ -107,14 +107,14 @@ fn chart(id: &str, title: &str, rows: &[(String, Option<f64>)], max: f64, unit: 
                 title id={(id) "-t"} { (title) }
                 @for (i, (label, value)) in rows.iter().enumerate() {
                     @let y = GAP + i as f64 * (BAR + GAP);
-                    text x=(LABEL - 6.0) y=(y + BAR * 0.7) text-anchor="end" font-size="12" fill="#1a1a1a" { (label) }
+                    text x=(LABEL - 6.0) y=(y + BAR * 0.7) text-anchor="end" font-size="13" fill="#1a1a1a" { (label) }
                     @if let Some(v) = value {
                         rect x=(LABEL) y=(y) width=(format!("{:.1}", (v / max).clamp(0.0, 1.0) * plot)) height=(BAR) style="fill:var(--ink)" rx="2" {}
-                        text x=(format!("{:.1}", LABEL + (v / max).clamp(0.0, 1.0) * plot + 4.0)) y=(y + BAR * 0.7) font-size="12" fill="#1a1a1a" {
+                        text x=(format!("{:.1}", LABEL + (v / max).clamp(0.0, 1.0) * plot + 4.0)) y=(y + BAR * 0.7) font-size="13" fill="#1a1a1a" {
                             (format!("{v:.1}{unit}"))
                         }
                     } @else {
-                        text x=(LABEL + 4.0) y=(y + BAR * 0.7) font-size="12" fill="#545454" { "no data" }
+                        text x=(LABEL + 4.0) y=(y + BAR * 0.7) font-size="13" fill="#545454" { "no data" }
                     }
                 }
             }
@@ -186,9 +186,9 @@ pub async fn page(
             p.notice { "No shipments were created in this range." }
         } @else {
             h2 { "By carrier" }
-            div.scroll {
-                table {
-                    caption.muted style="text-align:left" { "Shipments created " (from) " to " (to) " (IST)" }
+            p.muted { "Shipments created " (from) " to " (to) " (IST)." }
+            div {
+                table.responsive {
                     thead { tr {
                         th { "Carrier" } th.num { "Shipments" } th.num { "Delivered" } th.num { "Turnaround" }
                         th.num { "On time" } th.num { "NDR rate" } th.num { "RTO rate" }
@@ -196,13 +196,13 @@ pub async fn page(
                     tbody {
                         @for (carrier, f) in &carriers {
                             tr {
-                                th scope="row" { (words(carrier)) }
-                                td.num { (f.shipments) }
-                                td.num { (f.delivered) }
-                                td.num { (days(f.turnaround_days())) }
-                                td.num { (percent(f.on_time_rate())) }
-                                td.num { (percent(f.ndr_rate())) }
-                                td.num { (percent(f.rto_rate())) }
+                                td data-label="Carrier" { strong { (words(carrier)) } }
+                                td.num data-label="Shipments" { (f.shipments) }
+                                td.num data-label="Delivered" { (f.delivered) }
+                                td.num data-label="Turnaround" { (days(f.turnaround_days())) }
+                                td.num data-label="On time" { (percent(f.on_time_rate())) }
+                                td.num data-label="NDR rate" { (percent(f.ndr_rate())) }
+                                td.num data-label="RTO rate" { (percent(f.rto_rate())) }
                             }
                         }
                     }

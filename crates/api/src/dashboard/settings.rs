@@ -266,12 +266,14 @@ pub async fn webhook(
                             td data-label="Created" { (when(m.created_at)) }
                             td data-label="Status" { (words(m.status.as_str())) }
                             td data-label="Attempts" {
-                                @if m.attempts.is_empty() { span.muted { "none yet" } }
-                                @for a in &m.attempts {
-                                    (a.attempt) ". " (when(a.started_at)) " — "
-                                    @if let Some(code) = a.status_code { "HTTP " (code) } @else { (a.error.as_deref().unwrap_or("no answer")) }
-                                    " (" (a.latency_ms) " ms)" br;
-                                }
+                                @if let Some(a) = m.attempts.last() {
+                                    (m.attempts.len()) " so far; the last " (when(a.started_at)) ": "
+                                    @if let Some(code) = a.status_code { "HTTP " (code) } @else {
+                                        (a.error.as_deref().map_or("no answer", |e| e.split(':').next().unwrap_or(e)))
+                                    }
+                                    " (" (a.latency_ms) " ms)"
+                                } @else { span.muted { "none yet" } }
+                                @if let Some(next) = m.next_attempt_at { br; span.muted { "next " (when(next)) } }
                             }
                             td data-label="Replay" {
                                 form method="post" action={"/app/settings/webhooks/" (endpoint.id) "/replay/" (m.id)} {
