@@ -480,6 +480,50 @@ async fn search_filters_and_bulk_ndr_actions_over_http() {
     let saved = app.get_json("/v1/allocation-rules", &app.key_a).await;
     assert_eq!(saved["rules"][0]["name"], "Bengaluru COD", "{saved}");
 
+    // A publishable key: shown once, then revoked.
+    let r = v
+        .post(
+            "/app/settings/publishable-keys",
+            &[
+                ("csrf", &csrf),
+                ("origins", "https://Shop.Example/, http://localhost:3000"),
+            ],
+            Some(&origin),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.unwrap();
+    let key = page[page.find("sg_pub_").unwrap()..]
+        .split('<')
+        .next()
+        .unwrap()
+        .to_string();
+    let listed = app.get_json("/v1/publishable-keys", &app.key_a).await;
+    let listed = listed["data"].as_array().unwrap();
+    assert_eq!(listed.len(), 1);
+    assert!(key.starts_with(listed[0]["key_prefix"].as_str().unwrap()));
+    assert_eq!(
+        listed[0]["allowed_origins"],
+        json!(["http://localhost:3000", "https://shop.example"])
+    );
+    let r = v
+        .post(
+            &format!(
+                "/app/settings/publishable-keys/{}/revoke",
+                listed[0]["id"].as_str().unwrap()
+            ),
+            &[("csrf", &csrf)],
+            Some(&origin),
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert!(
+        app.get_json("/v1/publishable-keys", &app.key_a).await["data"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
     // The other pages answer.
     for path in [
         "/app/performance",

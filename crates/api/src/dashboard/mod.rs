@@ -46,6 +46,11 @@ pub fn router() -> Router<AppState> {
         .route("/app/settings", get(settings::page))
         .route("/app/settings/branding", post(settings::branding))
         .route("/app/settings/allocation", post(settings::allocation))
+        .route("/app/settings/publishable-keys", post(settings::create_key))
+        .route(
+            "/app/settings/publishable-keys/{id}/revoke",
+            post(settings::revoke_key),
+        )
         .route("/app/settings/webhooks/{id}", get(settings::webhook))
         .route(
             "/app/settings/webhooks/{id}/replay/{message}",
