@@ -198,16 +198,13 @@ pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
             state.clone(),
             auth::require_api_key,
         ));
-    // Lookups a product page makes on every view: authenticated, with nothing
-    // to make idempotent (the batch lookup is a POST only for its body).
+    // Lookups a product page makes on every view: authenticated by their
+    // `LookupCaller` extractor, with nothing to make idempotent (the batch
+    // lookup is a POST only for its body).
     let lookups = OpenApiRouter::new()
         .routes(routes!(edd::get))
         .routes(routes!(edd::batch))
-        .routes(routes!(serviceability::get))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            auth::require_api_key,
-        ));
+        .routes(routes!(serviceability::get));
     let (router, doc) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .merge(v1)
         .merge(lookups)
@@ -244,6 +241,13 @@ pub fn app(state: AppState) -> Router {
         )
         .fallback(|| async {
             error::ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route")
+        })
+        .method_not_allowed_fallback(|| async {
+            error::ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this route does not take that method; see /docs",
+            )
         })
         .layer(axum::Extension(doc))
         .layer(middleware::from_fn_with_state(state, auth::cors_preflight))
