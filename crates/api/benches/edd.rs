@@ -83,15 +83,15 @@ async fn main() {
     };
     println!("backend: {backend}; {connections} keep-alive connections; {seconds} s per run");
     println!(
-        "{:<34} {:>10} {:>8} {:>8} {:>8} {:>7}",
-        "endpoint", "req/s", "p50 ms", "p99 ms", "max ms", "errors"
+        "{:<34} {:>10} {:>8} {:>8} {:>8} {:>7} {:>12}",
+        "endpoint", "req/s", "p50 ms", "p99 ms", "max ms", "errors", "CPU µs/req"
     );
     let runs = [
         ("GET / (trivial)", vec![get("/", None)]),
         ("GET /v1/edd carrier=delhivery", edd(Some("delhivery"))),
         ("GET /v1/edd (7 carriers, best)", edd(None)),
     ];
-    let mut trivial_rate = 0.0;
+    let (mut trivial_rate, mut trivial_cpu) = (0.0, 0.0);
     // BENCH_ONLY=edd skips the trivial run (for profiling one endpoint).
     let only = std::env::var("BENCH_ONLY").unwrap_or_default();
     for (label, requests) in runs {
@@ -101,18 +101,21 @@ async fn main() {
         run(addr, requests.clone(), connections, 1).await; // warm-up
         let r = run(addr, requests, connections, seconds).await;
         let rate = r.requests as f64 / r.elapsed.as_secs_f64();
+        let cpu = r.cpu_micros_per_request();
         if trivial_rate == 0.0 {
-            trivial_rate = rate;
+            (trivial_rate, trivial_cpu) = (rate, cpu);
         }
         println!(
-            "{:<34} {:>10.0} {:>8.2} {:>8.2} {:>8.2} {:>7}   {:>4.0}% of trivial",
+            "{:<34} {:>10.0} {:>8.2} {:>8.2} {:>8.2} {:>7} {:>12.2}   {:>4.0}% of trivial's rate, {:>4.0}% by CPU",
             label,
             rate,
             percentile(&r.latencies, 0.50),
             percentile(&r.latencies, 0.99),
             percentile(&r.latencies, 1.0),
             r.errors,
-            rate / trivial_rate * 100.0
+            cpu,
+            rate / trivial_rate * 100.0,
+            trivial_cpu / cpu * 100.0
         );
     }
     if let Some(path) = url.strip_prefix("sqlite://") {

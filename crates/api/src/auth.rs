@@ -19,15 +19,30 @@ use crate::error::ApiError;
 #[derive(Debug, Clone)]
 pub struct Caller(pub Tenant);
 
+/// Authenticates every `/v1` route but the product-page lookups (which
+/// authenticate in their [`LookupCaller`] extractor): a secret key's tenant
+/// goes into the request's extensions. Publishable keys are refused here:
+/// they may only make lookups.
 pub async fn require_api_key(
     State(state): State<AppState>,
     mut req: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
-    let header = req.headers().get(header::AUTHORIZATION).ok_or_else(|| {
+    let key = bearer_key(req.headers())?;
+    if key.starts_with(crate::keys::PUBLISHABLE_PREFIX) {
+        return Err(publishable_not_allowed());
+    }
+    let tenant = secret_key_tenant(&state, key).await?;
+    req.extensions_mut().insert(Caller(tenant));
+    Ok(next.run(req).await)
+}
+
+/// The key of `Authorization: Bearer <key>`.
+fn bearer_key(headers: &HeaderMap) -> Result<&str, ApiError> {
+    let header = headers.get(header::AUTHORIZATION).ok_or_else(|| {
         ApiError::unauthorized("send your API key as `Authorization: Bearer <key>`")
     })?;
-    let key = header
+    header
         .to_str()
         .ok()
         .and_then(|v| {
@@ -36,26 +51,30 @@ pub async fn require_api_key(
         })
         .map(str::trim)
         .filter(|k| !k.is_empty())
-        .ok_or_else(|| ApiError::unauthorized("the Authorization header must be `Bearer <key>`"))?;
-    if key.starts_with(crate::keys::PUBLISHABLE_PREFIX) {
-        let key = key.to_string();
-        return publishable(state, key, req, next).await;
-    }
+        .ok_or_else(|| ApiError::unauthorized("the Authorization header must be `Bearer <key>`"))
+}
+
+/// A secret key's tenant, from the per-process cache or the database.
+async fn secret_key_tenant(state: &AppState, key: &str) -> Result<Tenant, ApiError> {
     let hash = crate::keys::hash(key);
-    let tenant = match state.api_keys.get(&hash) {
-        Some(tenant) => tenant,
-        None => {
-            let tenant = state
-                .store
-                .tenant_by_api_key_hash(&hash)
-                .await?
-                .ok_or_else(|| ApiError::unauthorized("unknown or revoked API key"))?;
-            state.api_keys.insert(hash, tenant.clone());
-            tenant
-        }
-    };
-    req.extensions_mut().insert(Caller(tenant));
-    Ok(next.run(req).await)
+    if let Some(tenant) = state.api_keys.get(&hash) {
+        return Ok(tenant);
+    }
+    let tenant = state
+        .store
+        .tenant_by_api_key_hash(&hash)
+        .await?
+        .ok_or_else(|| ApiError::unauthorized("unknown or revoked API key"))?;
+    state.api_keys.insert(hash, tenant.clone());
+    Ok(tenant)
+}
+
+fn publishable_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "publishable_key_not_allowed",
+        "a publishable key may only look up delivery estimates and serviceability; use a secret key",
+    )
 }
 
 /// The routes a publishable key may call (method, path): the lookups a
@@ -66,66 +85,94 @@ pub const PUBLISHABLE_ROUTES: &[(Method, &str)] = &[
     (Method::GET, "/v1/serviceability"),
 ];
 
-fn publishable_route(method: &Method, path: &str) -> bool {
-    PUBLISHABLE_ROUTES
-        .iter()
-        .any(|(m, p)| m == method && *p == path)
+/// The caller of a product-page lookup ([`PUBLISHABLE_ROUTES`]), with a
+/// secret or a publishable key. These routes authenticate in this extractor
+/// rather than a middleware layer because they serve every product-page view:
+/// a layer costs a boxed service clone and future per request.
+pub struct LookupCaller {
+    pub tenant: Tenant,
+    /// The page's origin, allowed by a publishable key: CORS headers name it.
+    cors_origin: Option<String>,
 }
 
-/// A publishable key: the route must be one of [`PUBLISHABLE_ROUTES`], the
-/// `Origin` one of the key's allowed origins, and both the key and the client
-/// address within their rate limits. The answer carries the CORS headers for
-/// that origin.
-async fn publishable(
-    state: AppState,
-    key: String,
-    mut req: Request,
-    next: Next,
-) -> Result<Response, ApiError> {
-    let guard = &state.publishable;
-    if !publishable_route(req.method(), req.uri().path()) {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "publishable_key_not_allowed",
-            "a publishable key may only look up delivery estimates and serviceability; use a secret key",
-        ));
+impl LookupCaller {
+    /// The handler's answer (a problem too), with the CORS headers a
+    /// publishable key's page needs to read it.
+    pub fn respond<T: IntoResponse>(&self, result: Result<T, ApiError>) -> Response {
+        let mut response = result.into_response();
+        if let Some(origin) = &self.cors_origin {
+            allow_origin(response.headers_mut(), origin);
+        }
+        response
     }
-    let hash = crate::keys::hash(&key);
+}
+
+impl FromRequestParts<AppState> for LookupCaller {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let key = bearer_key(&parts.headers).map_err(IntoResponse::into_response)?;
+        if key.starts_with(crate::keys::PUBLISHABLE_PREFIX) {
+            let key = key.to_string();
+            return publishable(state, &key, parts).await;
+        }
+        match secret_key_tenant(state, key).await {
+            Ok(tenant) => Ok(Self {
+                tenant,
+                cors_origin: None,
+            }),
+            Err(e) => Err(e.into_response()),
+        }
+    }
+}
+
+/// A publishable key: the `Origin` must be one of the key's allowed origins,
+/// and both the key and the client address within their rate limits.
+async fn publishable(state: &AppState, key: &str, parts: &Parts) -> Result<LookupCaller, Response> {
+    let guard = &state.publishable;
+    let hash = crate::keys::hash(key);
     let (tenant, pk) = match guard.keys.get(&hash) {
         Some(found) => found,
         None => {
             let found = state
                 .store
                 .publishable_key_by_hash(&hash)
-                .await?
-                .ok_or_else(|| ApiError::unauthorized("unknown or revoked API key"))?;
+                .await
+                .map_err(|e| ApiError::from(e).into_response())?
+                .ok_or_else(|| {
+                    ApiError::unauthorized("unknown or revoked API key").into_response()
+                })?;
             guard.keys.insert(hash.clone(), found.clone());
             found
         }
     };
-    let origin = page_origin(req.headers());
+    let origin = page_origin(&parts.headers);
     let Some(origin) = origin.filter(|o| pk.allowed_origins.iter().any(|a| a == o)) else {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "origin_not_allowed",
             "this publishable key may only be used from the web origins listed for it",
-        ));
+        )
+        .into_response());
     };
-    let address = client_address(&state, &req);
+    let address = client_address(state, parts);
     let limited = guard
         .per_key
         .take(&hash)
         .err()
         .or_else(|| guard.per_address.take(&address).err());
-    let mut response = match limited {
-        Some(wait) => rate_limited(wait),
-        None => {
-            req.extensions_mut().insert(Caller(tenant));
-            next.run(req).await
-        }
-    };
-    allow_origin(response.headers_mut(), &origin);
-    Ok(response)
+    if let Some(wait) = limited {
+        let mut response = rate_limited(wait);
+        allow_origin(response.headers_mut(), &origin);
+        return Err(response);
+    }
+    Ok(LookupCaller {
+        tenant,
+        cors_origin: Some(origin),
+    })
 }
 
 /// The web origin of the page making the request: its `Origin` header, or
@@ -142,11 +189,11 @@ fn page_origin(headers: &HeaderMap) -> Option<String> {
 /// The shopper's address: the rightmost entry of the configured proxy header
 /// (what the proxy in front appended; entries left of it are the client's
 /// word), else the TCP peer.
-fn client_address(state: &AppState, req: &Request) -> String {
+fn client_address(state: &AppState, req: &Parts) -> String {
     let forwarded = state
         .client_address_header
         .as_ref()
-        .and_then(|name| req.headers().get_all(name.as_str()).iter().next_back())
+        .and_then(|name| req.headers.get_all(name.as_str()).iter().next_back())
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.rsplit(',').next())
         .map(str::trim)
@@ -154,7 +201,7 @@ fn client_address(state: &AppState, req: &Request) -> String {
     match forwarded {
         Some(address) => address.to_string(),
         None => req
-            .extensions()
+            .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0.ip().to_string())
             .unwrap_or_default(),
@@ -425,13 +472,5 @@ mod tests {
         assert!(wait > Duration::from_millis(900) && wait <= Duration::from_secs(1));
         // Another name has its own bucket.
         assert!(buckets.take("b").is_ok());
-    }
-
-    #[test]
-    fn only_the_lookups_are_publishable() {
-        assert!(publishable_route(&Method::GET, "/v1/edd"));
-        assert!(publishable_route(&Method::POST, "/v1/edd/batch"));
-        assert!(!publishable_route(&Method::POST, "/v1/edd"));
-        assert!(!publishable_route(&Method::GET, "/v1/shipments"));
     }
 }

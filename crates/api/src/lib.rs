@@ -25,6 +25,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub mod auth;
+pub mod dashboard;
 pub mod error;
 pub mod extract;
 pub mod idempotency;
@@ -72,6 +73,10 @@ pub struct SharedState {
     pub allow_private_webhook_targets: bool,
     /// Retry schedule, timeout and disable rule of merchant webhooks.
     pub webhooks: service::webhooks::WebhookConfig,
+    /// How long a worker's claim on a job holds (and, at least, on a batch
+    /// of outbox messages): a process that dies holding work has it taken
+    /// over by another once this has passed. Longer than any job runs.
+    pub worker_lease: Duration,
     /// Sends customer emails; `None` when no SMTP server is configured.
     pub mailer: Option<service::email::Mailer>,
     pub edd: Arc<service::edd::EddEngine>,
@@ -86,6 +91,8 @@ pub struct SharedState {
     pub demo: Arc<std::sync::OnceLock<service::demo::DemoPage>>,
     /// Each tenant's carrier accounts and serviceability coverage, cached briefly.
     pub serviceability_coverage: Arc<service::serviceability::CoverageCache>,
+    /// Dashboard sign-in attempts allowed per email and per client address.
+    pub dashboard_logins: Arc<dashboard::LoginGuard>,
 }
 
 /// The in-process carrier simulator that sandbox carrier accounts call.
@@ -123,6 +130,7 @@ impl AppState {
             self_url,
             allow_private_webhook_targets: false,
             webhooks: service::webhooks::WebhookConfig::default(),
+            worker_lease: worker::DEFAULT_LEASE,
             mailer: None,
             edd: Arc::new(service::edd::EddEngine::new(
                 shipgate_edd::ModelConfig::default(),
@@ -133,6 +141,7 @@ impl AppState {
             client_address_header: None,
             demo: Arc::default(),
             serviceability_coverage: Arc::default(),
+            dashboard_logins: Arc::default(),
         }))
     }
 }
@@ -189,16 +198,13 @@ pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
             state.clone(),
             auth::require_api_key,
         ));
-    // Lookups a product page makes on every view: authenticated, with nothing
-    // to make idempotent (the batch lookup is a POST only for its body).
+    // Lookups a product page makes on every view: authenticated by their
+    // `LookupCaller` extractor, with nothing to make idempotent (the batch
+    // lookup is a POST only for its body).
     let lookups = OpenApiRouter::new()
         .routes(routes!(edd::get))
         .routes(routes!(edd::batch))
-        .routes(routes!(serviceability::get))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            auth::require_api_key,
-        ));
+        .routes(routes!(serviceability::get));
     let (router, doc) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .merge(v1)
         .merge(lookups)
@@ -215,6 +221,7 @@ pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
                 "/ndr/{token}",
                 get(self_service::show).post(self_service::answer),
             )
+            .merge(dashboard::router())
             .with_state(state),
         doc,
     )
@@ -234,6 +241,13 @@ pub fn app(state: AppState) -> Router {
         )
         .fallback(|| async {
             error::ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route")
+        })
+        .method_not_allowed_fallback(|| async {
+            error::ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this route does not take that method; see /docs",
+            )
         })
         .layer(axum::Extension(doc))
         .layer(middleware::from_fn_with_state(state, auth::cors_preflight))
@@ -305,6 +319,7 @@ pub async fn serve(
         let worker_name = format!("{}-{}", hostname(), std::process::id());
         let worker = register_jobs(
             worker::Worker::new(state.store.clone(), worker_name)
+                .with_lease(state.worker_lease)
                 .with_idle_pause(Duration::from_millis(500)),
             &state,
         )?;

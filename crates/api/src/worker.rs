@@ -36,6 +36,9 @@ pub trait Sweep: Send + Sync + 'static {
     async fn run_once(&self, worker: &str) -> Result<usize, shipgate_storage::StoreError>;
 }
 
+/// How long a claim on a job holds unless configured otherwise.
+pub const DEFAULT_LEASE: Duration = Duration::from_secs(60);
+
 /// Most jobs a worker claims at once.
 const CLAIM_BATCH: u32 = 32;
 
@@ -63,7 +66,7 @@ impl Worker {
             name: name.into(),
             handlers: HashMap::new(),
             sweeps: Vec::new(),
-            lease: Duration::from_secs(60),
+            lease: DEFAULT_LEASE,
             idle_pause: Duration::from_millis(500),
         }
     }
@@ -85,6 +88,13 @@ impl Worker {
             done += sweep.run_once(&self.name).await?;
         }
         Ok(done)
+    }
+
+    /// How long a claim holds: after it, a job whose worker died (or is
+    /// still running it) may be claimed by another worker.
+    pub fn with_lease(mut self, lease: Duration) -> Self {
+        self.lease = lease;
+        self
     }
 
     pub fn with_idle_pause(mut self, pause: Duration) -> Self {

@@ -87,7 +87,6 @@ async fn a_publishable_key_is_refused_on_every_other_route() {
             .json(&common::shipment_body("pub-1")),
         app.post("/v1/publishable-keys", &key)
             .json(&json!({"allowed_origins": [SHOP]})),
-        app.post("/v1/edd", &key),
         app.post("/v1/carrier-accounts/ca_x/serviceability/sync", &key),
     ];
     for request in refusals {
@@ -95,6 +94,9 @@ async fn a_publishable_key_is_refused_on_every_other_route() {
         let body = problem(r, 403).await;
         assert_eq!(body["code"], "publishable_key_not_allowed");
     }
+    // A lookup route with the wrong method is no route at all, whatever the key.
+    let r = app.post("/v1/edd", &key).send().await.unwrap();
+    assert_eq!(problem(r, 405).await["code"], "method_not_allowed");
     // Nothing was created on the way.
     let list = app.get_json("/v1/shipments", &app.key_a).await;
     assert_eq!(list["data"], json!([]));

@@ -639,9 +639,10 @@ fn combine(owner: u64, rung: u64) -> u64 {
 fn rung_name((origin, destination): Rung<'_>) -> String {
     match (origin, destination) {
         (None, None) => "carrier".into(),
-        (None, Some(d)) => format!("*→{}", d.level.name()),
-        (Some(o), None) => o.level.name(),
-        (Some(o), Some(d)) => format!("{}→{}", o.level.name(), d.level.name()),
+        // One allocation per answer: the levels format straight into it.
+        (None, Some(d)) => format!("*→{}", d.level),
+        (Some(o), None) => o.level.to_string(),
+        (Some(o), Some(d)) => format!("{}→{}", o.level, d.level),
     }
 }
 

@@ -23,16 +23,19 @@ pub enum AreaLevel {
     State,
 }
 
-impl AreaLevel {
-    pub fn name(self) -> String {
+/// The level's name in answers: `code`, `prefix3`, `district`, `state`.
+impl std::fmt::Display for AreaLevel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            AreaLevel::Full => "code".into(),
-            AreaLevel::Prefix(n) => format!("prefix{n}"),
-            AreaLevel::District => "district".into(),
-            AreaLevel::State => "state".into(),
+            AreaLevel::Full => f.write_str("code"),
+            AreaLevel::Prefix(n) => write!(f, "prefix{n}"),
+            AreaLevel::District => f.write_str("district"),
+            AreaLevel::State => f.write_str("state"),
         }
     }
+}
 
+impl AreaLevel {
     fn tag(self) -> u8 {
         match self {
             AreaLevel::Full => 0,

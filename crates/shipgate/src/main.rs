@@ -65,6 +65,25 @@ enum Command {
         #[command(subcommand)]
         command: TenantCommand,
     },
+    /// Manage the people who sign in to the merchant dashboard (/app).
+    Users {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a dashboard user in a tenant. The password is read from
+    /// SHIPGATE_USER_PASSWORD, else from standard input (one line; typed at
+    /// a prompt when it is a terminal).
+    Create {
+        /// The tenant's id (`ten_…`, printed by `tenants create`).
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -153,6 +172,12 @@ struct Config {
     publishable_burst_per_key: f64,
     publishable_rate_per_address: f64,
     publishable_burst_per_address: f64,
+    /// Seconds a worker's claim on a job (and, at least, on a batch of
+    /// webhook messages) holds; work held by a process that died is taken
+    /// over by another process after it. Must be longer than any job runs.
+    worker_lease_seconds: f64,
+    /// Seconds a merchant webhook request may take (connect, send, read).
+    webhook_timeout_seconds: f64,
 }
 
 impl Default for Config {
@@ -177,6 +202,10 @@ impl Default for Config {
             publishable_burst_per_key: PUBLISHABLE_DEFAULTS.per_key.burst,
             publishable_rate_per_address: PUBLISHABLE_DEFAULTS.per_address.rate,
             publishable_burst_per_address: PUBLISHABLE_DEFAULTS.per_address.burst,
+            worker_lease_seconds: shipgate_api::worker::DEFAULT_LEASE.as_secs_f64(),
+            webhook_timeout_seconds: shipgate_api::service::webhooks::WebhookConfig::default()
+                .request_timeout
+                .as_secs_f64(),
         }
     }
 }
@@ -358,6 +387,22 @@ async fn main() -> anyhow::Result<()> {
             println!("API key (shown once; store it safely):");
             println!("{key}");
         }
+        Command::Users {
+            command: UserCommand::Create { tenant, email },
+        } => {
+            let password = match std::env::var("SHIPGATE_USER_PASSWORD") {
+                Ok(p) if !p.is_empty() => p,
+                _ => read_password()?,
+            };
+            let store = store().await?;
+            let user =
+                shipgate_api::dashboard::create_user(store.as_ref(), &tenant, &email, &password)
+                    .await?;
+            println!(
+                "Created dashboard user {} ({}) in tenant {}; sign in at /app/login",
+                user.email, user.id, user.tenant_id
+            );
+        }
         Command::Edd {
             command: EddCommand::Backtest(args),
         } => edd::backtest(&args)?,
@@ -424,6 +469,18 @@ async fn main() -> anyhow::Result<()> {
                 limits.iter().all(|l| l.is_finite() && *l > 0.0),
                 "publishable_rate_* and publishable_burst_* must be positive numbers"
             );
+            for (name, value) in [
+                ("worker_lease_seconds", config.worker_lease_seconds),
+                ("webhook_timeout_seconds", config.webhook_timeout_seconds),
+            ] {
+                anyhow::ensure!(
+                    value.is_finite() && (0.1..=86_400.0).contains(&value),
+                    "{name} must be a number of seconds from 0.1 to 86400"
+                );
+            }
+            state.worker_lease = std::time::Duration::from_secs_f64(config.worker_lease_seconds);
+            state.webhooks.request_timeout =
+                std::time::Duration::from_secs_f64(config.webhook_timeout_seconds);
             state.publishable = std::sync::Arc::new(shipgate_api::auth::PublishableGuard::new(
                 shipgate_api::auth::PublishableLimits {
                     per_key: shipgate_api::auth::Limit {
@@ -475,6 +532,25 @@ async fn main() -> anyhow::Result<()> {
                 && listener.is_some()
                 && let Some(tenant) = store.first_tenant().await?
             {
+                // Sandbox only: a dashboard user to sign in with at once.
+                if store.user_by_email(DEMO_EMAIL).await?.is_none() {
+                    let bytes: [u8; 9] = rand::random();
+                    let password = format!("demo-{}", hex::encode(bytes));
+                    match shipgate_api::dashboard::create_user(
+                        store.as_ref(),
+                        &tenant.id,
+                        DEMO_EMAIL,
+                        &password,
+                    )
+                    .await
+                    {
+                        Ok(_) => eprintln!(
+                            "Sandbox dashboard: {}/app/login as {DEMO_EMAIL} with password {password} (shown once)",
+                            state.self_url.as_deref().unwrap_or_default()
+                        ),
+                        Err(e) => tracing::warn!(error = %e, "sandbox dashboard user not created"),
+                    }
+                }
                 // Sandbox only: the demo product page and the sandbox data it answers from.
                 match shipgate_api::service::demo::setup(&state, &tenant).await {
                     Ok(_) => eprintln!(
@@ -496,6 +572,35 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The sandbox's dashboard user, made at the first sandbox start.
+const DEMO_EMAIL: &str = "demo@shipgate.example";
+
+/// A password from standard input: one line, not echoed at a terminal
+/// (`stty -echo`) when one is attached.
+fn read_password() -> anyhow::Result<String> {
+    use std::io::{BufRead, IsTerminal, Write};
+    let stdin = std::io::stdin();
+    let terminal = stdin.is_terminal();
+    if terminal {
+        eprint!("Password: ");
+        std::io::stderr().flush()?;
+        let _ = std::process::Command::new("stty").arg("-echo").status();
+    }
+    let mut line = String::new();
+    let read = stdin.lock().read_line(&mut line);
+    if terminal {
+        let _ = std::process::Command::new("stty").arg("echo").status();
+        eprintln!();
+    }
+    read.context("read the password from standard input")?;
+    let password = line.trim_end_matches(['\r', '\n']).to_string();
+    anyhow::ensure!(
+        !password.is_empty(),
+        "no password given (SHIPGATE_USER_PASSWORD or standard input)"
+    );
+    Ok(password)
 }
 
 /// Hides a password in a database URL before it is printed.

@@ -283,3 +283,23 @@ async fn a_bad_rate_limit_stops_serve_with_a_clear_error() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("publishable_rate_"), "{stderr}");
 }
+
+#[tokio::test]
+async fn a_bad_worker_lease_stops_serve_with_a_clear_error() {
+    let url = fresh_database_url().await;
+    for (name, value) in [
+        ("SHIPGATE_WORKER_LEASE_SECONDS", "0"),
+        ("SHIPGATE_WEBHOOK_TIMEOUT_SECONDS", "-1"),
+    ] {
+        let out = shipgate()
+            .args(["--database", &url, "serve", "--listen", "127.0.0.1:0"])
+            .env("SHIPGATE_SANDBOX", "false")
+            .env(name, value)
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let key = name.trim_start_matches("SHIPGATE_").to_ascii_lowercase();
+        assert!(stderr.contains(&key), "{stderr}");
+    }
+}

@@ -2386,3 +2386,284 @@ pub async fn ndrs_are_raised_claimed_once_and_settled(url: &str) {
         }]
     );
 }
+
+/// Dashboard users sign in by a unique email; sessions are found by their
+/// token's hash until they expire, and end when deleted.
+pub async fn dashboard_users_and_sessions(url: &str) {
+    let store = open(url).await;
+    let a = store.create_tenant("Acme", "ha", "pa").await.unwrap();
+    let b = store.create_tenant("Bolt", "hb", "pb").await.unwrap();
+    let now = crate::now();
+    let user = crate::User {
+        id: new_id("usr"),
+        tenant_id: a.id.clone(),
+        email: "ops@acme.example".into(),
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+        created_at: now,
+    };
+    store.create_user(&user).await.unwrap();
+    assert_eq!(
+        store.user_by_email("ops@acme.example").await.unwrap(),
+        Some(user.clone())
+    );
+    assert_eq!(
+        store.user_by_email("other@acme.example").await.unwrap(),
+        None
+    );
+    // The email is taken, in any tenant.
+    let again = crate::User {
+        id: new_id("usr"),
+        tenant_id: b.id.clone(),
+        ..user.clone()
+    };
+    assert!(matches!(
+        store.create_user(&again).await,
+        Err(StoreError::Conflict(_))
+    ));
+
+    let session = crate::UserSession {
+        token_hash: "tokenhash1".into(),
+        user_id: user.id.clone(),
+        csrf_token: "csrf1".into(),
+        created_at: now,
+        expires_at: now + 1.hour(),
+    };
+    store.create_user_session(&session).await.unwrap();
+    let expired = crate::UserSession {
+        token_hash: "tokenhash2".into(),
+        csrf_token: "csrf2".into(),
+        expires_at: now - 1.second(),
+        ..session.clone()
+    };
+    store.create_user_session(&expired).await.unwrap();
+    let found = store
+        .user_session("tokenhash1", now)
+        .await
+        .unwrap()
+        .expect("live session");
+    assert_eq!(found.session, session);
+    assert_eq!(found.user, user);
+    assert_eq!(found.tenant, a);
+    assert_eq!(store.user_session("tokenhash2", now).await.unwrap(), None);
+    assert_eq!(store.user_session("nosuch", now).await.unwrap(), None);
+    // Past its expiry the live one is gone too.
+    assert_eq!(
+        store
+            .user_session("tokenhash1", now + 2.hours())
+            .await
+            .unwrap(),
+        None
+    );
+    store.delete_user_session("tokenhash1", now).await.unwrap();
+    assert_eq!(store.user_session("tokenhash1", now).await.unwrap(), None);
+}
+
+/// The dashboard's search finds a shipment by AWB, order reference or phone
+/// (within the tenant), filters combine, and the performance report counts
+/// each carrier's lanes.
+pub async fn shipments_are_searched_and_reported_per_lane(url: &str) {
+    let store = open(url).await;
+    let a = store.create_tenant("Acme", "ha", "pa").await.unwrap();
+    let b = store.create_tenant("Bolt", "hb", "pb").await.unwrap();
+    let mut batch = Vec::new();
+    for i in 0..6 {
+        let (mut s, e) = sample_shipment(&a.id, &format!("SRCH{i}"));
+        s.order_reference = format!("ORDER-{i}");
+        if i == 4 {
+            s.consignee = Address::parse(&AddressInput {
+                name: "Ravi".into(),
+                phone: "+91 99000 11122".into(),
+                line1: "1 Park Street".into(),
+                city: "Kolkata".into(),
+                state: "West Bengal".into(),
+                postal_code: "700016".into(),
+                ..Default::default()
+            })
+            .unwrap();
+        }
+        if i % 2 == 1 {
+            s.carrier = "delhivery".into();
+        }
+        batch.push((s, vec![e]));
+    }
+    // The other tenant has the same phone and order reference.
+    let (mut other, e) = sample_shipment(&b.id, "OTHER1");
+    other.order_reference = "ORDER-4".into();
+    store.insert_shipments(&batch).await.unwrap();
+    store.insert_shipment(&other, &[e], &[]).await.unwrap();
+    let ids: Vec<String> = batch.iter().map(|(s, _)| s.id.clone()).collect();
+
+    let search = |text: &str, phone: Option<&str>| ShipmentFilter {
+        search: Some(crate::ShipmentSearch {
+            text: text.into(),
+            phone: phone.map(str::to_string),
+        }),
+        ..Default::default()
+    };
+    let found = |filter: ShipmentFilter| {
+        let store = store.clone();
+        let tenant = a.id.clone();
+        async move {
+            store
+                .list_shipments(&tenant, &filter, None, 50)
+                .await
+                .unwrap()
+                .items
+                .into_iter()
+                .map(|s| s.id)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(found(search("SRCH2", None)).await, vec![ids[2].clone()]);
+    assert_eq!(found(search("ORDER-4", None)).await, vec![ids[4].clone()]);
+    assert_eq!(
+        found(search("nothing", Some("+919900011122"))).await,
+        vec![ids[4].clone()]
+    );
+    // Every sample shipment but one has this consignee phone: newest first.
+    let by_phone = found(search("x", Some("+919812345678"))).await;
+    assert_eq!(
+        by_phone,
+        vec![
+            ids[5].clone(),
+            ids[3].clone(),
+            ids[2].clone(),
+            ids[1].clone(),
+            ids[0].clone()
+        ]
+    );
+    assert!(found(search("OTHER1", None)).await.is_empty());
+    // Combined with a carrier filter, and paged.
+    let delhivery = ShipmentFilter {
+        carrier: Some("delhivery".into()),
+        ..search("x", Some("+919812345678"))
+    };
+    assert_eq!(
+        found(delhivery.clone()).await,
+        vec![ids[5].clone(), ids[3].clone(), ids[1].clone()]
+    );
+    let page = store
+        .list_shipments(&a.id, &delhivery, None, 2)
+        .await
+        .unwrap();
+    assert_eq!(page.next_after.as_deref(), Some(ids[3].as_str()));
+    let rest = store
+        .list_shipments(&a.id, &delhivery, page.next_after.as_deref(), 2)
+        .await
+        .unwrap();
+    assert_eq!(rest.items.len(), 1);
+    assert_eq!(rest.items[0].id, ids[1]);
+
+    // A failed attempt on one, delivery on another.
+    let t = Timestamp::now();
+    let mut failed = event(
+        ShipmentStatus::DeliveryFailed,
+        t + 1.second(),
+        EventSource::CarrierPush,
+    );
+    failed.ndr_reason = Some(shipgate_domain::NdrReason::CustomerUnavailable);
+    store
+        .record_events(
+            &a.id,
+            &ids[1],
+            &[
+                event(ShipmentStatus::PickedUp, t, EventSource::CarrierPush),
+                event(
+                    ShipmentStatus::OutForDelivery,
+                    t + 500.milliseconds(),
+                    EventSource::CarrierPush,
+                ),
+                failed,
+            ],
+            &no_jobs,
+        )
+        .await
+        .unwrap();
+    store
+        .record_events(
+            &a.id,
+            &ids[0],
+            &[
+                event(ShipmentStatus::PickedUp, t, EventSource::CarrierPush),
+                event(
+                    ShipmentStatus::Delivered,
+                    t + 1.hour(),
+                    EventSource::CarrierPush,
+                ),
+            ],
+            &no_jobs,
+        )
+        .await
+        .unwrap();
+    let with_ndr = ShipmentFilter {
+        with_ndr: true,
+        ..Default::default()
+    };
+    assert_eq!(found(with_ndr).await, vec![ids[1].clone()]);
+    let delivered = ShipmentFilter {
+        status: Some(ShipmentStatus::Delivered),
+        ..Default::default()
+    };
+    assert_eq!(found(delivered).await, vec![ids[0].clone()]);
+
+    // Delivered on time against its promise (recorded as the EDD learns it).
+    let delivered_at = (t + 1.hour()).to_zoned(jiff::tz::TimeZone::UTC).datetime();
+    store
+        .record_edd_observations(&[crate::EddObservationRecord {
+            id: 0,
+            source: "shipment".into(),
+            source_ref: ids[0].clone(),
+            tenant_id: Some(a.id.clone()),
+            country: "IN".into(),
+            carrier: "fleet".into(),
+            service: String::new(),
+            scope: a.id.clone(),
+            origin: "110001".into(),
+            destination: "560001".into(),
+            ordered_at: delivered_at,
+            picked_up_at: None,
+            delivered_at,
+            promised_date: Some(delivered_at.date()),
+        }])
+        .await
+        .unwrap();
+    let mut report = store
+        .carrier_performance(&a.id, t - 24.hours(), t + 24.hours())
+        .await
+        .unwrap();
+    report.sort_by(|x, y| {
+        (&x.carrier, &x.destination_prefix).cmp(&(&y.carrier, &y.destination_prefix))
+    });
+    let lanes: Vec<(String, [u64; 5])> = report
+        .iter()
+        .map(|l| {
+            (
+                format!("{} {}→{}", l.carrier, l.origin_prefix, l.destination_prefix),
+                [l.shipments, l.delivered, l.with_ndr, l.promised, l.on_time],
+            )
+        })
+        .collect();
+    assert_eq!(
+        lanes,
+        vec![
+            ("delhivery 110→560".to_string(), [3, 0, 1, 0, 0]),
+            ("fleet 110→560".to_string(), [2, 1, 0, 1, 1]),
+            ("fleet 110→700".to_string(), [1, 0, 0, 0, 0]),
+        ]
+    );
+    let fleet = &report[1];
+    // Created at `sample_shipment`'s now, delivered an hour after `t`.
+    let created = batch[0].0.created_at;
+    assert_eq!(
+        fleet.turnaround_micros,
+        (t + 1.hour()).as_microsecond() - created.as_microsecond()
+    );
+    assert!(
+        store
+            .carrier_performance(&b.id, t - 24.hours(), t + 24.hours())
+            .await
+            .unwrap()
+            .iter()
+            .all(|l| l.shipments == 1 && l.carrier == "fleet")
+    );
+}

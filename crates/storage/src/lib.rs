@@ -309,6 +309,72 @@ pub struct ShipmentFilter {
     pub carrier_account_id: Option<String>,
     pub created_from: Option<Timestamp>,
     pub created_before: Option<Timestamp>,
+    /// One search box: the AWB, the order reference or the consignee's phone.
+    pub search: Option<ShipmentSearch>,
+    /// Only shipments with at least one failed delivery attempt (an NDR).
+    pub with_ndr: bool,
+}
+
+/// What a dashboard search matches, exactly: a shipment whose AWB or order
+/// reference is `text`, or whose consignee's phone is `phone` (normalized
+/// the way shipments store it, `+<calling code><number>`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ShipmentSearch {
+    pub text: String,
+    pub phone: Option<String>,
+}
+
+/// A person who signs in to the merchant dashboard, in one tenant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: String,
+    pub tenant_id: String,
+    /// Lower-cased; unique across tenants.
+    pub email: String,
+    /// A PHC string (Argon2id); never the password.
+    pub password_hash: String,
+    pub created_at: Timestamp,
+}
+
+/// A dashboard session. The cookie carries a random token; only its SHA-256
+/// is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserSession {
+    pub token_hash: String,
+    pub user_id: String,
+    /// The synchronizer token every form of the session carries.
+    pub csrf_token: String,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
+/// A live session with its user and tenant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedIn {
+    pub session: UserSession,
+    pub user: User,
+    pub tenant: Tenant,
+}
+
+/// How one carrier did on one lane (3-digit pickup prefix → 3-digit
+/// destination prefix) for the shipments created in a range.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LanePerformance {
+    pub carrier: String,
+    pub origin_prefix: String,
+    pub destination_prefix: String,
+    pub shipments: u64,
+    pub delivered: u64,
+    /// Returned or returning to origin.
+    pub rto: u64,
+    /// With at least one failed delivery attempt.
+    pub with_ndr: u64,
+    /// Delivered shipments' creation-to-delivery times, summed (microseconds).
+    pub turnaround_micros: i64,
+    /// Delivered shipments with a promised date (the EDD kept at creation, or
+    /// the carrier's), and those delivered on or before it.
+    pub promised: u64,
+    pub on_time: u64,
 }
 
 /// A bulk creation and its progress.
@@ -656,6 +722,9 @@ pub trait Store: Send + Sync + 'static {
         events: &[ShipmentEvent],
         jobs: &[NewJob],
     ) -> Result<()>;
+    /// Inserts many shipments with their events (no jobs, no NDR records),
+    /// a thousand per transaction: an import of history, or a benchmark's seed.
+    async fn insert_shipments(&self, shipments: &[(Shipment, Vec<ShipmentEvent>)]) -> Result<()>;
     async fn shipment(&self, tenant_id: &str, id: &str) -> Result<Option<Shipment>>;
     async fn list_shipments(
         &self,
@@ -845,6 +914,26 @@ pub trait Store: Send + Sync + 'static {
         created_from: Timestamp,
         created_before: Timestamp,
     ) -> Result<Vec<NdrOutcomeCount>>;
+
+    /// Per carrier and lane, how the shipments created in the range did
+    /// (delivered, returned, NDRs, turnaround, on time against the promise).
+    async fn carrier_performance(
+        &self,
+        tenant_id: &str,
+        created_from: Timestamp,
+        created_before: Timestamp,
+    ) -> Result<Vec<LanePerformance>>;
+
+    // Dashboard users and sessions.
+    /// Stores a user; `Conflict` if the email is taken (in any tenant).
+    async fn create_user(&self, user: &User) -> Result<()>;
+    /// The user with this (lower-cased) email.
+    async fn user_by_email(&self, email: &str) -> Result<Option<User>>;
+    async fn create_user_session(&self, session: &UserSession) -> Result<()>;
+    /// The unexpired session with this token hash (at `now`), its user and tenant.
+    async fn user_session(&self, token_hash: &str, now: Timestamp) -> Result<Option<SignedIn>>;
+    /// Ends a session (signing out); also drops every session expired by `now`.
+    async fn delete_user_session(&self, token_hash: &str, now: Timestamp) -> Result<()>;
 
     // Idempotency keys.
     async fn idempotency_begin(

@@ -250,51 +250,9 @@ macro_rules! impl_store {
                 events: &[shipgate_domain::ShipmentEvent],
                 jobs: &[$crate::NewJob],
             ) -> $crate::Result<()> {
-                use $crate::rows::micros;
                 let mut tx = self.begin_write().await?;
+                $crate::shared::insert_shipment_row!(&mut *tx, shipment, events)?;
                 let s = shipment;
-                let inserted = sqlx::query(concat!(
-                    "INSERT INTO shipments (",
-                    $crate::rows::shipment_columns!(),
-                    ", consignee_phone, pickup_postal_code, consignee_postal_code, next_poll_at, latest_event_at) VALUES \
-                     ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28)"
-                ))
-                .bind(&s.id)
-                .bind(&s.tenant_id)
-                .bind(&s.order_reference)
-                .bind(&s.carrier)
-                .bind(&s.awb)
-                .bind(s.state.status.as_str())
-                .bind(s.state.progress.as_str())
-                .bind(i64::from(s.state.failed_attempts))
-                .bind(s.state.ndr_reason.map(|r| r.as_str()))
-                .bind(s.state.last_event_at.map(micros))
-                .bind(s.payment_mode.as_str())
-                .bind(s.cod_amount.as_ref().map(|m| m.minor_units))
-                .bind(s.declared_value.minor_units)
-                .bind(s.declared_value.currency.as_str())
-                .bind($crate::rows::shipment_details_json(s))
-                .bind(micros(s.created_at))
-                .bind(micros(s.updated_at))
-                .bind(s.carrier_account_id.as_deref())
-                .bind(s.routing_code.as_deref())
-                .bind(s.allocation.as_ref().and_then(|a| serde_json::to_string(a).ok()))
-                .bind(s.carrier_facts.edd.map(|d| d.to_string()))
-                .bind(s.carrier_facts.attempts.map(i64::from))
-                .bind(s.carrier_facts.proof_of_delivery.as_deref())
-                .bind(s.consignee.phone.as_str())
-                .bind(s.pickup.postal_code.as_str())
-                .bind(s.consignee.postal_code.as_str())
-                .bind($crate::shared::next_poll(s.carrier_account_id.is_some(), s.state.status, s.updated_at))
-                .bind(events.iter().map(|e| micros(e.occurred_at)).max())
-                .execute(&mut *tx)
-                .await;
-                match inserted {
-                    Err(e) if $crate::shared::is_unique_violation(&e) => {
-                        return Err($crate::StoreError::Conflict(format!("AWB {} is already in use", s.awb)));
-                    }
-                    other => other?,
-                };
                 for event in events {
                     $crate::shared::insert_event!(&mut *tx, &s.tenant_id, &s.id, event)?;
                 }
@@ -302,6 +260,20 @@ macro_rules! impl_store {
                     $crate::shared::insert_job!(&mut *tx, job)?;
                 }
                 tx.commit().await?;
+                Ok(())
+            }
+
+            async fn insert_shipments(&self, shipments: &[(shipgate_domain::Shipment, Vec<shipgate_domain::ShipmentEvent>)]) -> $crate::Result<()> {
+                for chunk in shipments.chunks(1_000) {
+                    let mut tx = self.begin_write().await?;
+                    for (shipment, events) in chunk {
+                        $crate::shared::insert_shipment_row!(&mut *tx, shipment, events)?;
+                        for event in events {
+                            $crate::shared::insert_event!(&mut *tx, &shipment.tenant_id, &shipment.id, event)?;
+                        }
+                    }
+                    tx.commit().await?;
+                }
                 Ok(())
             }
 
@@ -325,31 +297,63 @@ macro_rules! impl_store {
                 after: Option<&str>,
                 limit: u32,
             ) -> $crate::Result<$crate::Page<shipgate_domain::Shipment>> {
+                // Only the conditions asked for, so each backend can pick the
+                // index that fits (an `$n IS NULL OR …` term defeats that).
+                let mut sql = String::from(concat!("SELECT ", $crate::rows::shipment_columns!(), " FROM shipments WHERE tenant_id = $1"));
+                let mut args = $crate::shared::Args::default();
+                args.text(tenant_id);
+                if let Some(after) = after {
+                    sql.push_str(&format!(" AND id < {}", args.text(after)));
+                }
+                if let Some(status) = filter.status {
+                    sql.push_str(&format!(" AND status = {}", args.text(status.as_str())));
+                }
+                if let Some(reference) = &filter.order_reference {
+                    sql.push_str(&format!(" AND order_reference = {}", args.text(reference)));
+                }
+                if let Some(awb) = &filter.awb {
+                    sql.push_str(&format!(" AND awb = {}", args.text(awb)));
+                }
+                if let Some(carrier) = &filter.carrier {
+                    sql.push_str(&format!(" AND carrier = {}", args.text(carrier)));
+                }
+                if let Some(account) = &filter.carrier_account_id {
+                    sql.push_str(&format!(" AND carrier_account_id = {}", args.text(account)));
+                }
+                if let Some(from) = filter.created_from {
+                    sql.push_str(&format!(" AND created_at >= {}", args.int($crate::rows::micros(from))));
+                }
+                if let Some(before) = filter.created_before {
+                    sql.push_str(&format!(" AND created_at < {}", args.int($crate::rows::micros(before))));
+                }
+                if filter.with_ndr {
+                    sql.push_str(" AND failed_attempts > 0");
+                }
+                if let Some(search) = &filter.search {
+                    // Each branch is one indexed lookup.
+                    sql.push_str(&format!(
+                        " AND id IN (SELECT id FROM shipments WHERE awb = {} \
+                         UNION ALL SELECT id FROM shipments WHERE tenant_id = {} AND order_reference = {}",
+                        args.text(&search.text), args.text(tenant_id), args.text(&search.text)
+                    ));
+                    if let Some(phone) = &search.phone {
+                        sql.push_str(&format!(
+                            " UNION ALL SELECT id FROM shipments WHERE tenant_id = {} AND consignee_phone = {}",
+                            args.text(tenant_id), args.text(phone)
+                        ));
+                    }
+                    sql.push(')');
+                }
                 // One extra row tells whether another page follows.
-                let rows = sqlx::query_as::<_, $crate::rows::ShipmentRow>(concat!(
-                    "SELECT ",
-                    $crate::rows::shipment_columns!(),
-                    " FROM shipments WHERE tenant_id = $1 \
-                     AND ($2 IS NULL OR id < $2) \
-                     AND ($3 IS NULL OR status = $3) \
-                     AND ($4 IS NULL OR order_reference = $4) \
-                     AND ($5 IS NULL OR awb = $5) \
-                     AND ($7 IS NULL OR carrier = $7) AND ($8 IS NULL OR carrier_account_id = $8) \
-                     AND ($9 IS NULL OR created_at >= $9) AND ($10 IS NULL OR created_at < $10) \
-                     ORDER BY id DESC LIMIT $6"
-                ))
-                .bind(tenant_id)
-                .bind(after)
-                .bind(filter.status.map(|s| s.as_str()))
-                .bind(filter.order_reference.as_deref())
-                .bind(filter.awb.as_deref())
-                .bind(i64::from(limit) + 1)
-                .bind(filter.carrier.as_deref())
-                .bind(filter.carrier_account_id.as_deref())
-                .bind(filter.created_from.map($crate::rows::micros))
-                .bind(filter.created_before.map($crate::rows::micros))
-                .fetch_all(&self.pool)
-                .await?;
+                sql.push_str(&format!(" ORDER BY id DESC LIMIT {}", args.int(i64::from(limit) + 1)));
+                let mut q = sqlx::query_as::<_, $crate::rows::ShipmentRow>(sqlx::AssertSqlSafe(Self::dynamic_sql(sql)));
+                for arg in args.0 {
+                    q = match arg {
+                        $crate::shared::Arg::Text(v) => q.bind(v),
+                        $crate::shared::Arg::Int(v) => q.bind(v),
+                    };
+                }
+                let rows = q.fetch_all(&self.pool).await?;
                 let items = rows
                     .into_iter()
                     .map(shipgate_domain::Shipment::try_from)
@@ -1003,6 +1007,133 @@ macro_rules! impl_store {
                     })
                 })
                 .collect()
+            }
+
+            async fn carrier_performance(&self, tenant_id: &str, from: jiff::Timestamp, before: jiff::Timestamp) -> $crate::Result<Vec<$crate::LanePerformance>> {
+                use $crate::rows::micros;
+                // A delivered shipment's last applied event is its delivery; its
+                // promise is on the delivery the EDD model learned from.
+                let rows = sqlx::query_as::<_, (String, String, String, i64, i64, i64, i64, i64, i64, i64)>(
+                    "SELECT s.carrier, substr(s.pickup_postal_code, 1, 3), substr(s.consignee_postal_code, 1, 3), \
+                     CAST(COUNT(*) AS BIGINT), \
+                     CAST(SUM(CASE WHEN s.status = 'delivered' THEN 1 ELSE 0 END) AS BIGINT), \
+                     CAST(SUM(CASE WHEN substr(s.status, 1, 4) = 'rto_' THEN 1 ELSE 0 END) AS BIGINT), \
+                     CAST(SUM(CASE WHEN s.failed_attempts > 0 THEN 1 ELSE 0 END) AS BIGINT), \
+                     CAST(COALESCE(SUM(CASE WHEN s.status = 'delivered' THEN s.last_event_at - s.created_at ELSE 0 END), 0) AS BIGINT), \
+                     CAST(SUM(CASE WHEN o.promised_date IS NOT NULL THEN 1 ELSE 0 END) AS BIGINT), \
+                     CAST(SUM(CASE WHEN o.promised_date IS NOT NULL AND substr(o.delivered_at, 1, 10) <= o.promised_date THEN 1 ELSE 0 END) AS BIGINT) \
+                     FROM shipments s LEFT JOIN edd_observations o \
+                     ON s.status = 'delivered' AND o.source = 'shipment' AND o.source_ref = s.id \
+                     WHERE s.tenant_id = $1 AND s.created_at >= $2 AND s.created_at < $3 \
+                     GROUP BY s.carrier, substr(s.pickup_postal_code, 1, 3), substr(s.consignee_postal_code, 1, 3)",
+                )
+                .bind(tenant_id)
+                .bind(micros(from))
+                .bind(micros(before))
+                .fetch_all(&self.pool)
+                .await?;
+                let count = |n: i64| n.max(0) as u64;
+                Ok(rows
+                    .into_iter()
+                    .map(|(carrier, origin, destination, n, delivered, rto, ndr, turnaround, promised, on_time)| $crate::LanePerformance {
+                        carrier,
+                        origin_prefix: origin,
+                        destination_prefix: destination,
+                        shipments: count(n),
+                        delivered: count(delivered),
+                        rto: count(rto),
+                        with_ndr: count(ndr),
+                        turnaround_micros: turnaround,
+                        promised: count(promised),
+                        on_time: count(on_time),
+                    })
+                    .collect())
+            }
+
+            async fn create_user(&self, user: &$crate::User) -> $crate::Result<()> {
+                let inserted = sqlx::query("INSERT INTO users (id, tenant_id, email, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(&user.id)
+                    .bind(&user.tenant_id)
+                    .bind(&user.email)
+                    .bind(&user.password_hash)
+                    .bind($crate::rows::micros(user.created_at))
+                    .execute(&self.writer)
+                    .await;
+                match inserted {
+                    Err(e) if $crate::shared::is_unique_violation(&e) => {
+                        Err($crate::StoreError::Conflict(format!("a user with email {} exists", user.email)))
+                    }
+                    Err(e) => Err(e.into()),
+                    Ok(_) => Ok(()),
+                }
+            }
+
+            async fn user_by_email(&self, email: &str) -> $crate::Result<Option<$crate::User>> {
+                let row = sqlx::query_as::<_, (String, String, String, String, i64)>(
+                    "SELECT id, tenant_id, email, password_hash, created_at FROM users WHERE email = $1",
+                )
+                .bind(email)
+                .fetch_optional(&self.pool)
+                .await?;
+                row.map(|(id, tenant_id, email, password_hash, created_at)| {
+                    Ok($crate::User { id, tenant_id, email, password_hash, created_at: $crate::rows::timestamp(created_at)? })
+                })
+                .transpose()
+            }
+
+            async fn create_user_session(&self, session: &$crate::UserSession) -> $crate::Result<()> {
+                sqlx::query("INSERT INTO user_sessions (token_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(&session.token_hash)
+                    .bind(&session.user_id)
+                    .bind(&session.csrf_token)
+                    .bind($crate::rows::micros(session.created_at))
+                    .bind($crate::rows::micros(session.expires_at))
+                    .execute(&self.writer)
+                    .await?;
+                Ok(())
+            }
+
+            async fn user_session(&self, token_hash: &str, now: jiff::Timestamp) -> $crate::Result<Option<$crate::SignedIn>> {
+                let row = sqlx::query_as::<_, (String, i64, i64, String, String, String, i64, String, String, i64, i64)>(
+                    "SELECT s.csrf_token, s.created_at, s.expires_at, u.id, u.email, u.password_hash, u.created_at, \
+                     t.id, t.name, t.awb_series, t.created_at \
+                     FROM user_sessions s JOIN users u ON u.id = s.user_id JOIN tenants t ON t.id = u.tenant_id \
+                     WHERE s.token_hash = $1 AND s.expires_at > $2",
+                )
+                .bind(token_hash)
+                .bind($crate::rows::micros(now))
+                .fetch_optional(&self.pool)
+                .await?;
+                let Some((csrf_token, created, expires, user_id, email, password_hash, user_created, tenant_id, name, series, tenant_created)) = row else {
+                    return Ok(None);
+                };
+                let tenant = $crate::Tenant::try_from($crate::rows::TenantRow { id: tenant_id, name, awb_series: series, created_at: tenant_created })?;
+                Ok(Some($crate::SignedIn {
+                    session: $crate::UserSession {
+                        token_hash: token_hash.to_string(),
+                        user_id: user_id.clone(),
+                        csrf_token,
+                        created_at: $crate::rows::timestamp(created)?,
+                        expires_at: $crate::rows::timestamp(expires)?,
+                    },
+                    user: $crate::User {
+                        id: user_id,
+                        tenant_id: tenant.id.clone(),
+                        email,
+                        password_hash,
+                        created_at: $crate::rows::timestamp(user_created)?,
+                    },
+                    tenant,
+                }))
+            }
+
+            async fn delete_user_session(&self, token_hash: &str, now: jiff::Timestamp) -> $crate::Result<()> {
+                sqlx::query("DELETE FROM user_sessions WHERE token_hash = $1 OR expires_at <= $2")
+                    .bind(token_hash)
+                    .bind($crate::rows::micros(now))
+                    .execute(&self.writer)
+                    .await?;
+                Ok(())
             }
 
             async fn events(&self, tenant_id: &str, shipment_id: &str) -> $crate::Result<Vec<shipgate_domain::ShipmentEvent>> {
@@ -2201,6 +2332,29 @@ pub(crate) fn anonymous_placeholders(sql: &str) -> String {
     out
 }
 
+/// A bind parameter of a statement built at run time.
+pub(crate) enum Arg {
+    Text(String),
+    Int(i64),
+}
+
+/// The parameters of a statement built at run time, in order; each method
+/// adds one and returns its placeholder (`$n`).
+#[derive(Default)]
+pub(crate) struct Args(pub Vec<Arg>);
+
+impl Args {
+    pub fn text(&mut self, value: &str) -> String {
+        self.0.push(Arg::Text(value.to_string()));
+        format!("${}", self.0.len())
+    }
+
+    pub fn int(&mut self, value: i64) -> String {
+        self.0.push(Arg::Int(value));
+        format!("${}", self.0.len())
+    }
+}
+
 /// `$first, $first+1, …`: `n` placeholders for an `IN` list.
 pub(crate) fn placeholders(n: usize, first: usize) -> String {
     (first..first + n)
@@ -2319,6 +2473,60 @@ macro_rules! insert_event {
     }};
 }
 pub(crate) use insert_event;
+
+/// Inserts one shipment row (its projection and details) on `$conn`;
+/// `Conflict` when its AWB is taken.
+macro_rules! insert_shipment_row {
+    ($conn:expr, $shipment:expr, $events:expr) => {{
+        use $crate::rows::micros;
+        let s: &shipgate_domain::Shipment = $shipment;
+        let events: &[shipgate_domain::ShipmentEvent] = $events;
+                let inserted = sqlx::query(concat!(
+                    "INSERT INTO shipments (",
+                    $crate::rows::shipment_columns!(),
+                    ", consignee_phone, pickup_postal_code, consignee_postal_code, next_poll_at, latest_event_at) VALUES \
+                     ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28)"
+                ))
+                .bind(&s.id)
+                .bind(&s.tenant_id)
+                .bind(&s.order_reference)
+                .bind(&s.carrier)
+                .bind(&s.awb)
+                .bind(s.state.status.as_str())
+                .bind(s.state.progress.as_str())
+                .bind(i64::from(s.state.failed_attempts))
+                .bind(s.state.ndr_reason.map(|r| r.as_str()))
+                .bind(s.state.last_event_at.map(micros))
+                .bind(s.payment_mode.as_str())
+                .bind(s.cod_amount.as_ref().map(|m| m.minor_units))
+                .bind(s.declared_value.minor_units)
+                .bind(s.declared_value.currency.as_str())
+                .bind($crate::rows::shipment_details_json(s))
+                .bind(micros(s.created_at))
+                .bind(micros(s.updated_at))
+                .bind(s.carrier_account_id.as_deref())
+                .bind(s.routing_code.as_deref())
+                .bind(s.allocation.as_ref().and_then(|a| serde_json::to_string(a).ok()))
+                .bind(s.carrier_facts.edd.map(|d| d.to_string()))
+                .bind(s.carrier_facts.attempts.map(i64::from))
+                .bind(s.carrier_facts.proof_of_delivery.as_deref())
+                .bind(s.consignee.phone.as_str())
+                .bind(s.pickup.postal_code.as_str())
+                .bind(s.consignee.postal_code.as_str())
+                .bind($crate::shared::next_poll(s.carrier_account_id.is_some(), s.state.status, s.updated_at))
+                .bind(events.iter().map(|e| micros(e.occurred_at)).max())
+                .execute($conn)
+                .await;
+                match inserted {
+                    Err(e) if $crate::shared::is_unique_violation(&e) => {
+                        Err($crate::StoreError::Conflict(format!("AWB {} is already in use", s.awb)))
+                    }
+                    Err(e) => Err($crate::StoreError::from(e)),
+                    Ok(_) => Ok(()),
+                }
+    }};
+}
+pub(crate) use insert_shipment_row;
 
 macro_rules! insert_job {
     ($conn:expr, $job:expr) => {{

@@ -84,6 +84,38 @@ pub struct Run {
     pub errors: u64,
     pub latencies: Vec<Duration>,
     pub elapsed: Duration,
+    /// CPU time (user + system) this process spent during the run: server and
+    /// load generator together. Per request it compares endpoints even on a
+    /// busy machine, where throughput does not.
+    pub cpu: Duration,
+}
+
+impl Run {
+    /// Microseconds of this process's CPU per request.
+    pub fn cpu_micros_per_request(&self) -> f64 {
+        self.cpu.as_secs_f64() * 1e6 / (self.requests + self.errors).max(1) as f64
+    }
+}
+
+/// This process's CPU time so far (Linux `/proc/self/stat`, in clock ticks of
+/// 1/100 s); zero where that file is missing.
+pub fn process_cpu() -> Duration {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return Duration::ZERO;
+    };
+    // Fields after the command name (which may hold spaces) in parentheses:
+    // state is the first, utime the 12th, stime the 13th.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    Duration::from_millis((ticks(11) + ticks(12)) * 10)
 }
 
 /// One keep-alive connection sending requests back to back until `stop`.
@@ -153,6 +185,7 @@ pub async fn run(
 ) -> Run {
     let requests = Arc::new(requests);
     let stop = Arc::new(AtomicBool::new(false));
+    let cpu_before = process_cpu();
     let started = Instant::now();
     let tasks: Vec<_> = (0..connections)
         .map(|c| {
@@ -171,6 +204,7 @@ pub async fn run(
         errors: 0,
         latencies: Vec::new(),
         elapsed: Duration::ZERO,
+        cpu: Duration::ZERO,
     };
     for task in tasks {
         let (ok, errors, latencies) = task.await.unwrap();
@@ -179,6 +213,7 @@ pub async fn run(
         out.latencies.extend(latencies);
     }
     out.elapsed = started.elapsed();
+    out.cpu = process_cpu().saturating_sub(cpu_before);
     out.latencies.sort_unstable();
     out
 }

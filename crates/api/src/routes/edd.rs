@@ -1,10 +1,11 @@
 use axum::extract::State;
+use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use shipgate_domain::validation::{InvalidValue, ValidationErrors};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
-use crate::auth::Caller;
+use crate::auth::LookupCaller;
 use crate::error::{ApiError, Problem};
 use crate::extract::{JsonBody, QueryParams};
 use crate::service::edd::{Promise, PromiseRequest, promise};
@@ -235,12 +236,24 @@ fn validate(
     security(("api_key" = []))
 )]
 pub async fn get(
+    caller: LookupCaller,
     State(state): State<AppState>,
-    Caller(tenant): Caller,
-    QueryParams(p): QueryParams<EddParams>,
+    query: Result<QueryParams<EddParams>, ApiError>,
+) -> Response {
+    let answer = async {
+        let QueryParams(p) = query?;
+        lookup(&state, &caller.tenant, p).await
+    };
+    caller.respond(answer.await)
+}
+
+async fn lookup(
+    state: &AppState,
+    tenant: &shipgate_storage::Tenant,
+    p: EddParams,
 ) -> Result<axum::Json<EddView>, ApiError> {
     let request = validate(
-        &state,
+        state,
         Raw {
             origin: &p.origin,
             destinations: vec![&p.destination],
@@ -251,7 +264,7 @@ pub async fn get(
         },
         "destination",
     )?;
-    let mut promises = promise(&state, &tenant, &request).await?;
+    let mut promises = promise(state, tenant, &request).await?;
     let promise = promises
         .pop()
         .ok_or_else(|| ApiError::internal(&"no answer"))?;
@@ -266,12 +279,24 @@ pub async fn get(
     security(("api_key" = []))
 )]
 pub async fn batch(
+    caller: LookupCaller,
     State(state): State<AppState>,
-    Caller(tenant): Caller,
-    JsonBody(input): JsonBody<EddBatchInput>,
+    body: Result<JsonBody<EddBatchInput>, ApiError>,
+) -> Response {
+    let answer = async {
+        let JsonBody(input) = body?;
+        lookup_batch(&state, &caller.tenant, input).await
+    };
+    caller.respond(answer.await)
+}
+
+async fn lookup_batch(
+    state: &AppState,
+    tenant: &shipgate_storage::Tenant,
+    input: EddBatchInput,
 ) -> Result<axum::Json<EddBatchView>, ApiError> {
     let request = validate(
-        &state,
+        state,
         Raw {
             origin: &input.origin,
             destinations: input.destinations.iter().map(String::as_str).collect(),
@@ -282,7 +307,7 @@ pub async fn batch(
         },
         "destinations",
     )?;
-    let data = promise(&state, &tenant, &request)
+    let data = promise(state, tenant, &request)
         .await?
         .into_iter()
         .map(|p| view(&request.origin, p))

@@ -94,6 +94,23 @@ pub async fn cancel(
     Path(id): Path<String>,
     JsonBody(input): JsonBody<CancelInput>,
 ) -> Result<axum::Json<ShipmentView>, ApiError> {
+    let actor = format!("api_key:{}", tenant.id);
+    Ok(axum::Json(
+        cancel_as(&state, &tenant, &id, &input, &actor)
+            .await?
+            .into(),
+    ))
+}
+
+/// Cancels (or returns) a shipment for `actor` (the API key, or a dashboard
+/// user); see [`cancel`].
+pub async fn cancel_as(
+    state: &AppState,
+    tenant: &Tenant,
+    id: &str,
+    input: &CancelInput,
+    actor: &str,
+) -> Result<Shipment, ApiError> {
     let reason = input.reason.trim();
     if reason.is_empty() || reason.len() > 500 {
         return Err(ApiError::field(
@@ -104,12 +121,12 @@ pub async fn cancel(
             "say why, in up to 500 characters",
         ));
     }
-    let s = load(&state, &tenant, &id).await?;
+    let s = load(state, tenant, id).await?;
     let status = s.state.progress;
     if status == ShipmentStatus::Cancelled
         || matches!(status.phase(), Phase::Rto { .. }) && status != ShipmentStatus::RtoDelivered
     {
-        return Ok(axum::Json(s.into()));
+        return Ok(s);
     }
     if status.is_terminal() {
         return Err(refuse(
@@ -117,7 +134,6 @@ pub async fn cancel(
             format!("the shipment is {status}; it can no longer be cancelled"),
         ));
     }
-    let actor = format!("api_key:{}", tenant.id);
     let outcome = match &s.carrier_account_id {
         None => {
             if status.is_before_pickup() {
@@ -128,7 +144,7 @@ pub async fn cancel(
         }
         Some(account_id) => {
             let (adapter, account) = carrier_for(
-                &state,
+                state,
                 &tenant.id,
                 account_id,
                 Capability::Cancel,
@@ -150,18 +166,15 @@ pub async fn cancel(
     } else {
         s.carrier.clone()
     };
-    Ok(axum::Json(
-        record(
-            &state,
-            &tenant,
-            &s,
-            new_status,
-            format!("{what} ({carrier}): {reason}"),
-            &actor,
-        )
-        .await?
-        .into(),
-    ))
+    record(
+        state,
+        tenant,
+        &s,
+        new_status,
+        format!("{what} ({carrier}): {reason}"),
+        actor,
+    )
+    .await
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -272,8 +285,23 @@ pub async fn modify(
     Path(id): Path<String>,
     JsonBody(input): JsonBody<ModifyInput>,
 ) -> Result<axum::Json<ShipmentView>, ApiError> {
+    let actor = format!("api_key:{}", tenant.id);
+    Ok(axum::Json(
+        modify_as(&state, &tenant, &id, input, &actor).await?.into(),
+    ))
+}
+
+/// Modifies a shipment for `actor` (the API key, or a dashboard user); see
+/// [`modify`].
+pub async fn modify_as(
+    state: &AppState,
+    tenant: &Tenant,
+    id: &str,
+    input: ModifyInput,
+    actor: &str,
+) -> Result<Shipment, ApiError> {
     use shipgate_domain::PaymentMode;
-    let s = load(&state, &tenant, &id).await?;
+    let s = load(state, tenant, id).await?;
     let progress = s.state.progress;
     let editable = matches!(progress.phase(), Phase::Forward { rank } if rank <= 6)
         || s.state.status == ShipmentStatus::DeliveryFailed;
@@ -398,7 +426,7 @@ pub async fn modify(
     // The carrier first: if it refuses, nothing here changes.
     if let Some(account_id) = &s.carrier_account_id {
         let (adapter, account) = carrier_for(
-            &state,
+            state,
             &tenant.id,
             account_id,
             Capability::Modify,
@@ -440,12 +468,12 @@ pub async fn modify(
     next.updated_at = now();
     let record = shipgate_storage::ShipmentChange {
         id: new_id("chg"),
-        actor: format!("api_key:{}", tenant.id),
+        actor: actor.to_string(),
         changes: serde_json::Value::Object(changes),
         created_at: next.updated_at,
     };
     state.store.modify_shipment(&next, &record).await?;
-    Ok(axum::Json(next.into()))
+    Ok(next)
 }
 
 fn json_change<T: Serialize>(from: &T, to: &T) -> serde_json::Value {

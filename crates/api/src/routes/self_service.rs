@@ -22,11 +22,6 @@ use crate::error::ApiError;
 use crate::service::ndr::{ActionInput, ActionKind, REATTEMPT_WINDOW_DAYS, today};
 use crate::service::ndr_link::{LinkClaims, LinkError, verify};
 
-const FORM_STYLE: &str = "<style>form{margin:1rem 0;padding:.8rem;border:1px solid #ddd;border-radius:6px}\
-    label{display:block;margin:.4rem 0 .1rem;font-size:.9rem}input{width:100%;box-sizing:border-box;padding:.5rem;font-size:1rem}\
-    button{margin-top:.6rem;width:100%;padding:.7rem;font-size:1rem;border:0;border-radius:4px;color:#fff}\
-    .msg{padding:.6rem;border-radius:4px;background:#f4f4f4}</style>";
-
 fn respond(status: StatusCode, title: &str, body: &str, accent: &str) -> Response {
     (
         status,
@@ -34,7 +29,7 @@ fn respond(status: StatusCode, title: &str, body: &str, accent: &str) -> Respons
             (header::CACHE_CONTROL, "no-store"),
             (header::REFERRER_POLICY, "no-referrer"),
         ],
-        Html(page(title, &format!("{FORM_STYLE}{body}"), accent)),
+        Html(page(title, body, accent)),
     )
         .into_response()
 }
@@ -108,18 +103,11 @@ fn header_html(c: &Context) -> String {
     )
 }
 
-fn form(
-    token: &str,
-    choice: &str,
-    title: &str,
-    fields: &str,
-    button: &str,
-    accent: &str,
-) -> String {
+fn form(token: &str, choice: &str, title: &str, fields: &str, button: &str) -> String {
     format!(
-        "<form method=post><h2>{title}</h2><input type=hidden name=token value=\"{}\">\
+        "<form method=post class=choice><h2>{title}</h2><input type=hidden name=token value=\"{}\">\
          <input type=hidden name=choice value={choice}>{fields}\
-         <button type=submit style=\"background:{accent}\">{button}</button></form>",
+         <button type=submit>{button}</button></form>",
         escape(token)
     )
 }
@@ -129,9 +117,12 @@ fn render_forms(c: &Context, token: &str) -> String {
     let max = min
         .checked_add(jiff::Span::new().days(REATTEMPT_WINDOW_DAYS))
         .unwrap_or(min);
-    let date = format!(
-        "<label for=date>Day</label><input id=date type=date name=date required min={min} max={max}>"
-    );
+    // Two forms ask for a day: each its own id, so each label names its field.
+    let date = |form: &str| {
+        format!(
+            "<label for={form}-date>Day</label><input id={form}-date type=date name=date required min={min} max={max}>"
+        )
+    };
     let a = &c.shipment.consignee;
     let field = |name: &str, label: &str, value: &str, required: bool| {
         format!(
@@ -159,18 +150,16 @@ fn render_forms(c: &Context, token: &str) -> String {
         field("postal_code", "PIN code", a.postal_code.as_str(), true),
     ]
     .concat();
-    let accent = &c.accent;
     [
-        form(token, "reattempt", "Deliver again on a day that suits you", &date, "Deliver on this day", accent),
-        form(token, "hold", "Hold the parcel until a day", &date, "Hold until this day", accent),
-        form(token, "change_address", "Correct the address", &address, "Deliver to this address", accent),
+        form(token, "reattempt", "Deliver again on a day that suits you", &date("reattempt"), "Deliver on this day"),
+        form(token, "hold", "Hold the parcel until a day", &date("hold"), "Hold until this day"),
+        form(token, "change_address", "Correct the address", &address, "Deliver to this address"),
         form(
             token,
             "change_phone",
             "Correct the phone number",
             "<label for=phone>Phone</label><input id=phone type=tel name=phone required autocomplete=tel>",
             "Use this number",
-            accent,
         ),
     ]
     .concat()

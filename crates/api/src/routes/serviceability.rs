@@ -7,7 +7,7 @@ use shipgate_domain::{CountryCode, PaymentMode, PostalCode};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
-use crate::auth::Caller;
+use crate::auth::{Caller, LookupCaller};
 use crate::error::{ApiError, Problem};
 use crate::extract::{JsonBody, QueryParams};
 use crate::service::serviceability::{MAX_SYNC_CODES, RowError, parse_csv, sync_from_carrier};
@@ -157,9 +157,21 @@ pub struct ServiceabilityView {
     security(("api_key" = []))
 )]
 pub async fn get(
+    caller: LookupCaller,
     State(state): State<AppState>,
-    Caller(tenant): Caller,
-    QueryParams(p): QueryParams<ServiceabilityParams>,
+    query: Result<QueryParams<ServiceabilityParams>, ApiError>,
+) -> axum::response::Response {
+    let answer = async {
+        let QueryParams(p) = query?;
+        lookup(&state, &caller.tenant, p).await
+    };
+    caller.respond(answer.await)
+}
+
+async fn lookup(
+    state: &AppState,
+    tenant: &shipgate_storage::Tenant,
+    p: ServiceabilityParams,
 ) -> Result<axum::Json<ServiceabilityView>, ApiError> {
     let india = CountryCode::india();
     let mut errs = ValidationErrors::new();
@@ -193,7 +205,7 @@ pub async fn get(
         ),
         None => None,
     };
-    let coverage = state.serviceability_coverage.get(&state, &tenant).await?;
+    let coverage = state.serviceability_coverage.get(state, tenant).await?;
     let cod_needed = p.payment_mode == Some(PaymentMode::Cod);
     let carriers = coverage
         .accounts

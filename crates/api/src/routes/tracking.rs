@@ -86,14 +86,10 @@ fn bucket_label(bucket: CustomerBucket) -> &'static str {
 /// The page's accent colour when the tenant set none.
 pub(crate) const DEFAULT_ACCENT: &str = "#22aa77";
 
+/// A public page in the shared look (`/assets/shipgate.css`), in the
+/// tenant's colour; `body` is HTML the caller escaped.
 pub(crate) fn page(title: &str, body: &str, accent: &str) -> String {
-    format!(
-        "<!doctype html><html lang=en><head><meta charset=utf-8><meta name=viewport content=\"width=device-width,initial-scale=1\">\
-         <title>{title}</title><style>body{{font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;color:#222}}\
-         .steps{{display:flex;gap:.3rem;margin:1rem 0}}.steps span{{flex:1;padding:.4rem;text-align:center;font-size:.8rem;background:#eee;border-radius:4px}}\
-         .steps .done{{background:{accent};color:#fff}}.status{{font-size:1.4rem;font-weight:600}}ol{{list-style:none;padding:0}}\
-         li{{border-left:3px solid {accent};padding:.2rem .8rem;margin:.4rem 0}}li small{{color:#666;display:block}}</style></head><body>{body}</body></html>"
-    )
+    crate::dashboard::public_document(title, Some(accent), None, body)
 }
 
 fn render(shipment: &Shipment, timeline: &Timeline, brand: &super::branding::Branding) -> String {
@@ -148,7 +144,7 @@ fn render(shipment: &Shipment, timeline: &Timeline, brand: &super::branding::Bra
         _ => String::new(),
     };
     let body = format!(
-        "<p>Tracking <b>{awb}</b> · {carrier}</p><p class=status>{status}</p>{edd}<p>To {city}, {state}</p><div class=steps>{steps}</div><ol>{events}</ol>",
+        "<p>Tracking <b>{awb}</b> · {carrier}</p><p class=status>{status}</p>{edd}<p>To {city}, {state}</p><div class=steps>{steps}</div><ol class=events>{events}</ol>",
         awb = escape(&shipment.awb),
         carrier = escape(&shipment.carrier),
         status = bucket_label(bucket),

@@ -434,10 +434,12 @@ impl Outbox {
     }
 
     /// How long a claim holds: long enough for a batch whose every request
-    /// times out, one chain after another.
+    /// times out, one chain after another, and at least the worker's lease
+    /// (120 s with the defaults). A process that dies holding a batch has it
+    /// sent again (same `webhook-id`s) by another once this has passed.
     fn lease(&self) -> Duration {
         let rounds = (OUTBOX_BATCH as usize).div_ceil(OUTBOX_CONCURRENCY) as u32;
-        (self.state.webhooks.request_timeout * rounds * 2).max(Duration::from_secs(60))
+        (self.state.webhooks.request_timeout * rounds * 2).max(self.state.worker_lease)
     }
 
     /// Sends one batch of due messages; returns how many attempts it made.

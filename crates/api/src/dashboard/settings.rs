@@ -1,0 +1,310 @@
+//! Settings: the public pages' branding, carrier accounts and their pickup
+//! locations, allocation rules, webhook endpoints (with each one's delivery
+//! log and replay) and publishable API keys.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::html;
+use serde::Deserialize;
+
+use super::{Nav, Page, PageError, Session, when, words};
+use crate::AppState;
+use crate::auth::Caller;
+use crate::extract::JsonBody;
+use crate::routes::branding::Branding;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct SettingsQuery {
+    done: Option<String>,
+}
+
+async fn render(
+    state: &AppState,
+    session: &Session,
+    notice: Option<(bool, String)>,
+    rules_text: Option<String>,
+) -> Result<Page, PageError> {
+    let tenant = &session.signed.tenant;
+    let (accounts, endpoints, keys) = tokio::try_join!(
+        state.store.list_carrier_accounts(&tenant.id, None, 100),
+        state.store.list_webhook_endpoints(&tenant.id, None, 100),
+        state.store.list_publishable_keys(&tenant.id),
+    )?;
+    let rules = crate::service::allocation::rules(state, tenant).await?;
+    let rules_text = rules_text.unwrap_or_else(|| {
+        serde_json::to_string_pretty(&serde_json::json!({ "rules": rules })).unwrap_or_default()
+    });
+    let csrf = session.csrf();
+    let brand = &session.brand;
+    let body = html! {
+        h1 { "Settings" }
+        @if let Some((error, message)) = &notice {
+            p class=(if *error { "notice error" } else { "notice" }) role=(if *error { "alert" } else { "status" }) { (message) }
+        }
+        section.card aria-labelledby="brand-h" {
+            h2 id="brand-h" { "Branding of the tracking and NDR pages" }
+            form.stack method="post" action="/app/settings/branding" {
+                input type="hidden" name="csrf" value=(csrf);
+                div {
+                    label for="display_name" { "Shop name" }
+                    input id="display_name" name="display_name" maxlength="80" value=[brand.display_name.as_deref()];
+                }
+                div {
+                    label for="primary_color" { "Colour (#RRGGBB)" }
+                    input id="primary_color" name="primary_color" pattern="#[0-9a-fA-F]{6}" value=[brand.primary_color.as_deref()];
+                }
+                button type="submit" { "Save branding" }
+            }
+        }
+        h2 { "Carrier accounts and pickup locations" }
+        @if accounts.items.is_empty() {
+            p.muted { "No carrier accounts yet (POST /v1/carrier-accounts)." }
+        } @else {
+            table.responsive {
+                thead { tr { th { "Name" } th { "Carrier" } th { "Mode" } th { "Pickup location" } th { "Created (IST)" } } }
+                tbody {
+                    @for a in &accounts.items {
+                        tr {
+                            td data-label="Name" { (a.name) br; span.muted { (a.id) } }
+                            td data-label="Carrier" { (words(&a.carrier)) }
+                            td data-label="Mode" { @if a.base_url.is_none() { "Sandbox" } @else { "Live" } }
+                            td data-label="Pickup" { (a.settings["pickup_location"].as_str().unwrap_or("–")) }
+                            td data-label="Created" { (when(a.created_at)) }
+                        }
+                    }
+                }
+            }
+        }
+        section.card aria-labelledby="rules-h" style="margin-top:1rem" {
+            h2 id="rules-h" { "Allocation rules" }
+            p.muted { "The first rule whose conditions all hold applies; see the README for the fields." }
+            form.stack method="post" action="/app/settings/allocation" {
+                input type="hidden" name="csrf" value=(csrf);
+                div {
+                    label for="rules" { "Rules (JSON)" }
+                    textarea id="rules" name="rules" spellcheck="false" { (rules_text) }
+                }
+                button type="submit" { "Save rules" }
+            }
+        }
+        h2 { "Webhook endpoints" }
+        @if endpoints.items.is_empty() {
+            p.muted { "No webhook endpoints yet (POST /v1/webhook-endpoints)." }
+        } @else {
+            table.responsive {
+                thead { tr { th { "URL" } th { "Events" } th { "State" } th { "Deliveries" } } }
+                tbody {
+                    @for e in &endpoints.items {
+                        tr {
+                            td data-label="URL" { (e.url) }
+                            td data-label="Events" { (e.event_types.join(", ")) }
+                            td data-label="State" {
+                                @if e.enabled { span.badge.good { "Enabled" } } @else { span.badge.bad { "Disabled" } }
+                                @if let Some(r) = &e.disabled_reason { br; span.muted { (r) } }
+                            }
+                            td data-label="Deliveries" { a href={"/app/settings/webhooks/" (e.id)} { "Delivery log" } }
+                        }
+                    }
+                }
+            }
+        }
+        h2 { "Publishable API keys" }
+        p.muted { "Secret API keys are shown once when made (shipgate tenants create); publishable keys for the widget:" }
+        @if keys.is_empty() {
+            p.muted { "None (POST /v1/publishable-keys)." }
+        } @else {
+            table.responsive {
+                thead { tr { th { "Key" } th { "Allowed origins" } th { "Created (IST)" } } }
+                tbody {
+                    @for k in &keys {
+                        tr {
+                            td data-label="Key" { code { (k.key_prefix) "…" } }
+                            td data-label="Origins" { (k.allowed_origins.join(", ")) }
+                            td data-label="Created" { (when(k.created_at)) }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    let status = match &notice {
+        Some((true, _)) => StatusCode::UNPROCESSABLE_ENTITY,
+        _ => StatusCode::OK,
+    };
+    Ok(Page::app(session, Nav::Settings, "Settings", body).with_status(status))
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    session: Session,
+    Query(q): Query<SettingsQuery>,
+) -> Result<Page, PageError> {
+    let notice = match q.done.as_deref() {
+        Some("branding") => Some((false, "Branding saved.".to_string())),
+        Some("rules") => Some((false, "Allocation rules saved.".to_string())),
+        _ => None,
+    };
+    render(&state, &session, notice, None).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct BrandingForm {
+    csrf: String,
+    display_name: Option<String>,
+    primary_color: Option<String>,
+}
+
+pub async fn branding(
+    State(state): State<AppState>,
+    session: Session,
+    axum::Form(form): axum::Form<BrandingForm>,
+) -> Result<Response, PageError> {
+    session.check_csrf(&form.csrf)?;
+    let clean = |v: Option<String>| v.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+    let input = Branding {
+        display_name: clean(form.display_name),
+        primary_color: clean(form.primary_color),
+    };
+    match crate::routes::branding::put(
+        State(state.clone()),
+        Caller(session.signed.tenant.clone()),
+        JsonBody(input),
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to("/app/settings?done=branding").into_response()),
+        Err(e) if e.status.is_client_error() => {
+            let message = e.detail.unwrap_or_default();
+            Ok(render(&state, &session, Some((true, message)), None)
+                .await?
+                .into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RulesForm {
+    csrf: String,
+    rules: String,
+}
+
+pub async fn allocation(
+    State(state): State<AppState>,
+    session: Session,
+    axum::Form(form): axum::Form<RulesForm>,
+) -> Result<Response, PageError> {
+    session.check_csrf(&form.csrf)?;
+    let refused = |message: String| {
+        let state = state.clone();
+        let text = form.rules.clone();
+        let session = &session;
+        async move {
+            Ok::<_, PageError>(
+                render(&state, session, Some((true, message)), Some(text))
+                    .await?
+                    .into_response(),
+            )
+        }
+    };
+    let doc: crate::routes::rates::RulesDoc = match serde_json::from_str(&form.rules) {
+        Ok(doc) => doc,
+        Err(e) => return refused(format!("The rules are not valid: {e}")).await,
+    };
+    match crate::routes::rates::put_rules(
+        State(state.clone()),
+        Caller(session.signed.tenant.clone()),
+        JsonBody(doc),
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to("/app/settings?done=rules").into_response()),
+        Err(e) if e.status.is_client_error() => refused(e.detail.unwrap_or_default()).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct WebhookQuery {
+    replayed: Option<String>,
+}
+
+/// An endpoint's delivery log: its latest messages and their attempts.
+pub async fn webhook(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+    Query(q): Query<WebhookQuery>,
+) -> Result<Page, PageError> {
+    let tenant = &session.signed.tenant;
+    let endpoint = state
+        .store
+        .webhook_endpoint(&tenant.id, &id)
+        .await?
+        .ok_or_else(|| PageError::new(StatusCode::NOT_FOUND, "No such webhook endpoint."))?;
+    let messages = state
+        .store
+        .list_webhook_messages(&tenant.id, &id, None, 50)
+        .await?;
+    let body = html! {
+        p { a href="/app/settings" { "← Settings" } }
+        h1 { "Webhook deliveries" }
+        p { code { (endpoint.url) } }
+        @if q.replayed.is_some() {
+            p.notice role="status" { "Replay queued: it is sent once more, outside the retry schedule." }
+        }
+        @if messages.items.is_empty() {
+            p.muted { "Nothing sent yet." }
+        } @else {
+            table.responsive {
+                thead { tr { th { "Event" } th { "Created (IST)" } th { "Status" } th { "Attempts" } th { "Replay" } } }
+                tbody {
+                    @for m in &messages.items {
+                        tr {
+                            td data-label="Event" { (m.event_type) br; span.muted { (m.id) } }
+                            td data-label="Created" { (when(m.created_at)) }
+                            td data-label="Status" { (words(m.status.as_str())) }
+                            td data-label="Attempts" {
+                                @if m.attempts.is_empty() { span.muted { "none yet" } }
+                                @for a in &m.attempts {
+                                    (a.attempt) ". " (when(a.started_at)) " — "
+                                    @if let Some(code) = a.status_code { "HTTP " (code) } @else { (a.error.as_deref().unwrap_or("no answer")) }
+                                    " (" (a.latency_ms) " ms)" br;
+                                }
+                            }
+                            td data-label="Replay" {
+                                form method="post" action={"/app/settings/webhooks/" (endpoint.id) "/replay/" (m.id)} {
+                                    input type="hidden" name="csrf" value=(session.csrf());
+                                    button.secondary type="submit" aria-label={"Replay " (m.event_type) " " (m.id)} { "Replay" }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(Page::app(
+        &session,
+        Nav::Settings,
+        "Webhook deliveries",
+        body,
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CsrfOnly {
+    csrf: String,
+}
+
+pub async fn replay(
+    State(state): State<AppState>,
+    session: Session,
+    Path((id, message)): Path<(String, String)>,
+    axum::Form(form): axum::Form<CsrfOnly>,
+) -> Result<Response, PageError> {
+    session.check_csrf(&form.csrf)?;
+    crate::service::webhooks::replay(&state, &session.signed.tenant, &id, &message).await?;
+    Ok(Redirect::to(&format!("/app/settings/webhooks/{id}?replayed=1")).into_response())
+}
