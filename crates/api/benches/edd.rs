@@ -58,7 +58,11 @@ async fn main() {
         started.elapsed().as_secs_f64(),
         state.edd.model().keys()
     );
-    tokio::spawn(async move { axum::serve(listener, app(state)).await.unwrap() });
+    let router = app(state);
+    tokio::spawn({
+        let router = router.clone();
+        async move { axum::serve(listener, router).await.unwrap() }
+    });
 
     let mut rng = Lcg(7);
     let lanes: Vec<(String, String)> = (0..1_000)
@@ -76,6 +80,54 @@ async fn main() {
             })
             .collect()
     };
+    // BENCH_IN_PROCESS=N: N calls of each endpoint straight into the router
+    // (no HTTP, no sockets), to count what the app itself spends per request,
+    // e.g. under `valgrind --tool=callgrind` (whose counts a busy machine
+    // does not disturb).
+    let in_process = env("BENCH_IN_PROCESS", 0);
+    if in_process > 0 {
+        let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+        let lane = &lanes[0];
+        for (label, uri, key) in [
+            ("GET / (trivial)", "/".to_string(), None),
+            (
+                "GET /v1/edd carrier=delhivery",
+                format!(
+                    "/v1/edd?origin={}&destination={}&carrier=delhivery",
+                    lane.0, lane.1
+                ),
+                Some(format!("Bearer {secret}")),
+            ),
+        ] {
+            if !label.contains(only.as_str()) {
+                continue;
+            }
+            let started = Instant::now();
+            for _ in 0..in_process {
+                let mut request = axum::http::Request::get(&uri);
+                if let Some(key) = &key {
+                    request = request.header("authorization", key);
+                }
+                let request = request.body(axum::body::Body::empty()).unwrap();
+                let response = tower::ServiceExt::oneshot(router.clone(), request)
+                    .await
+                    .unwrap();
+                assert!(
+                    response.status().as_u16() < 400,
+                    "{label}: {}",
+                    response.status()
+                );
+                axum::body::to_bytes(response.into_body(), usize::MAX)
+                    .await
+                    .unwrap();
+            }
+            println!(
+                "{label:<34} {:>8.2} µs per call in process",
+                started.elapsed().as_secs_f64() * 1e6 / in_process as f64
+            );
+        }
+        return;
+    }
     let backend = if url.starts_with("postgres") {
         "PostgreSQL"
     } else {

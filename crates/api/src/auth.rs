@@ -56,16 +56,16 @@ fn bearer_key(headers: &HeaderMap) -> Result<&str, ApiError> {
 
 /// A secret key's tenant, from the per-process cache or the database.
 async fn secret_key_tenant(state: &AppState, key: &str) -> Result<Tenant, ApiError> {
-    let hash = crate::keys::hash(key);
-    if let Some(tenant) = state.api_keys.get(&hash) {
+    let digest = crate::keys::digest(key);
+    if let Some(tenant) = state.api_keys.get(&digest) {
         return Ok(tenant);
     }
     let tenant = state
         .store
-        .tenant_by_api_key_hash(&hash)
+        .tenant_by_api_key_hash(&hex::encode(digest))
         .await?
         .ok_or_else(|| ApiError::unauthorized("unknown or revoked API key"))?;
-    state.api_keys.insert(hash, tenant.clone());
+    state.api_keys.insert(digest, tenant.clone());
     Ok(tenant)
 }
 
@@ -133,8 +133,9 @@ impl FromRequestParts<AppState> for LookupCaller {
 /// and both the key and the client address within their rate limits.
 async fn publishable(state: &AppState, key: &str, parts: &Parts) -> Result<LookupCaller, Response> {
     let guard = &state.publishable;
-    let hash = crate::keys::hash(key);
-    let (tenant, pk) = match guard.keys.get(&hash) {
+    let digest = crate::keys::digest(key);
+    let hash = hex::encode(digest);
+    let (tenant, pk) = match guard.keys.get(&digest) {
         Some(found) => found,
         None => {
             let found = state
@@ -145,7 +146,7 @@ async fn publishable(state: &AppState, key: &str, parts: &Parts) -> Result<Looku
                 .ok_or_else(|| {
                     ApiError::unauthorized("unknown or revoked API key").into_response()
                 })?;
-            guard.keys.insert(hash.clone(), found.clone());
+            guard.keys.insert(digest, found.clone());
             found
         }
     };
@@ -299,14 +300,15 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
     }
 }
 
-/// Recently verified API keys (by hash), so a product page's lookups do not
-/// each cost a database read. An entry lives [`KEY_CACHE_TTL`]: a key revoked
-/// in the database stops working within that time on every process.
-pub struct KeyCache<V = Tenant> {
-    entries: std::sync::RwLock<std::collections::HashMap<String, (std::time::Instant, V)>>,
+/// Recently verified API keys (by their SHA-256 digest: no hex encoding per
+/// request), so a product page's lookups do not each cost a database read. An
+/// entry lives [`KEY_CACHE_TTL`]: a key revoked in the database stops working
+/// within that time on every process.
+pub struct KeyCache<V = Tenant, K = [u8; 32]> {
+    entries: std::sync::RwLock<std::collections::HashMap<K, (std::time::Instant, V)>>,
 }
 
-impl<V> Default for KeyCache<V> {
+impl<V, K> Default for KeyCache<V, K> {
     fn default() -> Self {
         Self {
             entries: Default::default(),
@@ -318,8 +320,12 @@ pub const KEY_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(30
 /// Bounds memory whatever keys are presented; only valid keys are cached.
 const KEY_CACHE_CAPACITY: usize = 10_000;
 
-impl<V: Clone> KeyCache<V> {
-    fn get(&self, hash: &str) -> Option<V> {
+impl<V: Clone, K: std::hash::Hash + Eq> KeyCache<V, K> {
+    fn get<Q>(&self, hash: &Q) -> Option<V>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: std::hash::Hash + Eq + ?Sized,
+    {
         let entries = self.entries.read().expect("poisoned");
         let (at, tenant) = entries.get(hash)?;
         (at.elapsed() < KEY_CACHE_TTL).then(|| tenant.clone())
@@ -330,7 +336,7 @@ impl<V: Clone> KeyCache<V> {
         self.entries.write().expect("poisoned").clear();
     }
 
-    fn insert(&self, hash: String, tenant: V) {
+    fn insert(&self, hash: K, tenant: V) {
         let mut entries = self.entries.write().expect("poisoned");
         if entries.len() >= KEY_CACHE_CAPACITY {
             entries.retain(|_, (at, _)| at.elapsed() < KEY_CACHE_TTL);
@@ -382,7 +388,7 @@ impl Default for PublishableLimits {
 /// preflights (both cached [`KEY_CACHE_TTL`]) and the rate limiters.
 pub struct PublishableGuard {
     keys: KeyCache<(Tenant, PublishableKey)>,
-    origins: KeyCache<bool>,
+    origins: KeyCache<bool, String>,
     per_key: TokenBuckets,
     per_address: TokenBuckets,
 }

@@ -37,7 +37,13 @@ pub fn issue_publishable() -> IssuedKey {
 /// Keys carry 256 bits of entropy, so a fast unsalted hash is enough: there is
 /// nothing to brute-force, and lookups stay one indexed query.
 pub fn hash(secret: &str) -> String {
-    hex::encode(Sha256::digest(secret.as_bytes()))
+    hex::encode(digest(secret))
+}
+
+/// The key's SHA-256 as bytes: [`hash`] before hex encoding, what in-memory
+/// caches of verified keys are indexed by.
+pub fn digest(secret: &str) -> [u8; 32] {
+    Sha256::digest(secret.as_bytes()).into()
 }
 
 #[cfg(test)]

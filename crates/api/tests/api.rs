@@ -600,6 +600,15 @@ async fn service_endpoints_answer() {
         metrics.contains("http_requests_total") && metrics.contains("route=\"/v1/shipments\""),
         "{metrics}"
     );
+    for gauge in [
+        "shipgate_jobs_due ",
+        "shipgate_jobs_oldest_due_seconds ",
+        "shipgate_jobs_lease_expired ",
+        "shipgate_jobs_dead 0",
+        "shipgate_webhooks_due ",
+    ] {
+        assert!(metrics.contains(gauge), "{gauge}: {metrics}");
+    }
 
     let carriers: Value = app
         .get("/v1/carriers", &app.key_a)

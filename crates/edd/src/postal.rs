@@ -157,11 +157,18 @@ impl PostalScheme {
     }
 
     pub fn normalize(&self, raw: &str) -> Result<String, EddError> {
-        let code: String = raw
-            .chars()
-            .filter(|c| !c.is_whitespace() && *c != '-')
-            .map(|c| c.to_ascii_uppercase())
-            .collect();
+        // Codes usually arrive clean (a PIN's six digits): copy them whole.
+        let clean = raw
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase());
+        let code: String = if clean {
+            raw.to_string()
+        } else {
+            raw.chars()
+                .filter(|c| !c.is_whitespace() && *c != '-')
+                .map(|c| c.to_ascii_uppercase())
+                .collect()
+        };
         let valid_chars = if self.numeric {
             code.chars().all(|c| c.is_ascii_digit())
         } else {

@@ -566,6 +566,7 @@ async fn a_process_killed_under_load_loses_nothing() {
     for s in &servers {
         wait_healthy(&client, &s.base()).await;
     }
+    let logs_written: Vec<PathBuf> = servers.iter().map(|s| s.log.clone()).collect();
     let base = servers[0].base();
     let push_secret = "push-secret-1".to_string();
     let account: Value = client
@@ -877,6 +878,9 @@ async fn a_process_killed_under_load_loses_nothing() {
         redelivered
     );
     drop(servers);
+    for log in logs_written {
+        let _ = std::fs::remove_file(log);
+    }
 }
 
 fn describe(held: &[(String, String, String)]) -> String {

@@ -699,9 +699,15 @@ pub async fn jobs_follow_their_lifecycle(url: &str) {
     let mut job = NewJob::now("test.kind", None, serde_json::json!({"n": 1}));
     job.max_attempts = 2;
     let id = store.enqueue_job(&job).await.unwrap();
+    let depth = store.queue_depth().await.unwrap();
+    assert_eq!(
+        (depth.jobs_due, depth.jobs_lease_expired, depth.jobs_dead),
+        (1, 0, 0)
+    );
 
     let claimed = store.claim_jobs("w1", 10, lease).await.unwrap();
     assert_eq!(claimed.len(), 1);
+    assert_eq!(store.queue_depth().await.unwrap().jobs_due, 0);
     assert_eq!(
         (
             claimed[0].id.as_str(),
@@ -759,6 +765,7 @@ pub async fn jobs_follow_their_lifecycle(url: &str) {
         store.job(&due).await.unwrap().unwrap().status,
         JobStatus::Dead
     );
+    assert_eq!(store.queue_depth().await.unwrap().jobs_dead, 1);
     assert!(store.claim_jobs("w1", 10, lease).await.unwrap().is_empty());
 
     // A worker that dies loses its lease; another takes the job over and the
@@ -769,6 +776,11 @@ pub async fn jobs_follow_their_lifecycle(url: &str) {
         orphan
     );
     tokio::time::sleep(Duration::from_millis(5)).await;
+    assert_eq!(
+        store.queue_depth().await.unwrap().jobs_lease_expired,
+        1,
+        "a dead worker's job shows until it is taken over"
+    );
     let taken = store.claim_jobs("w2", 10, lease).await.unwrap();
     assert_eq!(
         (taken[0].id.as_str(), taken[0].attempts),

@@ -1066,6 +1066,24 @@ pub trait Store: Send + Sync + 'static {
         retry_at: Timestamp,
     ) -> Result<bool>;
     async fn job(&self, job_id: &str) -> Result<Option<Job>>;
+    /// The work waiting in the queues, for monitoring (`/metrics`).
+    async fn queue_depth(&self) -> Result<QueueDepth>;
+}
+
+/// The work waiting in the job queue and the webhook outbox.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QueueDepth {
+    /// Pending jobs whose time has come.
+    pub jobs_due: i64,
+    /// How long the oldest of them has waited, in seconds (0: none).
+    pub oldest_due_job_seconds: i64,
+    /// Running jobs whose lease has run out: their worker died or is stuck
+    /// (another worker takes them over at its next claim).
+    pub jobs_lease_expired: i64,
+    /// Jobs given up on after their last attempt.
+    pub jobs_dead: i64,
+    /// Webhook messages due to be sent (first attempts and retries).
+    pub webhooks_due: i64,
 }
 
 /// Opens the store a URL names: `postgres://…` / `postgresql://…`, or

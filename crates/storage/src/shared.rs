@@ -1264,6 +1264,38 @@ macro_rules! impl_store {
                 Ok(jobs)
             }
 
+            async fn queue_depth(&self) -> $crate::Result<$crate::QueueDepth> {
+                let now = $crate::rows::micros(jiff::Timestamp::now());
+                let (jobs_due, oldest): (i64, Option<i64>) = sqlx::query_as(
+                    "SELECT COUNT(*), MIN(run_at) FROM jobs WHERE status = 'pending' AND run_at <= $1",
+                )
+                .bind(now)
+                .fetch_one(&self.pool)
+                .await?;
+                let jobs_lease_expired: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM jobs WHERE status = 'running' AND locked_until < $1",
+                )
+                .bind(now)
+                .fetch_one(&self.pool)
+                .await?;
+                let jobs_dead: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE status = 'dead'")
+                    .fetch_one(&self.pool)
+                    .await?;
+                let webhooks_due: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM webhook_messages WHERE status = 'pending' AND next_attempt_at <= $1",
+                )
+                .bind(now)
+                .fetch_one(&self.pool)
+                .await?;
+                Ok($crate::QueueDepth {
+                    jobs_due,
+                    oldest_due_job_seconds: oldest.map_or(0, |t| ((now - t) / 1_000_000).max(0)),
+                    jobs_lease_expired,
+                    jobs_dead,
+                    webhooks_due,
+                })
+            }
+
             async fn complete_job(&self, job_id: &str, worker: &str) -> $crate::Result<bool> {
                 let done = sqlx::query(
                     "UPDATE jobs SET status = 'done', locked_by = NULL, locked_until = NULL, updated_at = $1 \

@@ -48,8 +48,20 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
 /// Prometheus metrics.
 #[utoipa::path(get, path = "/metrics", tag = "system",
     responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
-pub async fn metrics() -> Response {
+pub async fn metrics(State(state): State<AppState>) -> Response {
     let handle = crate::telemetry::prometheus();
+    // The queues every process shares, read from the database at each scrape.
+    match state.store.queue_depth().await {
+        Ok(depth) => {
+            metrics::gauge!("shipgate_jobs_due").set(depth.jobs_due as f64);
+            metrics::gauge!("shipgate_jobs_oldest_due_seconds")
+                .set(depth.oldest_due_job_seconds as f64);
+            metrics::gauge!("shipgate_jobs_lease_expired").set(depth.jobs_lease_expired as f64);
+            metrics::gauge!("shipgate_jobs_dead").set(depth.jobs_dead as f64);
+            metrics::gauge!("shipgate_webhooks_due").set(depth.webhooks_due as f64);
+        }
+        Err(e) => tracing::warn!(error = %e, "metrics: queue depth unavailable"),
+    }
     handle.run_upkeep();
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
