@@ -91,8 +91,8 @@ pub struct SharedState {
     pub demo: Arc<std::sync::OnceLock<service::demo::DemoPage>>,
     /// Each tenant's carrier accounts and serviceability coverage, cached briefly.
     pub serviceability_coverage: Arc<service::serviceability::CoverageCache>,
-    /// Dashboard sign-in attempts allowed per email and per client address.
-    pub dashboard_logins: Arc<dashboard::LoginGuard>,
+    /// The dashboard's per-process state: sign-in limits, cached reports.
+    pub dashboard: Arc<dashboard::DashboardState>,
 }
 
 /// The in-process carrier simulator that sandbox carrier accounts call.
@@ -141,7 +141,7 @@ impl AppState {
             client_address_header: None,
             demo: Arc::default(),
             serviceability_coverage: Arc::default(),
-            dashboard_logins: Arc::default(),
+            dashboard: Arc::default(),
         }))
     }
 }

@@ -427,6 +427,103 @@ async fn search_filters_and_bulk_ndr_actions_over_http() {
     assert!(page.contains("2 sent to the carrier"));
     assert!(page.contains(&format!("Desk ({EMAIL})")));
 
+    // Settings: branding and allocation rules, checked as the API checks them.
+    let (_, page, _) = v.get("/app/settings").await;
+    assert!(page.contains("&quot;rules&quot;: []"), "{page}");
+    let r = v
+        .post(
+            "/app/settings/branding",
+            &[
+                ("csrf", &csrf),
+                ("display_name", "Acme"),
+                ("primary_color", "red"),
+            ],
+            Some(&origin),
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("is not #RRGGBB"));
+    let r = v
+        .post(
+            "/app/settings/branding",
+            &[
+                ("csrf", &csrf),
+                ("display_name", "Acme"),
+                ("primary_color", "#ffff00"),
+            ],
+            Some(&origin),
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    // A pale colour is darkened for text and buttons on every page, public ones too.
+    let (_, page, _) = v.get("/app/settings").await;
+    assert!(page.contains("--accent:#ffff00;--ink:#"), "{page}");
+    let tracking = app.page(&format!("/track/{awb_a}")).await;
+    assert!(tracking.contains("--accent:#ffff00") && tracking.contains("/assets/shipgate.css"));
+    let rules = r#"{"rules": [{"name": "Bengaluru COD", "when": {"destination_prefixes": ["560"]}, "prefer": ["bluedart"]}]}"#;
+    let r = v
+        .post(
+            "/app/settings/allocation",
+            &[("csrf", &csrf), ("rules", "{not json")],
+            Some(&origin),
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let r = v
+        .post(
+            "/app/settings/allocation",
+            &[("csrf", &csrf), ("rules", rules)],
+            Some(&origin),
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let saved = app.get_json("/v1/allocation-rules", &app.key_a).await;
+    assert_eq!(saved["rules"][0]["name"], "Bengaluru COD", "{saved}");
+
+    // A publishable key: shown once, then revoked.
+    let r = v
+        .post(
+            "/app/settings/publishable-keys",
+            &[
+                ("csrf", &csrf),
+                ("origins", "https://Shop.Example/, http://localhost:3000"),
+            ],
+            Some(&origin),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.unwrap();
+    let key = page[page.find("sg_pub_").unwrap()..]
+        .split('<')
+        .next()
+        .unwrap()
+        .to_string();
+    let listed = app.get_json("/v1/publishable-keys", &app.key_a).await;
+    let listed = listed["data"].as_array().unwrap();
+    assert_eq!(listed.len(), 1);
+    assert!(key.starts_with(listed[0]["key_prefix"].as_str().unwrap()));
+    assert_eq!(
+        listed[0]["allowed_origins"],
+        json!(["http://localhost:3000", "https://shop.example"])
+    );
+    let r = v
+        .post(
+            &format!(
+                "/app/settings/publishable-keys/{}/revoke",
+                listed[0]["id"].as_str().unwrap()
+            ),
+            &[("csrf", &csrf)],
+            Some(&origin),
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert!(
+        app.get_json("/v1/publishable-keys", &app.key_a).await["data"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
     // The other pages answer.
     for path in [
         "/app/performance",
@@ -563,6 +660,18 @@ async fn the_desk_in_a_phone_browser() {
         .send()
         .await
         .unwrap();
+    // Settings to show: the sandbox carrier accounts, a webhook endpoint
+    // (nobody listens there: its deliveries fail and can be replayed).
+    shipgate_api::service::carrier_accounts::create_sandbox_accounts(&app.state, &app.tenant_a)
+        .await
+        .unwrap();
+    let r = app
+        .post("/v1/webhook-endpoints", &app.key_a)
+        .json(&json!({"url": "http://127.0.0.1:9/hooks", "event_types": ["shipment.created"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
     for i in 0..3 {
         app.create_shipment(&format!("ORD-{i}")).await;
     }
@@ -671,6 +780,17 @@ async fn the_desk_in_a_phone_browser() {
     browser.goto(&app.url("/app/settings")).await;
     browser.find("#rules").await;
     check_page(&browser, "settings").await;
+    let accounts = browser.find_all("td[data-label=Carrier]").await;
+    assert_eq!(accounts.len(), shipgate_carriers::adapters().len());
+    // The endpoint's delivery log, and a replay.
+    browser
+        .click(&browser.find("td[data-label=Deliveries] a").await)
+        .await;
+    let replay = browser.find("td[data-label=Replay] button").await;
+    check_page(&browser, "webhook-deliveries").await;
+    browser.click(&replay).await;
+    let notice = browser.find("main p.notice").await;
+    assert!(browser.text(&notice).await.starts_with("Replay queued"));
     let _ = ELEMENT;
     browser.quit().await;
 }

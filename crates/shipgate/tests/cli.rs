@@ -124,11 +124,21 @@ async fn serve_reads_a_config_file_and_is_ready_to_call() {
             if let Some(key) = line.split_whitespace().find(|w| w.starts_with("sg_live_")) {
                 let _ = tx.send(key.to_string());
             }
+            if line.starts_with("Sandbox dashboard:") {
+                let _ = tx.send(line);
+            }
         }
     });
     let key = rx
         .recv_timeout(Duration::from_secs(30))
         .expect("serve printed the first tenant's key");
+    // And a dashboard user to sign in with: "… as EMAIL with password PASSWORD (shown once)".
+    let demo = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("serve printed the sandbox's dashboard user");
+    let words: Vec<&str> = demo.split_whitespace().collect();
+    let after = |w: &str| words[words.iter().position(|x| *x == w).unwrap() + 1].to_string();
+    let (email, password) = (after("as"), after("password"));
 
     shipgate_carriers::client::install_tls_provider();
     let client = reqwest::Client::builder().no_proxy().build().unwrap();
@@ -162,9 +172,124 @@ async fn serve_reads_a_config_file_and_is_ready_to_call() {
         .await
         .unwrap();
     assert_eq!(r.status(), 201);
+
+    // The printed user signs in to the dashboard.
+    let browser = reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = browser
+        .get(format!("{base}/app/login"))
+        .send()
+        .await
+        .unwrap();
+    let cookie = r.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let page = r.text().await.unwrap();
+    let marker = "name=\"csrf\" value=\"";
+    let start = page.find(marker).unwrap() + marker.len();
+    let csrf = &page[start..start + page[start..].find('"').unwrap()];
+    let r = browser
+        .post(format!("{base}/app/login"))
+        .header("cookie", cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "csrf={csrf}&email={}&password={}",
+            email.replace('@', "%40"),
+            password
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "{demo}");
+    assert_eq!(r.headers()["location"], "/app/shipments");
     let _ = child.kill();
     let _ = child.wait();
     let _ = std::fs::remove_file(config);
+}
+
+#[tokio::test]
+async fn users_create_takes_the_password_from_the_environment_or_stdin() {
+    use std::io::Write;
+    let url = fresh_database_url().await;
+    let stdout = tenants_create(&url, &["Acme Retail"]);
+    let tenant = stdout
+        .split_whitespace()
+        .find(|w| w.starts_with("(ten_"))
+        .unwrap()
+        .trim_matches(['(', ')', ','])
+        .to_string();
+    let create_in = |tenant: &str, email: &str| {
+        let mut cmd = shipgate();
+        cmd.args(["users", "create", "--tenant", tenant, "--email", email])
+            .env("DATABASE_URL", &url)
+            .env_remove("SHIPGATE_USER_PASSWORD");
+        cmd
+    };
+    let create = |email: &str| create_in(&tenant, email);
+    let out = create("ops@acme.example")
+        .env("SHIPGATE_USER_PASSWORD", "a long passphrase")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("ops@acme.example"));
+
+    let mut child = create("Desk@Acme.example")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"another long one\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let store = shipgate_storage::connect(&url).await.unwrap();
+    let user = store
+        .user_by_email("desk@acme.example")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(user.tenant_id, tenant);
+    assert!(user.password_hash.starts_with("$argon2id$"));
+    assert!(shipgate_api::dashboard::session::verify_password(
+        "another long one",
+        &user.password_hash
+    ));
+
+    // Taken emails, short passwords and unknown tenants are refused.
+    for (email, password, tenant_override) in [
+        ("ops@acme.example", "a long passphrase", None),
+        ("new@acme.example", "short", None),
+        ("new@acme.example", "a long passphrase", Some("ten_nosuch")),
+    ] {
+        let mut cmd = create_in(tenant_override.unwrap_or(&tenant), email);
+        cmd.env("SHIPGATE_USER_PASSWORD", password);
+        let out = cmd.output().unwrap();
+        assert!(
+            !out.status.success(),
+            "{email} {password} {tenant_override:?}"
+        );
+    }
 }
 
 /// Starts `serve` with extra arguments; the caller kills it.

@@ -6,7 +6,7 @@
 
 pub mod colors;
 mod ndr;
-mod performance;
+pub mod performance;
 pub mod session;
 mod settings;
 mod shipments;
@@ -18,7 +18,17 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
+pub use performance::ReportCache;
 pub use session::{LoginGuard, Session, UserError, create_user};
+
+/// What the dashboard keeps per process.
+#[derive(Default)]
+pub struct DashboardState {
+    /// Sign-in attempts allowed per email and per client address.
+    pub logins: LoginGuard,
+    /// Carrier performance reports, recomputed in the background.
+    pub reports: ReportCache,
+}
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -46,6 +56,11 @@ pub fn router() -> Router<AppState> {
         .route("/app/settings", get(settings::page))
         .route("/app/settings/branding", post(settings::branding))
         .route("/app/settings/allocation", post(settings::allocation))
+        .route("/app/settings/publishable-keys", post(settings::create_key))
+        .route(
+            "/app/settings/publishable-keys/{id}/revoke",
+            post(settings::revoke_key),
+        )
         .route("/app/settings/webhooks/{id}", get(settings::webhook))
         .route(
             "/app/settings/webhooks/{id}/replay/{message}",

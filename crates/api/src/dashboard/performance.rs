@@ -3,7 +3,9 @@
 //! the promised EDD, NDR and RTO rates — as server-rendered SVG bar charts
 //! with the numbers beside them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -21,6 +23,90 @@ const DEFAULT_DAYS: i64 = 30;
 const MAX_DAYS: i64 = 366;
 /// Lanes listed, busiest first.
 const TOP_LANES: usize = 25;
+
+/// A report younger than this is shown as it is.
+pub const FRESH_FOR: Duration = Duration::from_secs(60);
+/// An older one (up to this age) is shown while a new one is computed in
+/// the background; older still, the page waits for a new one.
+pub const STALE_FOR: Duration = Duration::from_secs(15 * 60);
+/// Reports kept (per tenant and range).
+const CACHED_REPORTS: usize = 256;
+
+/// A computed report.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub lanes: Arc<Vec<LanePerformance>>,
+    pub computed_at: jiff::Timestamp,
+    at: Instant,
+}
+
+type Key = (String, jiff::Timestamp, jiff::Timestamp);
+
+/// Carrier performance reports per tenant and range: the report reads every
+/// shipment created in the range, so it is computed at most once a minute
+/// per tenant and range and served from here meanwhile (stale-while-revalidate).
+#[derive(Default)]
+pub struct ReportCache {
+    reports: Mutex<HashMap<Key, Report>>,
+    refreshing: Mutex<std::collections::HashSet<Key>>,
+}
+
+impl ReportCache {
+    /// The report for the range: cached, or computed now.
+    pub async fn get(
+        &self,
+        state: &AppState,
+        tenant_id: &str,
+        from: jiff::Timestamp,
+        before: jiff::Timestamp,
+    ) -> Result<Report, PageError> {
+        let key: Key = (tenant_id.to_string(), from, before);
+        let cached = self.reports.lock().expect("poisoned").get(&key).cloned();
+        match cached {
+            Some(r) if r.at.elapsed() < FRESH_FOR => Ok(r),
+            Some(r) if r.at.elapsed() < STALE_FOR => {
+                if self
+                    .refreshing
+                    .lock()
+                    .expect("poisoned")
+                    .insert(key.clone())
+                {
+                    let state = state.clone();
+                    tokio::spawn(async move {
+                        let cache = &state.dashboard.reports;
+                        if let Err(e) = cache.compute(&state, key.clone()).await {
+                            tracing::warn!(error = ?e, "carrier performance refresh failed");
+                        }
+                        cache.refreshing.lock().expect("poisoned").remove(&key);
+                    });
+                }
+                Ok(r)
+            }
+            _ => self.compute(state, key).await,
+        }
+    }
+
+    async fn compute(&self, state: &AppState, key: Key) -> Result<Report, PageError> {
+        let lanes = state
+            .store
+            .carrier_performance(&key.0, key.1, key.2)
+            .await?;
+        let report = Report {
+            lanes: Arc::new(lanes),
+            computed_at: jiff::Timestamp::now(),
+            at: Instant::now(),
+        };
+        let mut reports = self.reports.lock().expect("poisoned");
+        if reports.len() >= CACHED_REPORTS && !reports.contains_key(&key) {
+            reports.retain(|_, r| r.at.elapsed() < FRESH_FOR);
+            if reports.len() >= CACHED_REPORTS {
+                reports.clear();
+            }
+        }
+        reports.insert(key, report.clone());
+        Ok(report)
+    }
+}
 
 #[derive(Debug, Default, Deserialize)]
 pub struct RangeQuery {
@@ -94,11 +180,11 @@ fn days(v: Option<f64>) -> String {
 
 /// A horizontal bar chart: one bar per carrier, its value written beside it.
 fn chart(id: &str, title: &str, rows: &[(String, Option<f64>)], max: f64, unit: &str) -> Markup {
-    const BAR: f64 = 22.0;
+    const BAR: f64 = 24.0;
     const GAP: f64 = 8.0;
-    const LABEL: f64 = 110.0;
-    const WIDTH: f64 = 360.0;
-    let plot = WIDTH - LABEL - 60.0;
+    const LABEL: f64 = 100.0;
+    const WIDTH: f64 = 300.0;
+    let plot = WIDTH - LABEL - 56.0;
     let height = rows.len() as f64 * (BAR + GAP) + GAP;
     let max = if max > 0.0 { max } else { 1.0 };
     html! {
@@ -107,14 +193,14 @@ fn chart(id: &str, title: &str, rows: &[(String, Option<f64>)], max: f64, unit: 
                 title id={(id) "-t"} { (title) }
                 @for (i, (label, value)) in rows.iter().enumerate() {
                     @let y = GAP + i as f64 * (BAR + GAP);
-                    text x=(LABEL - 6.0) y=(y + BAR * 0.7) text-anchor="end" font-size="12" fill="#1a1a1a" { (label) }
+                    text x=(LABEL - 6.0) y=(y + BAR * 0.7) text-anchor="end" font-size="13" fill="#1a1a1a" { (label) }
                     @if let Some(v) = value {
                         rect x=(LABEL) y=(y) width=(format!("{:.1}", (v / max).clamp(0.0, 1.0) * plot)) height=(BAR) style="fill:var(--ink)" rx="2" {}
-                        text x=(format!("{:.1}", LABEL + (v / max).clamp(0.0, 1.0) * plot + 4.0)) y=(y + BAR * 0.7) font-size="12" fill="#1a1a1a" {
+                        text x=(format!("{:.1}", LABEL + (v / max).clamp(0.0, 1.0) * plot + 4.0)) y=(y + BAR * 0.7) font-size="13" fill="#1a1a1a" {
                             (format!("{v:.1}{unit}"))
                         }
                     } @else {
-                        text x=(LABEL + 4.0) y=(y + BAR * 0.7) font-size="12" fill="#545454" { "no data" }
+                        text x=(LABEL + 4.0) y=(y + BAR * 0.7) font-size="13" fill="#545454" { "no data" }
                     }
                 }
             }
@@ -150,11 +236,13 @@ pub async fn page(
             "Dates out of range.",
         ));
     };
-    let lanes = state
-        .store
-        .carrier_performance(&session.signed.tenant.id, start, end)
+    let report = state
+        .dashboard
+        .reports
+        .get(&state, &session.signed.tenant.id, start, end)
         .await?;
-    let carriers = by_carrier(&lanes);
+    let lanes = &report.lanes;
+    let carriers = by_carrier(lanes);
     let mut busiest: Vec<&LanePerformance> = lanes.iter().collect();
     busiest.sort_by(|a, b| {
         b.shipments
@@ -186,9 +274,9 @@ pub async fn page(
             p.notice { "No shipments were created in this range." }
         } @else {
             h2 { "By carrier" }
-            div.scroll {
-                table {
-                    caption.muted style="text-align:left" { "Shipments created " (from) " to " (to) " (IST)" }
+            p.muted { "Shipments created " (from) " to " (to) " (IST), as of " (super::when(report.computed_at)) " (recomputed at most once a minute)." }
+            div {
+                table.responsive {
                     thead { tr {
                         th { "Carrier" } th.num { "Shipments" } th.num { "Delivered" } th.num { "Turnaround" }
                         th.num { "On time" } th.num { "NDR rate" } th.num { "RTO rate" }
@@ -196,13 +284,13 @@ pub async fn page(
                     tbody {
                         @for (carrier, f) in &carriers {
                             tr {
-                                th scope="row" { (words(carrier)) }
-                                td.num { (f.shipments) }
-                                td.num { (f.delivered) }
-                                td.num { (days(f.turnaround_days())) }
-                                td.num { (percent(f.on_time_rate())) }
-                                td.num { (percent(f.ndr_rate())) }
-                                td.num { (percent(f.rto_rate())) }
+                                td data-label="Carrier" { strong { (words(carrier)) } }
+                                td.num data-label="Shipments" { (f.shipments) }
+                                td.num data-label="Delivered" { (f.delivered) }
+                                td.num data-label="Turnaround" { (days(f.turnaround_days())) }
+                                td.num data-label="On time" { (percent(f.on_time_rate())) }
+                                td.num data-label="NDR rate" { (percent(f.ndr_rate())) }
+                                td.num data-label="RTO rate" { (percent(f.rto_rate())) }
                             }
                         }
                     }

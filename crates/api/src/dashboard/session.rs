@@ -414,7 +414,7 @@ pub async fn login(
     }
     let email = normalize_email(&form.email).unwrap_or_else(|_| form.email.trim().to_lowercase());
     let address = client_address(&state, &headers, peer.0.0);
-    if let Err(wait) = state.dashboard_logins.take(&email, &address) {
+    if let Err(wait) = state.dashboard.logins.take(&email, &address) {
         let mut response = refuse(
             StatusCode::TOO_MANY_REQUESTS,
             &format!(

@@ -112,20 +112,34 @@ async fn render(
         h2 { "Publishable API keys" }
         p.muted { "Secret API keys are shown once when made (shipgate tenants create); publishable keys for the widget:" }
         @if keys.is_empty() {
-            p.muted { "None (POST /v1/publishable-keys)." }
+            p.muted { "None yet." }
         } @else {
             table.responsive {
-                thead { tr { th { "Key" } th { "Allowed origins" } th { "Created (IST)" } } }
+                thead { tr { th { "Key" } th { "Allowed origins" } th { "Created (IST)" } th { "Revoke" } } }
                 tbody {
                     @for k in &keys {
                         tr {
                             td data-label="Key" { code { (k.key_prefix) "…" } }
                             td data-label="Origins" { (k.allowed_origins.join(", ")) }
                             td data-label="Created" { (when(k.created_at)) }
+                            td data-label="Revoke" {
+                                form method="post" action={"/app/settings/publishable-keys/" (k.id) "/revoke"} {
+                                    input type="hidden" name="csrf" value=(csrf);
+                                    button.danger type="submit" aria-label={"Revoke " (k.key_prefix)} { "Revoke" }
+                                }
+                            }
                         }
                     }
                 }
             }
+        }
+        form.filters method="post" action="/app/settings/publishable-keys" {
+            input type="hidden" name="csrf" value=(csrf);
+            div.wide {
+                label for="origins" { "New key: the shop's web origins, comma-separated" }
+                input id="origins" name="origins" placeholder="https://shop.example" required;
+            }
+            div.row { button type="submit" { "Create publishable key" } }
         }
     };
     let status = match &notice {
@@ -143,6 +157,7 @@ pub async fn page(
     let notice = match q.done.as_deref() {
         Some("branding") => Some((false, "Branding saved.".to_string())),
         Some("rules") => Some((false, "Allocation rules saved.".to_string())),
+        Some("revoked") => Some((false, "Key revoked.".to_string())),
         _ => None,
     };
     render(&state, &session, notice, None).await
@@ -266,12 +281,14 @@ pub async fn webhook(
                             td data-label="Created" { (when(m.created_at)) }
                             td data-label="Status" { (words(m.status.as_str())) }
                             td data-label="Attempts" {
-                                @if m.attempts.is_empty() { span.muted { "none yet" } }
-                                @for a in &m.attempts {
-                                    (a.attempt) ". " (when(a.started_at)) " — "
-                                    @if let Some(code) = a.status_code { "HTTP " (code) } @else { (a.error.as_deref().unwrap_or("no answer")) }
-                                    " (" (a.latency_ms) " ms)" br;
-                                }
+                                @if let Some(a) = m.attempts.last() {
+                                    (m.attempts.len()) " so far; the last " (when(a.started_at)) ": "
+                                    @if let Some(code) = a.status_code { "HTTP " (code) } @else {
+                                        (a.error.as_deref().map_or("no answer", |e| e.split(':').next().unwrap_or(e)))
+                                    }
+                                    " (" (a.latency_ms) " ms)"
+                                } @else { span.muted { "none yet" } }
+                                @if let Some(next) = m.next_attempt_at { br; span.muted { "next " (when(next)) } }
                             }
                             td data-label="Replay" {
                                 form method="post" action={"/app/settings/webhooks/" (endpoint.id) "/replay/" (m.id)} {
@@ -307,4 +324,70 @@ pub async fn replay(
     session.check_csrf(&form.csrf)?;
     crate::service::webhooks::replay(&state, &session.signed.tenant, &id, &message).await?;
     Ok(Redirect::to(&format!("/app/settings/webhooks/{id}?replayed=1")).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NewKeyForm {
+    csrf: String,
+    origins: String,
+}
+
+/// Creates a publishable key; the page shows it this once.
+pub async fn create_key(
+    State(state): State<AppState>,
+    session: Session,
+    axum::Form(form): axum::Form<NewKeyForm>,
+) -> Result<Response, PageError> {
+    session.check_csrf(&form.csrf)?;
+    let input = crate::routes::publishable_keys::PublishableKeyInput {
+        allowed_origins: form
+            .origins
+            .split([',', ' ', '\n'])
+            .map(str::trim)
+            .filter(|o| !o.is_empty())
+            .map(str::to_string)
+            .collect(),
+    };
+    let result = crate::routes::publishable_keys::create(
+        State(state.clone()),
+        Caller(session.signed.tenant.clone()),
+        JsonBody(input),
+    )
+    .await;
+    let notice = match result {
+        Ok((_, view)) => (
+            false,
+            format!(
+                "New publishable key (shown this once; put it in the widget's data-key): {}",
+                view.0.key
+            ),
+        ),
+        Err(e) if e.status.is_client_error() => (true, e.detail.unwrap_or_default()),
+        Err(e) => return Err(e.into()),
+    };
+    let status = if notice.0 {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok(render(&state, &session, Some(notice), None)
+        .await?
+        .with_status(status)
+        .into_response())
+}
+
+pub async fn revoke_key(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<CsrfOnly>,
+) -> Result<Response, PageError> {
+    session.check_csrf(&form.csrf)?;
+    crate::routes::publishable_keys::revoke(
+        State(state.clone()),
+        Caller(session.signed.tenant.clone()),
+        Path(id),
+    )
+    .await?;
+    Ok(Redirect::to("/app/settings?done=revoked").into_response())
 }
