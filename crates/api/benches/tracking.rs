@@ -36,6 +36,11 @@ use shipgate_storage::testing;
 /// One push request: its headers and body.
 type Push = (Vec<(String, String)>, Vec<u8>);
 
+/// The allocator `shipgate serve` runs with (see `crates/shipgate`), so the
+/// server measured here allocates as it does in production.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn env(name: &str, default: u64) -> u64 {
     std::env::var(name)
         .ok()

@@ -313,6 +313,21 @@ pub async fn shipments_round_trip_within_their_tenant(url: &str) {
             .id,
         shipment.id
     );
+    let awbs = vec![shipment.awb.clone(), "NOPE".to_string()];
+    assert_eq!(
+        store
+            .shipment_ids_by_awbs(&a.id, "fleet", &awbs)
+            .await
+            .unwrap(),
+        vec![(shipment.awb.clone(), shipment.id.clone())]
+    );
+    assert!(
+        store
+            .shipment_ids_by_awbs(&b.id, "fleet", &awbs)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert!(store.shipment(&b.id, &shipment.id).await.unwrap().is_none());
     assert!(
         store
@@ -944,6 +959,14 @@ pub async fn carrier_pushes_are_kept_with_their_job(url: &str) {
     };
     store.insert_carrier_push(&second, &job).await.unwrap();
     let ids = vec![push.id.clone(), second.id.clone()];
+    let mut both = store
+        .carrier_pushes(&[ids.clone(), vec!["push_nope".into()]].concat())
+        .await
+        .unwrap();
+    both.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut expected = vec![stored.clone(), second.clone()];
+    expected.sort_by(|a, b| a.id.cmp(&b.id));
+    assert_eq!(both, expected, "pushes read in one query");
     store
         .finish_carrier_pushes(&ids, crate::PushStatus::Applied)
         .await

@@ -739,13 +739,14 @@ pub trait Store: Send + Sync + 'static {
         carrier: &str,
         awb: &str,
     ) -> Result<Option<Shipment>>;
-    /// The tenant's shipments with these AWBs at `carrier` (those it has), in one query.
-    async fn shipments_by_awbs(
+    /// The ids of the tenant's shipments with these AWBs at `carrier` (those
+    /// it has), as `(awb, id)`, in one query: all a recording needs to look up.
+    async fn shipment_ids_by_awbs(
         &self,
         tenant_id: &str,
         carrier: &str,
         awbs: &[String],
-    ) -> Result<Vec<Shipment>>;
+    ) -> Result<Vec<(String, String)>>;
     /// Adds AWBs fetched from the carrier to an account's pool; returns how many were new.
     async fn add_pool_awbs(&self, carrier_account_id: &str, awbs: &[String]) -> Result<u64>;
     /// Takes one AWB from the pool; never the same one twice, across processes.
@@ -973,6 +974,8 @@ pub trait Store: Send + Sync + 'static {
     /// Stores a push and the job that will apply it, atomically.
     async fn insert_carrier_push(&self, push: &CarrierPush, job: &NewJob) -> Result<()>;
     async fn carrier_push(&self, id: &str) -> Result<Option<CarrierPush>>;
+    /// The pushes with these ids (those there are), in one query.
+    async fn carrier_pushes(&self, ids: &[String]) -> Result<Vec<CarrierPush>>;
     async fn finish_carrier_push(
         &self,
         id: &str,

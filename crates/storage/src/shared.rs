@@ -375,20 +375,18 @@ macro_rules! impl_store {
                 row.map(shipgate_domain::Shipment::try_from).transpose()
             }
 
-            async fn shipments_by_awbs(&self, tenant_id: &str, carrier: &str, awbs: &[String]) -> $crate::Result<Vec<shipgate_domain::Shipment>> {
+            async fn shipment_ids_by_awbs(&self, tenant_id: &str, carrier: &str, awbs: &[String]) -> $crate::Result<Vec<(String, String)>> {
                 let mut found = Vec::with_capacity(awbs.len());
                 for chunk in awbs.chunks($crate::shared::ROWS_PER_STATEMENT) {
                     let sql = format!(
-                        concat!("SELECT ", $crate::rows::shipment_columns!(), " FROM shipments WHERE tenant_id = $1 AND carrier = $2 AND awb IN ({})"),
+                        "SELECT awb, id FROM shipments WHERE tenant_id = $1 AND carrier = $2 AND awb IN ({})",
                         $crate::shared::placeholders(chunk.len(), 3)
                     );
-                    let mut q = sqlx::query_as::<_, $crate::rows::ShipmentRow>(sqlx::AssertSqlSafe(Self::dynamic_sql(sql))).bind(tenant_id).bind(carrier);
+                    let mut q = sqlx::query_as::<_, (String, String)>(sqlx::AssertSqlSafe(Self::dynamic_sql(sql))).bind(tenant_id).bind(carrier);
                     for awb in chunk {
                         q = q.bind(awb.as_str());
                     }
-                    for row in q.fetch_all(&self.pool).await? {
-                        found.push(shipgate_domain::Shipment::try_from(row)?);
-                    }
+                    found.extend(q.fetch_all(&self.pool).await?);
                 }
                 Ok(found)
             }
@@ -1441,6 +1439,25 @@ macro_rules! impl_store {
                 row.map($crate::CarrierPush::try_from).transpose()
             }
 
+            async fn carrier_pushes(&self, ids: &[String]) -> $crate::Result<Vec<$crate::CarrierPush>> {
+                let mut found = Vec::with_capacity(ids.len());
+                for chunk in ids.chunks($crate::shared::ROWS_PER_STATEMENT) {
+                    let sql = format!(
+                        "SELECT id, tenant_id, carrier_account_id, received_at, headers, body, status, error \
+                         FROM carrier_pushes WHERE id IN ({})",
+                        $crate::shared::placeholders(chunk.len(), 1)
+                    );
+                    let mut q = sqlx::query_as::<_, $crate::rows::CarrierPushRow>(sqlx::AssertSqlSafe(Self::dynamic_sql(sql)));
+                    for id in chunk {
+                        q = q.bind(id.as_str());
+                    }
+                    for row in q.fetch_all(&self.pool).await? {
+                        found.push($crate::CarrierPush::try_from(row)?);
+                    }
+                }
+                Ok(found)
+            }
+
             async fn finish_carrier_push(&self, id: &str, status: $crate::PushStatus, error: Option<&str>) -> $crate::Result<()> {
                 sqlx::query("UPDATE carrier_pushes SET status = $1, error = $2, processed_at = $3 WHERE id = $4")
                     .bind(status.as_str())
@@ -2171,7 +2188,7 @@ macro_rules! record_batch_in_tx {
                 $crate::shared::insert_job!(&mut *$tx, job)?;
             }
             if !webhooks.is_empty() {
-                $crate::shared::insert_webhook_messages!($tx, tenant_id, &webhooks)?;
+                $crate::shared::insert_webhook_messages!($tx, tenant_id, &webhooks, false)?;
             }
             phases.push(("outbox", phase.elapsed().as_micros()));
             tracing::debug!(shipments = order.len(), refolded = refold.len(), phases = ?phases, "recording phases (µs since start)");
@@ -2186,7 +2203,12 @@ pub(crate) use record_batch_in_tx;
 /// tenant subscribed to its type, due now (one per event and endpoint:
 /// fanning an event out again adds nothing). Yields the new messages.
 macro_rules! insert_webhook_messages {
-    ($tx:ident, $tenant_id:expr, $events:expr) => {{
+    ($tx:ident, $tenant_id:expr, $events:expr) => {
+        $crate::shared::insert_webhook_messages!($tx, $tenant_id, $events, true)
+    };
+    // `$which_new`: false when the caller ignores which messages were new,
+    // so no row comes back per message (on SQLite each is a thread hand-off).
+    ($tx:ident, $tenant_id:expr, $events:expr, $which_new:literal) => {{
         async {
             use $crate::shared::{ROWS_PER_STATEMENT, values_rows};
             let tenant_id: &str = $tenant_id;
@@ -2224,9 +2246,10 @@ macro_rules! insert_webhook_messages {
                     concat!(
                         "INSERT INTO webhook_messages (",
                         $crate::rows::webhook_message_columns!(),
-                        ", updated_at) VALUES {} ON CONFLICT (endpoint_id, event_key) DO NOTHING RETURNING id"
+                        ", updated_at) VALUES {} ON CONFLICT (endpoint_id, event_key) DO NOTHING{}"
                     ),
-                    values_rows(chunk.len(), 11, 1)
+                    values_rows(chunk.len(), 11, 1),
+                    if $which_new { " RETURNING id" } else { "" }
                 );
                 let mut q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(Self::dynamic_sql(sql)));
                 for m in chunk {
@@ -2243,9 +2266,15 @@ macro_rules! insert_webhook_messages {
                         .bind($crate::rows::micros(now))
                         .bind($crate::rows::micros(now));
                 }
-                new_ids.extend(q.fetch_all(&mut *$tx).await?);
+                if $which_new {
+                    new_ids.extend(q.fetch_all(&mut *$tx).await?);
+                } else {
+                    q.fetch_all(&mut *$tx).await?;
+                }
             }
-            messages.retain(|m| new_ids.contains(&m.id));
+            if $which_new {
+                messages.retain(|m| new_ids.contains(&m.id));
+            }
             Ok::<_, $crate::StoreError>(messages)
         }
         .await

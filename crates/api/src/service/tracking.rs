@@ -61,10 +61,9 @@ pub async fn apply(
     let awbs: Vec<String> = tracked.iter().map(|t| t.awb.clone()).collect();
     let ids: std::collections::HashMap<String, String> = state
         .store
-        .shipments_by_awbs(&account.tenant_id, &account.carrier, &awbs)
+        .shipment_ids_by_awbs(&account.tenant_id, &account.carrier, &awbs)
         .await?
         .into_iter()
-        .map(|s| (s.awb, s.id))
         .collect();
     let mut batch = Vec::with_capacity(tracked.len());
     for shipment in tracked {
@@ -134,13 +133,15 @@ pub async fn apply_pushes(state: &AppState, push_ids: &[String]) -> Result<(), S
     let started = std::time::Instant::now();
     let mut by_account: std::collections::BTreeMap<String, Vec<shipgate_storage::CarrierPush>> =
         Default::default();
-    for id in push_ids {
-        let push = state
-            .store
-            .carrier_push(id)
-            .await
-            .map_err(|e| e.to_string())?
-            .ok_or("the push is gone")?;
+    let pushes = state
+        .store
+        .carrier_pushes(push_ids)
+        .await
+        .map_err(|e| e.to_string())?;
+    if pushes.len() < push_ids.len() {
+        return Err("the push is gone".into());
+    }
+    for push in pushes {
         if push.status == PushStatus::Received {
             by_account
                 .entry(push.carrier_account_id.clone())
