@@ -267,11 +267,17 @@ pub fn app(state: AppState) -> Router {
                     .get("x-request-id")
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or("");
-                // Personal query values and the NDR page's token stay out of the log.
-                let uri = shipgate_domain::redact::uri(
-                    req.uri().path_and_query().map_or("/", |p| p.as_str()),
-                );
-                tracing::info_span!("request", method = %req.method(), uri = %uri, request_id)
+                // Personal query values and the NDR page's token stay out of
+                // the log. Inside the macro, so only worked out when the span
+                // is recorded.
+                tracing::info_span!(
+                    "request",
+                    method = %req.method(),
+                    uri = %shipgate_domain::redact::uri(
+                        req.uri().path_and_query().map_or("/", |p| p.as_str())
+                    ),
+                    request_id
+                )
             }),
         )
         .layer(PropagateRequestIdLayer::x_request_id())
