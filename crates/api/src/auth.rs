@@ -428,7 +428,7 @@ impl Default for PublishableGuard {
 /// or none. Checked on every authenticated request, so it is one map lookup
 /// under a lock, without allocating once the key's bucket exists.
 #[derive(Default)]
-pub struct SecretKeyLimits(Option<TokenBuckets>);
+pub struct SecretKeyLimits(Option<TokenBuckets<[u8; 32]>>);
 
 impl SecretKeyLimits {
     /// `shipgate serve`'s default: far above what one shop's integration
@@ -451,22 +451,23 @@ impl SecretKeyLimits {
     /// long until one is there. Free when there is no limit.
     pub fn take(&self, key_digest: &[u8; 32]) -> Result<(), Duration> {
         match &self.0 {
-            Some(buckets) => buckets.take(&hex::encode(key_digest)),
+            Some(buckets) => buckets.take(key_digest),
             None => Ok(()),
         }
     }
 }
 
-/// In-memory token buckets by name, per process.
-pub struct TokenBuckets {
+/// In-memory token buckets by name (a client address, a key's digest), per
+/// process.
+pub struct TokenBuckets<K = String> {
     limit: Limit,
-    buckets: std::sync::Mutex<std::collections::HashMap<String, (Instant, f64)>>,
+    buckets: std::sync::Mutex<std::collections::HashMap<K, (Instant, f64)>>,
 }
 
 /// Bounds memory whatever addresses call: full buckets are dropped first.
 const BUCKETS_CAPACITY: usize = 100_000;
 
-impl TokenBuckets {
+impl<K: std::hash::Hash + Eq> TokenBuckets<K> {
     pub fn new(limit: Limit) -> Self {
         Self {
             limit,
@@ -475,7 +476,11 @@ impl TokenBuckets {
     }
 
     /// Takes a token from `name`'s bucket, or says how long until one is there.
-    pub fn take(&self, name: &str) -> Result<(), Duration> {
+    pub fn take<Q>(&self, name: &Q) -> Result<(), Duration>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: std::hash::Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    {
         let Limit { rate, burst } = self.limit;
         let now = Instant::now();
         let mut buckets = self.buckets.lock().expect("poisoned");
@@ -489,7 +494,7 @@ impl TokenBuckets {
         }
         // The common case (a known name) looks up without allocating.
         if !buckets.contains_key(name) {
-            buckets.insert(name.to_string(), (now, burst));
+            buckets.insert(name.to_owned(), (now, burst));
         }
         let (at, tokens) = buckets.get_mut(name).expect("just inserted");
         let available = (*tokens + now.duration_since(*at).as_secs_f64() * rate).min(burst);
