@@ -320,3 +320,26 @@ pub fn status_badge(status: shipgate_domain::ShipmentStatus) -> Markup {
 pub fn given(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
+
+/// A labelled filter `<select>` named `name`: first the option meaning no
+/// filter (`none`), then each value shown in words, the chosen one selected.
+pub fn filter_select<'a>(
+    name: &str,
+    label: &str,
+    none: &str,
+    values: impl IntoIterator<Item = &'a str>,
+    chosen: &Option<String>,
+) -> maud::Markup {
+    let chosen = given(chosen);
+    maud::html! {
+        div {
+            label for=(name) { (label) }
+            select id=(name) name=(name) {
+                option value="" { (none) }
+                @for v in values {
+                    option value=(v) selected[chosen == Some(v)] { (words(v)) }
+                }
+            }
+        }
+    }
+}

@@ -13,7 +13,7 @@ use shipgate_domain::ndr::NdrState;
 use shipgate_storage::{Ndr, NdrFilter};
 
 use super::shipments::{action_input, carrier_codes};
-use super::{Nav, Page, PageError, Session, given, when, words};
+use super::{Nav, Page, PageError, Session, filter_select, given, when, words};
 use crate::AppState;
 
 /// NDRs per page, and most acted on at once.
@@ -115,7 +115,6 @@ pub async fn desk(
             PAGE_SIZE,
         )
         .await?;
-    let selected = |v: &Option<String>, option: &str| given(v) == Some(option);
     let next_link = page.next_after.as_ref().map(|next| {
         let mut s = form_urlencoded::Serializer::new(String::new());
         for (k, v) in [
@@ -141,33 +140,9 @@ pub async fn desk(
             }
         }
         form.filters method="get" action="/app/ndr" {
-            div {
-                label for="carrier" { "Carrier" }
-                select id="carrier" name="carrier" {
-                    option value="" { "Any carrier" }
-                    @for c in carrier_codes() {
-                        option value=(c) selected[selected(&q.carrier, c)] { (words(c)) }
-                    }
-                }
-            }
-            div {
-                label for="reason" { "Reason" }
-                select id="reason" name="reason" {
-                    option value="" { "Any reason" }
-                    @for r in NdrReason::ALL {
-                        option value=(r.as_str()) selected[selected(&q.reason, r.as_str())] { (words(r.as_str())) }
-                    }
-                }
-            }
-            div {
-                label for="state" { "State" }
-                select id="state" name="state" {
-                    option value="" { "Unresolved" }
-                    @for s in NdrState::ALL {
-                        option value=(s.as_str()) selected[selected(&q.state, s.as_str())] { (words(s.as_str())) }
-                    }
-                }
-            }
+            (filter_select("carrier", "Carrier", "Any carrier", carrier_codes(), &q.carrier))
+            (filter_select("reason", "Reason", "Any reason", NdrReason::ALL.iter().map(|r| r.as_str()), &q.reason))
+            (filter_select("state", "State", "Unresolved", NdrState::ALL.iter().map(|s| s.as_str()), &q.state))
             div.row { button type="submit" { "Filter" } }
         }
         @if page.items.is_empty() {

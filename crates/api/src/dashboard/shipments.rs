@@ -11,7 +11,7 @@ use shipgate_domain::address::{CountryCode, Phone};
 use shipgate_domain::{Shipment, ShipmentStatus, Timeline};
 use shipgate_storage::{ShipmentFilter, ShipmentSearch};
 
-use super::{Nav, Page, PageError, Session, given, status_badge, when, words};
+use super::{Nav, Page, PageError, Session, filter_select, given, status_badge, when, words};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::extract::QueryParams;
@@ -120,7 +120,6 @@ pub async fn list(
         .store
         .list_shipments(&tenant.id, &filter, after.as_deref(), PAGE_SIZE)
         .await?;
-    let selected = |v: &Option<String>, option: &str| given(v) == Some(option);
     let body = html! {
         h1 { "Shipments" }
         form.filters method="get" action="/app/shipments" role="search" {
@@ -128,24 +127,8 @@ pub async fn list(
                 label for="q" { "AWB, order reference or phone" }
                 input id="q" name="q" type="search" value=[given(&q.q)] placeholder="e.g. ORD-1001 or 98123 45678";
             }
-            div {
-                label for="status" { "Status" }
-                select id="status" name="status" {
-                    option value="" { "Any status" }
-                    @for s in ShipmentStatus::ALL {
-                        option value=(s.as_str()) selected[selected(&q.status, s.as_str())] { (words(s.as_str())) }
-                    }
-                }
-            }
-            div {
-                label for="carrier" { "Carrier" }
-                select id="carrier" name="carrier" {
-                    option value="" { "Any carrier" }
-                    @for c in carrier_codes() {
-                        option value=(c) selected[selected(&q.carrier, c)] { (words(c)) }
-                    }
-                }
-            }
+            (filter_select("status", "Status", "Any status", ShipmentStatus::ALL.iter().map(|s| s.as_str()), &q.status))
+            (filter_select("carrier", "Carrier", "Any carrier", carrier_codes(), &q.carrier))
             div {
                 label for="from" { "Created from" }
                 input id="from" name="from" type="date" value=[given(&q.from)];
