@@ -94,7 +94,7 @@ pub struct SharedState {
     pub demo: Arc<std::sync::OnceLock<service::demo::DemoPage>>,
     /// Each tenant's carrier accounts and serviceability coverage, cached briefly.
     pub serviceability_coverage: Arc<service::serviceability::CoverageCache>,
-    /// The dashboard's per-process state: sign-in limits, cached reports.
+    /// The dashboard's per-process state: sign-in limits.
     pub dashboard: Arc<dashboard::DashboardState>,
 }
 

@@ -537,6 +537,90 @@ async fn search_filters_and_bulk_ndr_actions_over_http() {
     assert_eq!(status, 200);
 }
 
+/// The text of the table row for `label` on the page (tags dropped).
+fn row_text(page: &str, label: &str) -> String {
+    let start = page[..page
+        .find(label)
+        .unwrap_or_else(|| panic!("no {label} in {page}"))]
+        .rfind("<tr")
+        .unwrap();
+    let end = start + page[start..].find("</tr>").unwrap();
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in page[start..end].chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                text.push(' ');
+            }
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn carrier_performance_follows_each_scan() {
+    let app = spawn_app().await;
+    dashboard::create_user(app.store.as_ref(), &app.tenant_a.id, EMAIL, PASSWORD)
+        .await
+        .unwrap();
+    let mut v = Visitor::new(&app);
+    assert_eq!(v.sign_in(EMAIL, PASSWORD).await.status(), 303);
+    let (status, page, _) = v.get("/app/performance").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("No shipments were created in this range."),
+        "{page}"
+    );
+
+    // One delivered (picked up 48 h before), one with a failed attempt.
+    let s = app.create_shipment("ORD-PERF-1").await;
+    let (id, awb) = (s["id"].as_str().unwrap(), s["awb"].as_str().unwrap());
+    failed_delivery(&app, "ORD-PERF-2", "customer_unavailable").await;
+    let now = jiff::Timestamp::now();
+    let at = |hours: i64| (now - jiff::SignedDuration::from_hours(hours)).to_string();
+    let r = app
+        .post("/v1/fleet/scans", &app.key_a)
+        .json(&json!({"scans": [
+            {"awb": awb, "status": "picked_up", "occurred_at": at(48)},
+            {"awb": awb, "status": "delivered", "occurred_at": at(0)},
+        ]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    common::status_becomes(&app, id, "delivered").await;
+
+    // Read afresh on every view: both shipments, at once.
+    let (status, page, _) = v.get("/app/performance").await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Pick-up to delivery") && page.contains("pickup-turnaround"));
+    // Shipments, delivered, order to delivery (created just now, delivered
+    // "now"), pick-up to delivery, on time (no promise), NDR and RTO rates.
+    assert_eq!(
+        row_text(&page, "<strong>Fleet</strong>"),
+        "Fleet 2 1 0.0 d 2.0 d – 50.0% 0.0%"
+    );
+    // Its lane, below.
+    assert!(
+        row_text(&page, "560xxx").contains("Fleet 110xxx → 560xxx 2"),
+        "{page}"
+    );
+    // A range without them.
+    let (status, page, _) = v
+        .get("/app/performance?from=2024-01-01&to=2024-01-31")
+        .await;
+    assert_eq!(status, 200);
+    assert!(page.contains("No shipments were created in this range."));
+    let (status, _, _) = v
+        .get("/app/performance?from=2024-02-01&to=2024-01-01")
+        .await;
+    assert_eq!(status, 400);
+}
+
 /// What a page fails of the basic accessibility and layout checks: wider
 /// than the screen, form controls without a label, text below 4.5:1
 /// contrast (from computed styles, against the nearest opaque background).

@@ -78,6 +78,11 @@ pub struct ShipmentState {
     /// The reason of the latest failed attempt, while the shipment is in NDR.
     pub ndr_reason: Option<NdrReason>,
     pub last_event_at: Option<Timestamp>,
+    /// When the carrier first had the parcel: the first applied `picked_up`
+    /// or `in_transit` event (carriers that skip the pick-up scan start at
+    /// `in_transit`), as the EDD model counts pick-up. Pickup-to-delivery
+    /// turnaround is measured from it.
+    pub picked_up_at: Option<Timestamp>,
 }
 
 impl Default for ShipmentState {
@@ -88,6 +93,7 @@ impl Default for ShipmentState {
             failed_attempts: 0,
             ndr_reason: None,
             last_event_at: None,
+            picked_up_at: None,
         }
     }
 }
@@ -110,6 +116,11 @@ impl ShipmentState {
             self.ndr_reason = Some(event.ndr_reason.unwrap_or(NdrReason::Unknown));
         } else if next.phase() != Phase::Exception {
             self.ndr_reason = None;
+        }
+        if self.picked_up_at.is_none()
+            && matches!(next, ShipmentStatus::PickedUp | ShipmentStatus::InTransit)
+        {
+            self.picked_up_at = Some(event.occurred_at);
         }
         self.status = next;
         if next.phase() != Phase::Exception {
@@ -225,6 +236,19 @@ mod tests {
         ]);
         assert_eq!(t.state.status, S::Delivered);
         assert!(t.entries.iter().all(|e| e.applied));
+    }
+
+    #[test]
+    fn pick_up_is_the_first_applied_pick_up_or_transit_scan() {
+        let minute = |m: i64| Some(event(0, S::OrderPlaced, m).occurred_at);
+        let t = fold(&[S::Manifested, S::PickedUp, S::InTransit, S::Delivered]);
+        assert_eq!(t.state.picked_up_at, minute(1));
+        // A carrier without pick-up scans: its first transit scan.
+        let t = fold(&[S::Manifested, S::InTransit, S::InTransit, S::Delivered]);
+        assert_eq!(t.state.picked_up_at, minute(1));
+        // A scan the rules reject does not count.
+        let t = fold(&[S::Delivered, S::PickedUp]);
+        assert_eq!(t.state.picked_up_at, None);
     }
 
     #[test]

@@ -2496,6 +2496,15 @@ pub async fn shipments_are_searched_and_reported_per_lane(url: &str) {
         if i % 2 == 1 {
             s.carrier = "delhivery".into();
         }
+        if i == 0 {
+            // Delivered (below) well before this.
+            let today = s.created_at.to_zoned(jiff::tz::TimeZone::UTC).date();
+            s.promise = Some(shipgate_domain::shipment::DeliveryPromise {
+                date: today.checked_add(jiff::Span::new().days(2)).unwrap(),
+                confidence_percent: 90,
+                handover: today,
+            });
+        }
         batch.push((s, vec![e]));
     }
     // The other tenant has the same phone and order reference.
@@ -2618,64 +2627,310 @@ pub async fn shipments_are_searched_and_reported_per_lane(url: &str) {
     };
     assert_eq!(found(delivered).await, vec![ids[0].clone()]);
 
-    // Delivered on time against its promise (recorded as the EDD learns it).
-    let delivered_at = (t + 1.hour()).to_zoned(jiff::tz::TimeZone::UTC).datetime();
-    store
-        .record_edd_observations(&[crate::EddObservationRecord {
-            id: 0,
-            source: "shipment".into(),
-            source_ref: ids[0].clone(),
-            tenant_id: Some(a.id.clone()),
-            country: "IN".into(),
-            carrier: "fleet".into(),
-            service: String::new(),
-            scope: a.id.clone(),
-            origin: "110001".into(),
-            destination: "560001".into(),
-            ordered_at: delivered_at,
-            picked_up_at: None,
-            delivered_at,
-            promised_date: Some(delivered_at.date()),
-        }])
+    // Per lane: delivered on time against its promise, NDRs.
+    let today = crate::performance::report_day(t);
+    let day = |d: i64| {
+        jiff::civil::date(1970, 1, 1)
+            .checked_add(jiff::Span::new().days(d))
+            .unwrap()
+    };
+    let report = store
+        .carrier_performance(&a.id, day(today - 1), day(today + 1))
         .await
         .unwrap();
-    let mut report = store
-        .carrier_performance(&a.id, t - 24.hours(), t + 24.hours())
-        .await
-        .unwrap();
-    report.sort_by(|x, y| {
-        (&x.carrier, &x.destination_prefix).cmp(&(&y.carrier, &y.destination_prefix))
-    });
-    let lanes: Vec<(String, [u64; 5])> = report
+    let lanes: Vec<(String, [u64; 6])> = report
+        .lanes
         .iter()
         .map(|l| {
+            let c = &l.counts;
             (
                 format!("{} {}→{}", l.carrier, l.origin_prefix, l.destination_prefix),
-                [l.shipments, l.delivered, l.with_ndr, l.promised, l.on_time],
+                [
+                    c.shipments,
+                    c.delivered,
+                    c.with_ndr,
+                    c.promised,
+                    c.on_time,
+                    c.picked_up_and_delivered,
+                ],
             )
         })
         .collect();
     assert_eq!(
         lanes,
         vec![
-            ("delhivery 110→560".to_string(), [3, 0, 1, 0, 0]),
-            ("fleet 110→560".to_string(), [2, 1, 0, 1, 1]),
-            ("fleet 110→700".to_string(), [1, 0, 0, 0, 0]),
+            ("delhivery 110→560".to_string(), [3, 0, 1, 0, 0, 0]),
+            ("fleet 110→560".to_string(), [2, 1, 0, 1, 1, 1]),
+            ("fleet 110→700".to_string(), [1, 0, 0, 0, 0, 0]),
         ]
     );
-    let fleet = &report[1];
-    // Created at `sample_shipment`'s now, delivered an hour after `t`.
+    let fleet = &report.lanes[1].counts;
+    // Created at `sample_shipment`'s now, picked up at `t`, delivered an hour later.
     let created = batch[0].0.created_at;
     assert_eq!(
-        fleet.turnaround_micros,
+        fleet.order_to_delivery_micros,
         (t + 1.hour()).as_microsecond() - created.as_microsecond()
     );
-    assert!(
+    assert_eq!(fleet.pickup_to_delivery_micros, 3_600_000_000);
+    let carriers: Vec<(&str, u64)> = report
+        .carriers
+        .iter()
+        .map(|(c, n)| (c.as_str(), n.shipments))
+        .collect();
+    assert_eq!(carriers, vec![("delhivery", 3), ("fleet", 3)]);
+    assert_eq!(
         store
-            .carrier_performance(&b.id, t - 24.hours(), t + 24.hours())
+            .carrier_performance(&a.id, day(today + 1), day(today + 2))
             .await
+            .unwrap(),
+        crate::PerformanceReport::default(),
+        "nothing was created in a later range"
+    );
+    let other = store
+        .carrier_performance(&b.id, day(today - 1), day(today + 1))
+        .await
+        .unwrap();
+    assert_eq!(other.carriers.len(), 1);
+    assert_eq!(other.carriers[0].0, "fleet");
+    assert_eq!(other.carriers[0].1.shipments, 1);
+}
+
+/// What the report reads for these shipments of a tenant created from
+/// `first_day` to `last_day`, recounted from the stored shipments.
+async fn recount_performance(
+    store: &dyn Store,
+    tenant_id: &str,
+    ids: &[String],
+    first_day: i64,
+    last_day: i64,
+) -> crate::PerformanceReport {
+    use crate::performance::{Contribution, StatsKey};
+    use std::collections::BTreeMap;
+    let mut carriers: BTreeMap<String, Contribution> = BTreeMap::new();
+    let mut lanes: BTreeMap<(String, String, String), Contribution> = BTreeMap::new();
+    for id in ids {
+        let s = store.shipment(tenant_id, id).await.unwrap().unwrap();
+        let key = StatsKey::of(&s);
+        if !(first_day..=last_day).contains(&key.day) {
+            continue;
+        }
+        let c = Contribution::of(&s, &s.state);
+        let carrier = carriers.entry(key.carrier.clone()).or_default();
+        *carrier = carrier.plus(c);
+        let lane = lanes
+            .entry((key.carrier, key.origin_prefix, key.destination_prefix))
+            .or_default();
+        *lane = lane.plus(c);
+    }
+    let lanes: Vec<crate::LanePerformance> = lanes
+        .into_iter()
+        .map(
+            |((carrier, origin_prefix, destination_prefix), c)| crate::LanePerformance {
+                carrier,
+                origin_prefix,
+                destination_prefix,
+                counts: c.into(),
+            },
+        )
+        .collect();
+    crate::PerformanceReport {
+        carriers: carriers.into_iter().map(|(k, c)| (k, c.into())).collect(),
+        lanes,
+    }
+}
+
+/// The carrier performance counts, kept up to date as events are recorded,
+/// equal a recount from the stored shipments after any mix of journeys
+/// (deliveries, failed attempts, returns, cancellations), recorded in any
+/// order and batching, with repeated reports and late scans the fold
+/// re-orders or ignores, and after a change of delivery address.
+pub async fn performance_counts_equal_a_recount(url: &str) {
+    use ShipmentStatus as S;
+    let store = open(url).await;
+    let a = store.create_tenant("Acme", "ha", "pa").await.unwrap();
+    let b = store.create_tenant("Bolt", "hb", "pb").await.unwrap();
+    let now = crate::now();
+    let today = crate::performance::report_day(now);
+    let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = move |n: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n
+    };
+    let journeys: [&[ShipmentStatus]; 6] = [
+        &[S::PickedUp, S::InTransit, S::OutForDelivery, S::Delivered],
+        &[
+            S::InTransit,
+            S::OutForDelivery,
+            S::DeliveryFailed,
+            S::OutForDelivery,
+            S::Delivered,
+        ],
+        &[
+            S::PickedUp,
+            S::OutForDelivery,
+            S::DeliveryFailed,
+            S::RtoRequested,
+            S::RtoInTransit,
+            S::RtoDelivered,
+        ],
+        &[S::PickedUp, S::InTransit, S::Delivered, S::InTransit],
+        &[S::Manifested, S::Cancelled],
+        &[S::PickedUp, S::InTransit, S::DeliveryFailed],
+    ];
+    let mut batch = Vec::new();
+    let mut scans = Vec::new();
+    for i in 0..40 {
+        let (mut s, mut first) = sample_shipment(&a.id, &format!("PERF{i}"));
+        s.carrier = ["fleet", "delhivery", "ekart"][next(3) as usize].into();
+        s.pickup = address(["110001", "400001"][next(2) as usize]);
+        s.consignee = address(["560001", "700016", "600001"][next(3) as usize]);
+        let created = now - jiff::SignedDuration::from_hours((next(4) * 24 + next(24)) as i64);
+        (s.created_at, s.updated_at) = (created, created);
+        (first.occurred_at, first.recorded_at) = (created, created);
+        s.state.last_event_at = Some(created);
+        if next(3) > 0 {
+            let ist = jiff::tz::TimeZone::fixed(
+                jiff::tz::offset(5).saturating_add(jiff::SignedDuration::from_mins(30)),
+            );
+            let ordered = created.to_zoned(ist).date();
+            s.promise = Some(shipgate_domain::shipment::DeliveryPromise {
+                date: ordered.checked_add(jiff::Span::new().days(3)).unwrap(),
+                confidence_percent: 90,
+                handover: ordered,
+            });
+        }
+        let mut at = created;
+        for status in journeys[next(journeys.len() as u64) as usize] {
+            at += jiff::SignedDuration::from_hours(1 + next(30) as i64);
+            let mut e = event(*status, at, EventSource::CarrierPull);
+            if *status == S::DeliveryFailed {
+                e.ndr_reason = Some(shipgate_domain::NdrReason::CustomerUnavailable);
+            }
+            scans.push((s.id.clone(), e));
+        }
+        batch.push((s, vec![first]));
+    }
+    // The other tenant's shipment on the same lanes counts only for it.
+    let (other, first) = sample_shipment(&b.id, "PERF-B");
+    store.insert_shipment(&other, &[first], &[]).await.unwrap();
+    store.insert_shipments(&batch).await.unwrap();
+    let ids: Vec<String> = batch.iter().map(|(s, _)| s.id.clone()).collect();
+    let day = |d: i64| {
+        jiff::civil::date(1970, 1, 1)
+            .checked_add(jiff::Span::new().days(d))
             .unwrap()
+    };
+    let check = |when: &'static str| {
+        let store = store.clone();
+        let (tenant, ids) = (a.id.clone(), ids.clone());
+        async move {
+            for (first, last) in [
+                (today - 4, today),
+                (today - 1, today),
+                (today - 3, today - 2),
+            ] {
+                let kept = store
+                    .carrier_performance(&tenant, day(first), day(last))
+                    .await
+                    .unwrap();
+                let mut kept_lanes = kept.lanes.clone();
+                let expected =
+                    recount_performance(store.as_ref(), &tenant, &ids, first, last).await;
+                let mut expected_lanes = expected.lanes.clone();
+                assert_eq!(
+                    kept.carriers, expected.carriers,
+                    "{when}, days {first}..={last}"
+                );
+                let by_lane = |l: &crate::LanePerformance| {
+                    (
+                        l.carrier.clone(),
+                        l.origin_prefix.clone(),
+                        l.destination_prefix.clone(),
+                    )
+                };
+                kept_lanes.sort_by_key(by_lane);
+                expected_lanes.sort_by_key(by_lane);
+                assert_eq!(kept_lanes, expected_lanes, "{when}, days {first}..={last}");
+            }
+        }
+    };
+    check("created").await;
+    // Some scans reported twice; all in a shuffled order, in batches of 1 to 8.
+    let repeats: Vec<(String, ShipmentEvent)> = scans
+        .iter()
+        .filter(|_| next(4) == 0)
+        .map(|(id, e)| {
+            (
+                id.clone(),
+                ShipmentEvent {
+                    id: new_id("evt"),
+                    ..e.clone()
+                },
+            )
+        })
+        .collect();
+    scans.extend(repeats);
+    for i in (1..scans.len()).rev() {
+        scans.swap(i, next(i as u64 + 1) as usize);
+    }
+    let record = |scans: &[(String, ShipmentEvent)]| {
+        let store = store.clone();
+        let (tenant, reports): (String, Vec<crate::ShipmentReport>) = (
+            a.id.clone(),
+            scans
+                .iter()
+                .map(|(id, e)| report(id, vec![e.clone()]))
+                .collect(),
+        );
+        async move {
+            store
+                .record_events_batch(&tenant, &reports, &no_jobs)
+                .await
+                .unwrap();
+        }
+    };
+    let mut recorded = 0;
+    while recorded < scans.len() {
+        let n = (1 + next(8) as usize).min(scans.len() - recorded);
+        record(&scans[recorded..recorded + n]).await;
+        recorded += n;
+        if recorded >= scans.len() / 2 && recorded - n < scans.len() / 2 {
+            check("half the scans recorded").await;
+        }
+    }
+    check("every scan recorded").await;
+    // Everything recorded again: nothing changes.
+    for chunk in scans.chunks(16) {
+        record(chunk).await;
+    }
+    check("every scan recorded twice").await;
+    // A new delivery address moves a shipment (and what it counted) to another lane.
+    let mut moved = store.shipment(&a.id, &ids[0]).await.unwrap().unwrap();
+    moved.consignee = address(if moved.consignee.postal_code.as_str() == "560001" {
+        "700016"
+    } else {
+        "560001"
+    });
+    let change = crate::ShipmentChange {
+        id: new_id("chg"),
+        actor: "test".into(),
+        changes: serde_json::json!({}),
+        created_at: crate::now(),
+    };
+    store.modify_shipment(&moved, &change).await.unwrap();
+    check("a shipment moved to another lane").await;
+    let report = store
+        .carrier_performance(&a.id, day(today - 4), day(today))
+        .await
+        .unwrap();
+    let counted: u64 = report.carriers.iter().map(|(_, c)| c.shipments).sum();
+    assert_eq!(counted, 40);
+    assert!(
+        report
+            .carriers
             .iter()
-            .all(|l| l.shipments == 1 && l.carrier == "fleet")
+            .any(|(_, c)| c.delivered > 0 && c.with_ndr > 0 && c.rto > 0 && c.promised > 0)
     );
 }

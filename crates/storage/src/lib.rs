@@ -12,6 +12,7 @@ use jiff::Timestamp;
 use shipgate_domain::{Shipment, ShipmentEvent, ShipmentState, ShipmentStatus};
 
 pub mod conformance;
+pub mod performance;
 mod postgres;
 mod rows;
 mod shared;
@@ -356,26 +357,52 @@ pub struct SignedIn {
     pub tenant: Tenant,
 }
 
-/// How one carrier did on one lane (3-digit pickup prefix → 3-digit
-/// destination prefix) for the shipments created in a range.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct LanePerformance {
-    pub carrier: String,
-    pub origin_prefix: String,
-    pub destination_prefix: String,
+/// How the shipments of one carrier (or one of its lanes) created in a
+/// range did. Times are summed in microseconds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PerformanceCounts {
     pub shipments: u64,
     pub delivered: u64,
     /// Returned or returning to origin.
     pub rto: u64,
     /// With at least one failed delivery attempt.
     pub with_ndr: u64,
-    /// Delivered shipments' creation-to-delivery times, summed (microseconds).
-    pub turnaround_micros: i64,
-    /// Delivered shipments with a promised date (the EDD kept at creation, or
-    /// the carrier's), and those delivered on or before it.
+    /// Delivered shipments' creation-to-delivery times, summed.
+    pub order_to_delivery_micros: i64,
+    /// Delivered shipments whose pick-up was scanned, and their
+    /// pick-up-to-delivery times, summed.
+    pub picked_up_and_delivered: u64,
+    pub pickup_to_delivery_micros: i64,
+    /// Delivered shipments with a promised date (the EDD kept at creation),
+    /// and those delivered on or before it (IST).
     pub promised: u64,
     pub on_time: u64,
 }
+
+/// One carrier's lane (3-digit pickup prefix → 3-digit destination prefix).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LanePerformance {
+    pub carrier: String,
+    pub origin_prefix: String,
+    pub destination_prefix: String,
+    pub counts: PerformanceCounts,
+}
+
+/// The carrier performance report of a range of creation days.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PerformanceReport {
+    /// Every carrier with shipments in the range, all its lanes together,
+    /// by carrier code.
+    pub carriers: Vec<(String, PerformanceCounts)>,
+    /// Of the tenant's [`BUSIEST_LANES_RANKED`] busiest lanes overall, those
+    /// with shipments in the range, busiest in the range first.
+    pub lanes: Vec<LanePerformance>,
+}
+
+/// How many of a tenant's busiest lanes (by shipments ever created) the
+/// report looks at: ranking every lane within an arbitrary range would read
+/// a row per lane and day, as many as there are shipments.
+pub const BUSIEST_LANES_RANKED: u32 = 100;
 
 /// A bulk creation and its progress.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -915,14 +942,16 @@ pub trait Store: Send + Sync + 'static {
         created_before: Timestamp,
     ) -> Result<Vec<NdrOutcomeCount>>;
 
-    /// Per carrier and lane, how the shipments created in the range did
-    /// (delivered, returned, NDRs, turnaround, on time against the promise).
+    /// How the shipments created from `first_day` to `last_day` (inclusive,
+    /// IST days) did per carrier and on its busiest lanes: delivered,
+    /// returned, NDRs, turnaround, on time against the promise. Read from
+    /// counts kept up to date as shipments are recorded (`performance`).
     async fn carrier_performance(
         &self,
         tenant_id: &str,
-        created_from: Timestamp,
-        created_before: Timestamp,
-    ) -> Result<Vec<LanePerformance>>;
+        first_day: jiff::civil::Date,
+        last_day: jiff::civil::Date,
+    ) -> Result<PerformanceReport>;
 
     // Dashboard users and sessions.
     /// Stores a user; `Conflict` if the email is taken (in any tenant).

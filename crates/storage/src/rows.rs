@@ -90,6 +90,7 @@ pub(crate) struct ShipmentRow {
     pub carrier_edd: Option<String>,
     pub carrier_attempts: Option<i64>,
     pub proof_of_delivery: Option<String>,
+    pub picked_up_at: Option<i64>,
 }
 
 /// Column lists as macros so that queries stay `&'static str` via `concat!`.
@@ -97,7 +98,7 @@ macro_rules! shipment_columns {
     () => {
         "id, tenant_id, order_reference, carrier, awb, status, progress, failed_attempts, ndr_reason, \
          last_event_at, payment_mode, cod_amount, declared_value, currency, details, created_at, updated_at, \
-         carrier_account_id, routing_code, allocation, carrier_edd, carrier_attempts, proof_of_delivery"
+         carrier_account_id, routing_code, allocation, carrier_edd, carrier_attempts, proof_of_delivery, picked_up_at"
     };
 }
 pub(crate) use shipment_columns;
@@ -162,6 +163,7 @@ impl TryFrom<ShipmentRow> for Shipment {
                     .map(|s| parse("ndr reason", s))
                     .transpose()?,
                 last_event_at: r.last_event_at.map(timestamp).transpose()?,
+                picked_up_at: r.picked_up_at.map(timestamp).transpose()?,
             },
             created_at: timestamp(r.created_at)?,
             updated_at: timestamp(r.updated_at)?,

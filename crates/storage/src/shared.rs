@@ -259,6 +259,9 @@ macro_rules! impl_store {
                 for job in jobs {
                     $crate::shared::insert_job!(&mut *tx, job)?;
                 }
+                let mut stats = $crate::performance::StatsChanges::default();
+                stats.insert(s);
+                $crate::shared::write_performance_changes!(tx, &s.tenant_id, &stats)?;
                 tx.commit().await?;
                 Ok(())
             }
@@ -266,11 +269,17 @@ macro_rules! impl_store {
             async fn insert_shipments(&self, shipments: &[(shipgate_domain::Shipment, Vec<shipgate_domain::ShipmentEvent>)]) -> $crate::Result<()> {
                 for chunk in shipments.chunks(1_000) {
                     let mut tx = self.begin_write().await?;
+                    // Counted per tenant: the chunk may mix tenants.
+                    let mut stats: std::collections::BTreeMap<&str, $crate::performance::StatsChanges> = Default::default();
                     for (shipment, events) in chunk {
                         $crate::shared::insert_shipment_row!(&mut *tx, shipment, events)?;
                         for event in events {
                             $crate::shared::insert_event!(&mut *tx, &shipment.tenant_id, &shipment.id, event)?;
                         }
+                        stats.entry(shipment.tenant_id.as_str()).or_default().insert(shipment);
+                    }
+                    for (tenant_id, changes) in &stats {
+                        $crate::shared::write_performance_changes!(tx, tenant_id, changes)?;
                     }
                     tx.commit().await?;
                 }
@@ -729,6 +738,22 @@ macro_rules! impl_store {
             async fn modify_shipment(&self, s: &shipgate_domain::Shipment, change: &$crate::ShipmentChange) -> $crate::Result<()> {
                 use $crate::rows::micros;
                 let mut tx = self.begin_write().await?;
+                // As stored: a new delivery address may move it to another lane of the report.
+                let sql = format!(
+                    concat!("SELECT ", $crate::rows::shipment_columns!(), " FROM shipments WHERE tenant_id = $1 AND id = $2{}"),
+                    Self::FOR_UPDATE
+                );
+                let before = sqlx::query_as::<_, $crate::rows::ShipmentRow>(sqlx::AssertSqlSafe(Self::dynamic_sql(sql)))
+                    .bind(&s.tenant_id)
+                    .bind(&s.id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or($crate::StoreError::NotFound)?;
+                let before = shipgate_domain::Shipment::try_from(before)?;
+                let after = shipgate_domain::Shipment { state: before.state.clone(), ..s.clone() };
+                let mut stats = $crate::performance::StatsChanges::default();
+                stats.modification(&before, &after);
+                $crate::shared::write_performance_changes!(tx, &s.tenant_id, &stats)?;
                 let updated = sqlx::query(
                     "UPDATE shipments SET details = $1, payment_mode = $2, cod_amount = $3, consignee_phone = $4, \
                      consignee_postal_code = $5, updated_at = $6 WHERE tenant_id = $7 AND id = $8",
@@ -1009,45 +1034,67 @@ macro_rules! impl_store {
                 .collect()
             }
 
-            async fn carrier_performance(&self, tenant_id: &str, from: jiff::Timestamp, before: jiff::Timestamp) -> $crate::Result<Vec<$crate::LanePerformance>> {
-                use $crate::rows::micros;
-                // A delivered shipment's last applied event is its delivery; its
-                // promise is on the delivery the EDD model learned from.
-                let rows = sqlx::query_as::<_, (String, String, String, i64, i64, i64, i64, i64, i64, i64)>(
-                    "SELECT s.carrier, substr(s.pickup_postal_code, 1, 3), substr(s.consignee_postal_code, 1, 3), \
-                     CAST(COUNT(*) AS BIGINT), \
-                     CAST(SUM(CASE WHEN s.status = 'delivered' THEN 1 ELSE 0 END) AS BIGINT), \
-                     CAST(SUM(CASE WHEN substr(s.status, 1, 4) = 'rto_' THEN 1 ELSE 0 END) AS BIGINT), \
-                     CAST(SUM(CASE WHEN s.failed_attempts > 0 THEN 1 ELSE 0 END) AS BIGINT), \
-                     CAST(COALESCE(SUM(CASE WHEN s.status = 'delivered' THEN s.last_event_at - s.created_at ELSE 0 END), 0) AS BIGINT), \
-                     CAST(SUM(CASE WHEN o.promised_date IS NOT NULL THEN 1 ELSE 0 END) AS BIGINT), \
-                     CAST(SUM(CASE WHEN o.promised_date IS NOT NULL AND substr(o.delivered_at, 1, 10) <= o.promised_date THEN 1 ELSE 0 END) AS BIGINT) \
-                     FROM shipments s LEFT JOIN edd_observations o \
-                     ON s.status = 'delivered' AND o.source = 'shipment' AND o.source_ref = s.id \
-                     WHERE s.tenant_id = $1 AND s.created_at >= $2 AND s.created_at < $3 \
-                     GROUP BY s.carrier, substr(s.pickup_postal_code, 1, 3), substr(s.consignee_postal_code, 1, 3)",
-                )
-                .bind(tenant_id)
-                .bind(micros(from))
-                .bind(micros(before))
-                .fetch_all(&self.pool)
-                .await?;
-                let count = |n: i64| n.max(0) as u64;
-                Ok(rows
-                    .into_iter()
-                    .map(|(carrier, origin, destination, n, delivered, rto, ndr, turnaround, promised, on_time)| $crate::LanePerformance {
-                        carrier,
-                        origin_prefix: origin,
-                        destination_prefix: destination,
-                        shipments: count(n),
+            async fn carrier_performance(&self, tenant_id: &str, first_day: jiff::civil::Date, last_day: jiff::civil::Date) -> $crate::Result<$crate::PerformanceReport> {
+                use $crate::performance::{ALL_LANES, day_number};
+                type Sums = (i64, i64, i64, i64, i64, i64, i64, i64, i64);
+                let counts = |(shipments, delivered, rto, with_ndr, promised, on_time, order_to_delivery, picked_up, pickup_to_delivery): Sums| {
+                    let count = |n: i64| n.max(0) as u64;
+                    $crate::PerformanceCounts {
+                        shipments: count(shipments),
                         delivered: count(delivered),
                         rto: count(rto),
-                        with_ndr: count(ndr),
-                        turnaround_micros: turnaround,
+                        with_ndr: count(with_ndr),
+                        order_to_delivery_micros: order_to_delivery,
+                        picked_up_and_delivered: count(picked_up),
+                        pickup_to_delivery_micros: pickup_to_delivery,
                         promised: count(promised),
                         on_time: count(on_time),
+                    }
+                };
+                let (first, last) = (day_number(first_day), day_number(last_day));
+                let carriers = sqlx::query_as::<_, (String, i64, i64, i64, i64, i64, i64, i64, i64, i64)>(concat!(
+                    "SELECT carrier, ", $crate::shared::performance_sums!(""), " FROM carrier_lane_daily_stats \
+                     WHERE tenant_id = $1 AND origin_prefix = $2 AND destination_prefix = $2 AND day >= $3 AND day <= $4 \
+                     GROUP BY carrier HAVING SUM(shipments) > 0 ORDER BY carrier",
+                ))
+                .bind(tenant_id)
+                .bind(ALL_LANES)
+                .bind(first)
+                .bind(last)
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .map(|(carrier, a, b, c, d, e, f, g, h, i)| (carrier, counts((a, b, c, d, e, f, g, h, i))))
+                .collect();
+                // The tenant's busiest lanes overall, then their days in the range.
+                let mut lanes: Vec<$crate::LanePerformance> = sqlx::query_as::<_, (String, String, String, i64, i64, i64, i64, i64, i64, i64, i64, i64)>(concat!(
+                    "SELECT s.carrier, s.origin_prefix, s.destination_prefix, ", $crate::shared::performance_sums!("s."),
+                    " FROM (SELECT carrier, origin_prefix, destination_prefix FROM carrier_lanes WHERE tenant_id = $1 \
+                       ORDER BY shipments DESC, carrier DESC, origin_prefix DESC, destination_prefix DESC LIMIT $2) l \
+                     JOIN carrier_lane_daily_stats s ON s.tenant_id = $1 AND s.origin_prefix = l.origin_prefix \
+                       AND s.destination_prefix = l.destination_prefix AND s.carrier = l.carrier AND s.day >= $3 AND s.day <= $4 \
+                     GROUP BY s.carrier, s.origin_prefix, s.destination_prefix HAVING SUM(s.shipments) > 0",
+                ))
+                .bind(tenant_id)
+                .bind(i64::from($crate::BUSIEST_LANES_RANKED))
+                .bind(first)
+                .bind(last)
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .map(|(carrier, origin_prefix, destination_prefix, a, b, c, d, e, f, g, h, i)| $crate::LanePerformance {
+                    carrier,
+                    origin_prefix,
+                    destination_prefix,
+                    counts: counts((a, b, c, d, e, f, g, h, i)),
+                })
+                .collect();
+                lanes.sort_by(|a, b| {
+                    b.counts.shipments.cmp(&a.counts.shipments).then_with(|| {
+                        (&a.carrier, &a.origin_prefix, &a.destination_prefix).cmp(&(&b.carrier, &b.origin_prefix, &b.destination_prefix))
                     })
-                    .collect())
+                });
+                Ok($crate::PerformanceReport { carriers, lanes })
             }
 
             async fn create_user(&self, user: &$crate::User) -> $crate::Result<()> {
@@ -2098,8 +2145,8 @@ macro_rules! record_batch_in_tx {
                 let sql = format!(
                     "UPDATE shipments SET status = v.column2, progress = v.column3, failed_attempts = v.column4, \
                      ndr_reason = v.column5, last_event_at = v.column6, updated_at = v.column7, next_poll_at = v.column8, \
-                     latest_event_at = v.column9 FROM (VALUES {}) AS v WHERE shipments.id = v.column1",
-                    values_rows(chunk.len(), 9, 1)
+                     latest_event_at = v.column9, picked_up_at = v.column10 FROM (VALUES {}) AS v WHERE shipments.id = v.column1",
+                    values_rows(chunk.len(), 10, 1)
                 );
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(Self::dynamic_sql(sql)));
                 for id in chunk {
@@ -2115,7 +2162,8 @@ macro_rules! record_batch_in_tx {
                         .bind(st.last_event_at.map(micros))
                         .bind(micros(updated_at))
                         .bind($crate::shared::next_poll(has_account, st.status, updated_at))
-                        .bind(latest.map(micros));
+                        .bind(latest.map(micros))
+                        .bind(st.picked_up_at.map(micros));
                 }
                 q.execute(&mut *$tx).await?;
             }
@@ -2146,6 +2194,7 @@ macro_rules! record_batch_in_tx {
             let mut all = Vec::with_capacity(order.len());
             let mut jobs = Vec::new();
             let mut webhooks = Vec::new();
+            let mut stats = $crate::performance::StatsChanges::default();
             for id in &order {
                 let (mut shipment, _) = shipments.remove(*id).expect("locked above");
                 let previous = shipment.state.clone();
@@ -2167,6 +2216,7 @@ macro_rules! record_batch_in_tx {
                         .collect();
                     shipment.state = timeline.state.clone();
                     shipment.updated_at = updated_at;
+                    stats.state_change(&shipment, &previous);
                     // Attempts counted as the fold counts them: onto the stored
                     // state, from its count and status; else from the start.
                     let (attempts, last) = if onto_stored {
@@ -2184,6 +2234,10 @@ macro_rules! record_batch_in_tx {
                 all.push(recorded);
             }
             phases.push(("follow_up", phase.elapsed().as_micros()));
+            // Only changes to what the report counts write (one row and its
+            // carrier's all-lanes row per shipment whose counts moved).
+            $crate::shared::write_performance_changes!($tx, tenant_id, &stats)?;
+            phases.push(("performance", phase.elapsed().as_micros()));
             for job in &jobs {
                 $crate::shared::insert_job!(&mut *$tx, job)?;
             }
@@ -2506,6 +2560,107 @@ macro_rules! insert_event {
 }
 pub(crate) use insert_event;
 
+/// The summed counts of `carrier_lane_daily_stats` rows (columns prefixed
+/// by `$p`), in `PerformanceCounts` order.
+macro_rules! performance_sums {
+    ($p:literal) => {
+        concat!(
+            "CAST(SUM(",
+            $p,
+            "shipments) AS BIGINT), CAST(SUM(",
+            $p,
+            "delivered) AS BIGINT), ",
+            "CAST(SUM(",
+            $p,
+            "rto) AS BIGINT), CAST(SUM(",
+            $p,
+            "with_ndr) AS BIGINT), ",
+            "CAST(SUM(",
+            $p,
+            "promised) AS BIGINT), CAST(SUM(",
+            $p,
+            "on_time) AS BIGINT), ",
+            "CAST(SUM(",
+            $p,
+            "order_to_delivery_micros) AS BIGINT), CAST(SUM(",
+            $p,
+            "picked_up_and_delivered) AS BIGINT), ",
+            "CAST(SUM(",
+            $p,
+            "pickup_to_delivery_micros) AS BIGINT)"
+        )
+    };
+}
+pub(crate) use performance_sums;
+
+/// Adds `StatsChanges` to the carrier performance counts inside the
+/// caller's transaction: one upsert per 256 rows changed, and one for the
+/// lanes whose shipment count changed (the busiest-lanes ranking).
+macro_rules! write_performance_changes {
+    ($tx:expr, $tenant_id:expr, $changes:expr) => {{
+        async {
+            use $crate::shared::{ROWS_PER_STATEMENT, values_rows};
+            let tenant_id: &str = $tenant_id;
+            let changes: &$crate::performance::StatsChanges = $changes;
+            let rows = changes.nonzero();
+            for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+                let sql = format!(
+                    "INSERT INTO carrier_lane_daily_stats (tenant_id, origin_prefix, destination_prefix, carrier, day, \
+                     shipments, delivered, rto, with_ndr, promised, on_time, order_to_delivery_micros, \
+                     picked_up_and_delivered, pickup_to_delivery_micros) VALUES {} \
+                     ON CONFLICT (tenant_id, origin_prefix, destination_prefix, carrier, day) DO UPDATE SET \
+                     shipments = carrier_lane_daily_stats.shipments + excluded.shipments, \
+                     delivered = carrier_lane_daily_stats.delivered + excluded.delivered, \
+                     rto = carrier_lane_daily_stats.rto + excluded.rto, \
+                     with_ndr = carrier_lane_daily_stats.with_ndr + excluded.with_ndr, \
+                     promised = carrier_lane_daily_stats.promised + excluded.promised, \
+                     on_time = carrier_lane_daily_stats.on_time + excluded.on_time, \
+                     order_to_delivery_micros = carrier_lane_daily_stats.order_to_delivery_micros + excluded.order_to_delivery_micros, \
+                     picked_up_and_delivered = carrier_lane_daily_stats.picked_up_and_delivered + excluded.picked_up_and_delivered, \
+                     pickup_to_delivery_micros = carrier_lane_daily_stats.pickup_to_delivery_micros + excluded.pickup_to_delivery_micros",
+                    values_rows(chunk.len(), 14, 1)
+                );
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(Self::dynamic_sql(sql)));
+                for (k, c) in chunk {
+                    q = q
+                        .bind(tenant_id)
+                        .bind(&k.origin_prefix)
+                        .bind(&k.destination_prefix)
+                        .bind(&k.carrier)
+                        .bind(k.day)
+                        .bind(c.shipments)
+                        .bind(c.delivered)
+                        .bind(c.rto)
+                        .bind(c.with_ndr)
+                        .bind(c.promised)
+                        .bind(c.on_time)
+                        .bind(c.order_to_delivery)
+                        .bind(c.picked_up_and_delivered)
+                        .bind(c.pickup_to_delivery);
+                }
+                q.execute(&mut *$tx).await?;
+            }
+            let lanes = changes.lane_counts();
+            for chunk in lanes.chunks(ROWS_PER_STATEMENT) {
+                let sql = format!(
+                    "INSERT INTO carrier_lanes (tenant_id, carrier, origin_prefix, destination_prefix, shipments) VALUES {} \
+                     ON CONFLICT (tenant_id, carrier, origin_prefix, destination_prefix) DO UPDATE SET \
+                     shipments = carrier_lanes.shipments + excluded.shipments",
+                    values_rows(chunk.len(), 5, 1)
+                );
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(Self::dynamic_sql(sql)));
+                for ((carrier, origin_prefix, destination_prefix), n) in chunk {
+                    q = q.bind(tenant_id).bind(*carrier).bind(*origin_prefix).bind(*destination_prefix).bind(*n);
+                }
+                q.execute(&mut *$tx).await?;
+            }
+            Ok::<_, $crate::StoreError>(())
+        }
+        .await
+    }};
+}
+pub(crate) use write_performance_changes;
+
 /// Inserts one shipment row (its projection and details) on `$conn`;
 /// `Conflict` when its AWB is taken.
 macro_rules! insert_shipment_row {
@@ -2517,7 +2672,7 @@ macro_rules! insert_shipment_row {
                     "INSERT INTO shipments (",
                     $crate::rows::shipment_columns!(),
                     ", consignee_phone, pickup_postal_code, consignee_postal_code, next_poll_at, latest_event_at) VALUES \
-                     ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28)"
+                     ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29)"
                 ))
                 .bind(&s.id)
                 .bind(&s.tenant_id)
@@ -2542,6 +2697,7 @@ macro_rules! insert_shipment_row {
                 .bind(s.carrier_facts.edd.map(|d| d.to_string()))
                 .bind(s.carrier_facts.attempts.map(i64::from))
                 .bind(s.carrier_facts.proof_of_delivery.as_deref())
+                .bind(s.state.picked_up_at.map(micros))
                 .bind(s.consignee.phone.as_str())
                 .bind(s.pickup.postal_code.as_str())
                 .bind(s.consignee.postal_code.as_str())

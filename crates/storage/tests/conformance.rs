@@ -17,6 +17,7 @@ macro_rules! conformance_tests {
 conformance_tests!(
     dashboard_users_and_sessions,
     shipments_are_searched_and_reported_per_lane,
+    performance_counts_equal_a_recount,
     edd_observations_are_kept_once_in_order,
     serviceability_stays_within_its_tenant,
     tenants_are_found_by_key_hash_only,

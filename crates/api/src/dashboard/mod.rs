@@ -18,7 +18,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
-pub use performance::ReportCache;
 pub use session::{LoginGuard, Session, UserError, create_user};
 
 /// What the dashboard keeps per process.
@@ -26,8 +25,6 @@ pub use session::{LoginGuard, Session, UserError, create_user};
 pub struct DashboardState {
     /// Sign-in attempts allowed per email and per client address.
     pub logins: LoginGuard,
-    /// Carrier performance reports, recomputed in the background.
-    pub reports: ReportCache,
 }
 
 use crate::AppState;

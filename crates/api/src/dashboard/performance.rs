@@ -1,19 +1,17 @@
-//! Carrier performance: per carrier and per lane, for the shipments created
-//! in a date range — turnaround (creation to delivery), on-time rate against
-//! the promised EDD, NDR and RTO rates — as server-rendered SVG bar charts
-//! with the numbers beside them.
-
-use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+//! Carrier performance: per carrier and on its busiest lanes, for the
+//! shipments created in a date range — turnaround (order to delivery and
+//! pick-up to delivery), on-time rate against the promised EDD, NDR and RTO
+//! rates — as server-rendered SVG bar charts with the numbers beside them.
+//! The counts are kept up to date as shipments are recorded
+//! (`shipgate_storage::performance`), so each view reads them afresh.
 
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use maud::{Markup, html};
 use serde::Deserialize;
-use shipgate_storage::LanePerformance;
+use shipgate_storage::{BUSIEST_LANES_RANKED, PerformanceCounts};
 
-use super::shipments::{day_start, parse_day};
+use super::shipments::parse_day;
 use super::{Nav, Page, PageError, Session, words};
 use crate::AppState;
 
@@ -24,150 +22,52 @@ const MAX_DAYS: i64 = 366;
 /// Lanes listed, busiest first.
 const TOP_LANES: usize = 25;
 
-/// A report younger than this is shown as it is.
-pub const FRESH_FOR: Duration = Duration::from_secs(60);
-/// An older one (up to this age) is shown while a new one is computed in
-/// the background; older still, the page waits for a new one.
-pub const STALE_FOR: Duration = Duration::from_secs(15 * 60);
-/// Reports kept (per tenant and range).
-const CACHED_REPORTS: usize = 256;
-
-/// A computed report.
-#[derive(Debug, Clone)]
-pub struct Report {
-    pub lanes: Arc<Vec<LanePerformance>>,
-    pub computed_at: jiff::Timestamp,
-    at: Instant,
-}
-
-type Key = (String, jiff::Timestamp, jiff::Timestamp);
-
-/// Carrier performance reports per tenant and range: the report reads every
-/// shipment created in the range, so it is computed at most once a minute
-/// per tenant and range and served from here meanwhile (stale-while-revalidate).
-#[derive(Default)]
-pub struct ReportCache {
-    reports: Mutex<HashMap<Key, Report>>,
-    refreshing: Mutex<std::collections::HashSet<Key>>,
-}
-
-impl ReportCache {
-    /// The report for the range: cached, or computed now.
-    pub async fn get(
-        &self,
-        state: &AppState,
-        tenant_id: &str,
-        from: jiff::Timestamp,
-        before: jiff::Timestamp,
-    ) -> Result<Report, PageError> {
-        let key: Key = (tenant_id.to_string(), from, before);
-        let cached = self.reports.lock().expect("poisoned").get(&key).cloned();
-        match cached {
-            Some(r) if r.at.elapsed() < FRESH_FOR => Ok(r),
-            Some(r) if r.at.elapsed() < STALE_FOR => {
-                if self
-                    .refreshing
-                    .lock()
-                    .expect("poisoned")
-                    .insert(key.clone())
-                {
-                    let state = state.clone();
-                    tokio::spawn(async move {
-                        let cache = &state.dashboard.reports;
-                        if let Err(e) = cache.compute(&state, key.clone()).await {
-                            tracing::warn!(error = ?e, "carrier performance refresh failed");
-                        }
-                        cache.refreshing.lock().expect("poisoned").remove(&key);
-                    });
-                }
-                Ok(r)
-            }
-            _ => self.compute(state, key).await,
-        }
-    }
-
-    async fn compute(&self, state: &AppState, key: Key) -> Result<Report, PageError> {
-        let lanes = state
-            .store
-            .carrier_performance(&key.0, key.1, key.2)
-            .await?;
-        let report = Report {
-            lanes: Arc::new(lanes),
-            computed_at: jiff::Timestamp::now(),
-            at: Instant::now(),
-        };
-        let mut reports = self.reports.lock().expect("poisoned");
-        if reports.len() >= CACHED_REPORTS && !reports.contains_key(&key) {
-            reports.retain(|_, r| r.at.elapsed() < FRESH_FOR);
-            if reports.len() >= CACHED_REPORTS {
-                reports.clear();
-            }
-        }
-        reports.insert(key, report.clone());
-        Ok(report)
-    }
-}
-
 #[derive(Debug, Default, Deserialize)]
 pub struct RangeQuery {
     from: Option<String>,
     to: Option<String>,
 }
 
-/// Totals of one carrier (all its lanes) or one lane.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Figures {
-    pub shipments: u64,
-    pub delivered: u64,
-    pub rto: u64,
-    pub with_ndr: u64,
-    pub turnaround_micros: i64,
-    pub promised: u64,
-    pub on_time: u64,
-}
+/// The rates and means of one carrier (all its lanes) or one lane.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Figures(pub PerformanceCounts);
+
+const MICROS_PER_DAY: f64 = 86_400_000_000.0;
 
 impl Figures {
-    fn add(&mut self, l: &LanePerformance) {
-        self.shipments += l.shipments;
-        self.delivered += l.delivered;
-        self.rto += l.rto;
-        self.with_ndr += l.with_ndr;
-        self.turnaround_micros += l.turnaround_micros;
-        self.promised += l.promised;
-        self.on_time += l.on_time;
-    }
-
     fn rate(part: u64, whole: u64) -> Option<f64> {
         (whole > 0).then(|| part as f64 * 100.0 / whole as f64)
     }
 
+    fn mean_days(total_micros: i64, n: u64) -> Option<f64> {
+        (n > 0).then(|| total_micros as f64 / n as f64 / MICROS_PER_DAY)
+    }
+
     /// Delivered by the promised date, of those delivered with a promise.
     pub fn on_time_rate(&self) -> Option<f64> {
-        Self::rate(self.on_time, self.promised)
+        Self::rate(self.0.on_time, self.0.promised)
     }
 
     pub fn ndr_rate(&self) -> Option<f64> {
-        Self::rate(self.with_ndr, self.shipments)
+        Self::rate(self.0.with_ndr, self.0.shipments)
     }
 
     pub fn rto_rate(&self) -> Option<f64> {
-        Self::rate(self.rto, self.shipments)
+        Self::rate(self.0.rto, self.0.shipments)
     }
 
-    /// Mean days from creation to delivery.
+    /// Mean days from order (creation) to delivery.
     pub fn turnaround_days(&self) -> Option<f64> {
-        (self.delivered > 0)
-            .then(|| self.turnaround_micros as f64 / self.delivered as f64 / 86_400_000_000.0)
+        Self::mean_days(self.0.order_to_delivery_micros, self.0.delivered)
     }
-}
 
-/// Per carrier, every lane summed.
-pub fn by_carrier(lanes: &[LanePerformance]) -> BTreeMap<String, Figures> {
-    let mut out: BTreeMap<String, Figures> = BTreeMap::new();
-    for l in lanes {
-        out.entry(l.carrier.clone()).or_default().add(l);
+    /// Mean days from pick-up to delivery, of those delivered with a pick-up scan.
+    pub fn pickup_turnaround_days(&self) -> Option<f64> {
+        Self::mean_days(
+            self.0.pickup_to_delivery_micros,
+            self.0.picked_up_and_delivered,
+        )
     }
-    out
 }
 
 fn percent(v: Option<f64>) -> String {
@@ -230,33 +130,27 @@ pub async fn page(
             format!("Pick a range of 1 to {MAX_DAYS} days, the start before the end."),
         ));
     }
-    let (Some(start), Some(end)) = (day_start(from), to.tomorrow().ok().and_then(day_start)) else {
-        return Err(PageError::new(
-            StatusCode::BAD_REQUEST,
-            "Dates out of range.",
-        ));
-    };
     let report = state
-        .dashboard
-        .reports
-        .get(&state, &session.signed.tenant.id, start, end)
+        .store
+        .carrier_performance(&session.signed.tenant.id, from, to)
         .await?;
-    let lanes = &report.lanes;
-    let carriers = by_carrier(lanes);
-    let mut busiest: Vec<&LanePerformance> = lanes.iter().collect();
-    busiest.sort_by(|a, b| {
-        b.shipments
-            .cmp(&a.shipments)
-            .then(a.carrier.cmp(&b.carrier))
-    });
+    let carriers: Vec<(String, Figures)> = report
+        .carriers
+        .into_iter()
+        .map(|(carrier, counts)| (carrier, Figures(counts)))
+        .collect();
+    let mut busiest = report.lanes;
     busiest.truncate(TOP_LANES);
     let series = |f: fn(&Figures) -> Option<f64>| -> Vec<(String, Option<f64>)> {
         carriers.iter().map(|(c, v)| (words(c), f(v))).collect()
     };
-    let max_turnaround = carriers
-        .values()
-        .filter_map(Figures::turnaround_days)
-        .fold(0.0, f64::max);
+    let max_days = |f: fn(&Figures) -> Option<f64>| {
+        carriers
+            .iter()
+            .filter_map(|(_, v)| f(v))
+            .fold(0.0, f64::max)
+    };
+    let turnaround_scale = max_days(Figures::turnaround_days);
     let body = html! {
         h1 { "Carrier performance" }
         form.filters method="get" action="/app/performance" {
@@ -274,20 +168,21 @@ pub async fn page(
             p.notice { "No shipments were created in this range." }
         } @else {
             h2 { "By carrier" }
-            p.muted { "Shipments created " (from) " to " (to) " (IST), as of " (super::when(report.computed_at)) " (recomputed at most once a minute)." }
+            p.muted { "Shipments created " (from) " to " (to) " (IST), as they stand now." }
             div {
                 table.responsive {
                     thead { tr {
-                        th { "Carrier" } th.num { "Shipments" } th.num { "Delivered" } th.num { "Turnaround" }
-                        th.num { "On time" } th.num { "NDR rate" } th.num { "RTO rate" }
+                        th { "Carrier" } th.num { "Shipments" } th.num { "Delivered" } th.num { "Order to delivery" }
+                        th.num { "Pick-up to delivery" } th.num { "On time" } th.num { "NDR rate" } th.num { "RTO rate" }
                     } }
                     tbody {
                         @for (carrier, f) in &carriers {
                             tr {
                                 td data-label="Carrier" { strong { (words(carrier)) } }
-                                td.num data-label="Shipments" { (f.shipments) }
-                                td.num data-label="Delivered" { (f.delivered) }
-                                td.num data-label="Turnaround" { (days(f.turnaround_days())) }
+                                td.num data-label="Shipments" { (f.0.shipments) }
+                                td.num data-label="Delivered" { (f.0.delivered) }
+                                td.num data-label="Order to delivery" { (days(f.turnaround_days())) }
+                                td.num data-label="Pick-up to delivery" { (days(f.pickup_turnaround_days())) }
                                 td.num data-label="On time" { (percent(f.on_time_rate())) }
                                 td.num data-label="NDR rate" { (percent(f.ndr_rate())) }
                                 td.num data-label="RTO rate" { (percent(f.rto_rate())) }
@@ -298,25 +193,31 @@ pub async fn page(
             }
             div.cards style="margin-top:1rem" {
                 (chart("on-time", "On-time delivery against the promised date (%)", &series(Figures::on_time_rate), 100.0, "%"))
-                (chart("turnaround", "Mean days from order to delivery", &series(Figures::turnaround_days), max_turnaround, " d"))
+                (chart("turnaround", "Mean days from order to delivery", &series(Figures::turnaround_days), turnaround_scale, " d"))
+                // On the order-to-delivery scale, so the two compare at a glance.
+                (chart("pickup-turnaround", "Mean days from pick-up to delivery", &series(Figures::pickup_turnaround_days), turnaround_scale.max(max_days(Figures::pickup_turnaround_days)), " d"))
                 (chart("ndr", "Shipments with a failed delivery attempt (%)", &series(Figures::ndr_rate), 100.0, "%"))
                 (chart("rto", "Shipments returned to origin (%)", &series(Figures::rto_rate), 100.0, "%"))
             }
             h2 { "Busiest lanes" }
-            p.muted { "Lanes by the first three digits of the pickup and delivery PIN codes." }
+            p.muted {
+                "Lanes by the first three digits of the pickup and delivery PIN codes: of your "
+                (BUSIEST_LANES_RANKED) " busiest lanes overall, the " (TOP_LANES) " with the most shipments in this range."
+            }
             table.responsive {
                 thead { tr {
-                    th { "Carrier" } th { "Lane" } th.num { "Shipments" } th.num { "Turnaround" }
-                    th.num { "On time" } th.num { "NDR rate" } th.num { "RTO rate" }
+                    th { "Carrier" } th { "Lane" } th.num { "Shipments" } th.num { "Order to delivery" }
+                    th.num { "Pick-up to delivery" } th.num { "On time" } th.num { "NDR rate" } th.num { "RTO rate" }
                 } }
                 tbody {
                     @for l in &busiest {
-                        @let f = { let mut f = Figures::default(); f.add(l); f };
+                        @let f = Figures(l.counts);
                         tr {
                             td data-label="Carrier" { (words(&l.carrier)) }
                             td data-label="Lane" { (l.origin_prefix) "xxx → " (l.destination_prefix) "xxx" }
-                            td.num data-label="Shipments" { (f.shipments) }
-                            td.num data-label="Turnaround" { (days(f.turnaround_days())) }
+                            td.num data-label="Shipments" { (f.0.shipments) }
+                            td.num data-label="Order to delivery" { (days(f.turnaround_days())) }
+                            td.num data-label="Pick-up to delivery" { (days(f.pickup_turnaround_days())) }
                             td.num data-label="On time" { (percent(f.on_time_rate())) }
                             td.num data-label="NDR rate" { (percent(f.ndr_rate())) }
                             td.num data-label="RTO rate" { (percent(f.rto_rate())) }
@@ -339,31 +240,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn lanes_add_up_per_carrier() {
-        let lane = |carrier: &str, n, delivered, ndr, promised, on_time| LanePerformance {
-            carrier: carrier.into(),
-            origin_prefix: "110".into(),
-            destination_prefix: "560".into(),
-            shipments: n,
-            delivered,
-            rto: 1,
-            with_ndr: ndr,
-            turnaround_micros: delivered as i64 * 2 * 86_400_000_000,
-            promised,
-            on_time,
-        };
-        let totals = by_carrier(&[
-            lane("ekart", 10, 8, 2, 8, 6),
-            lane("ekart", 10, 2, 0, 2, 2),
-            lane("dtdc", 4, 0, 0, 0, 0),
-        ]);
-        let ekart = &totals["ekart"];
-        assert_eq!(ekart.shipments, 20);
-        assert_eq!(ekart.on_time_rate(), Some(80.0));
-        assert_eq!(ekart.ndr_rate(), Some(10.0));
-        assert_eq!(ekart.rto_rate(), Some(10.0));
-        assert_eq!(ekart.turnaround_days(), Some(2.0));
-        assert_eq!(totals["dtdc"].on_time_rate(), None);
-        assert_eq!(totals["dtdc"].turnaround_days(), None);
+    fn rates_and_means_divide_by_what_they_are_of() {
+        let f = Figures(PerformanceCounts {
+            shipments: 20,
+            delivered: 10,
+            rto: 2,
+            with_ndr: 2,
+            order_to_delivery_micros: 10 * 3 * 86_400_000_000,
+            picked_up_and_delivered: 8,
+            pickup_to_delivery_micros: 8 * 2 * 86_400_000_000,
+            promised: 8,
+            on_time: 6,
+        });
+        assert_eq!(f.on_time_rate(), Some(75.0));
+        assert_eq!(f.ndr_rate(), Some(10.0));
+        assert_eq!(f.rto_rate(), Some(10.0));
+        assert_eq!(f.turnaround_days(), Some(3.0));
+        assert_eq!(f.pickup_turnaround_days(), Some(2.0));
+        let none = Figures(PerformanceCounts {
+            shipments: 4,
+            ..Default::default()
+        });
+        assert_eq!(none.on_time_rate(), None);
+        assert_eq!(none.turnaround_days(), None);
+        assert_eq!(none.pickup_turnaround_days(), None);
     }
 }
