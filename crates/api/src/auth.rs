@@ -339,8 +339,8 @@ impl<V: Clone, K: std::hash::Hash + Eq> KeyCache<V, K> {
         (at.elapsed() < KEY_CACHE_TTL).then(|| tenant.clone())
     }
 
-    /// Forgets every entry.
-    fn clear(&self) {
+    /// Forgets every entry (after a revocation here).
+    pub fn forget(&self) {
         self.entries.write().expect("poisoned").clear();
     }
 
@@ -413,8 +413,8 @@ impl PublishableGuard {
 
     /// Forgets verified keys and known origins, after a revocation here.
     pub fn forget(&self) {
-        self.keys.clear();
-        self.origins.clear();
+        self.keys.forget();
+        self.origins.forget();
     }
 }
 

@@ -64,6 +64,11 @@ pub const PROBLEM_CODES: &[(&str, u16, &str)] = &[
     ("not_found", 404, "No such resource"),
     ("conflict", 409, "The request conflicts with existing data"),
     (
+        "last_api_key",
+        409,
+        "The tenant's only API key cannot be revoked",
+    ),
+    (
         "idempotency_key_in_use",
         409,
         "A request with this Idempotency-Key is still running",

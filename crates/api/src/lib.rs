@@ -153,9 +153,9 @@ impl AppState {
 /// The OpenAPI document and the router it describes.
 pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
     use routes::{
-        batches, branding, carrier_accounts, carriers, edd, exceptions, fleet, hooks, ndr, pickups,
-        publishable_keys, rates, self_service, serviceability, shipments, system, tracking,
-        webhook_endpoints,
+        api_keys, batches, branding, carrier_accounts, carriers, edd, exceptions, fleet, hooks,
+        ndr, pickups, publishable_keys, rates, self_service, serviceability, shipments, system,
+        tracking, webhook_endpoints,
     };
     let v1 = OpenApiRouter::new()
         .routes(routes!(shipments::create, shipments::list))
@@ -172,6 +172,8 @@ pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .routes(routes!(branding::put))
         .routes(routes!(publishable_keys::create, publishable_keys::list))
         .routes(routes!(publishable_keys::revoke))
+        .routes(routes!(api_keys::create, api_keys::list))
+        .routes(routes!(api_keys::revoke))
         .routes(routes!(exceptions::cancel))
         .routes(routes!(ndr::queue))
         .routes(routes!(exceptions::act))

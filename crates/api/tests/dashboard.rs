@@ -537,6 +537,122 @@ async fn search_filters_and_bulk_ndr_actions_over_http() {
     assert_eq!(status, 200);
 }
 
+/// The whole secret key the page shows (once), if any: listings show a prefix.
+fn shown_secret_key(page: &str) -> Option<String> {
+    page.match_indices("sg_live_")
+        .map(|(start, _)| {
+            page[start..]
+                .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+                .next()
+                .unwrap_or_default()
+        })
+        .find(|k| k.len() == "sg_live_".len() + 64)
+        .map(str::to_string)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secret_keys_are_created_and_revoked_from_settings_and_the_api() {
+    let app = spawn_app().await;
+    dashboard::create_user(app.store.as_ref(), &app.tenant_a.id, EMAIL, PASSWORD)
+        .await
+        .unwrap();
+    // Over the API: the tenant's one key, which cannot be revoked.
+    let keys = app.get_json("/v1/api-keys", &app.key_a).await;
+    let keys = keys["data"].as_array().unwrap().clone();
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    assert!(
+        app.key_a
+            .starts_with(keys[0]["key_prefix"].as_str().unwrap())
+    );
+    let first_id = keys[0]["id"].as_str().unwrap().to_string();
+    let r = app
+        .client
+        .delete(app.url(&format!("/v1/api-keys/{first_id}")))
+        .bearer_auth(&app.key_a)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(common::problem(r, 409).await["code"], "last_api_key");
+    let r = app
+        .post("/v1/api-keys", &app.key_a)
+        .json(&json!({"label": "x".repeat(81)}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+
+    // In settings: listed by prefix; a new one shown once.
+    let mut v = Visitor::new(&app);
+    assert_eq!(v.sign_in(EMAIL, PASSWORD).await.status(), 303);
+    let (_, page, _) = v.get("/app/settings").await;
+    assert!(page.contains("Your only key") && !page.contains(app.key_a.as_str()));
+    let csrf = hidden(&page, "csrf");
+    let origin = app.base.clone();
+    let r = v
+        .post(
+            "/app/settings/api-keys",
+            &[("csrf", "forged"), ("label", "Scanner")],
+            Some(&origin),
+        )
+        .await;
+    assert_eq!(r.status(), 403);
+    let r = v
+        .post(
+            "/app/settings/api-keys",
+            &[("csrf", &csrf), ("label", " Scanner ")],
+            Some(&origin),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let new_key = shown_secret_key(&r.text().await.unwrap()).expect("the new key, shown once");
+    let (_, page, _) = v.get("/app/settings").await;
+    assert!(
+        shown_secret_key(&page).is_none() && !page.contains(&new_key),
+        "never shown again"
+    );
+    assert!(page.contains("Scanner") && !page.contains("Your only key"));
+    let listed = app.get_json("/v1/api-keys", &new_key).await;
+    assert_eq!(listed["data"][0]["label"], "Scanner", "{listed}");
+    assert_eq!(listed["data"].as_array().unwrap().len(), 2);
+
+    // Revoking the first: it stops working at once; the new one still works.
+    let revoke = format!("/app/settings/api-keys/{first_id}/revoke");
+    assert_eq!(
+        v.post(&revoke, &[("csrf", "forged")], Some(&origin))
+            .await
+            .status(),
+        403
+    );
+    let r = v.post(&revoke, &[("csrf", &csrf)], Some(&origin)).await;
+    assert_eq!(r.status(), 303);
+    let (_, page, _) = v.get("/app/settings?done=secret-revoked").await;
+    assert!(page.contains("Secret key revoked"));
+    let r = app.get("/v1/api-keys", &app.key_a).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    let listed = app.get_json("/v1/api-keys", &new_key).await;
+    assert_eq!(listed["data"].as_array().unwrap().len(), 1);
+    // The last one cannot go, from the page either.
+    let last_id = listed["data"][0]["id"].as_str().unwrap();
+    let r = v
+        .post(
+            &format!("/app/settings/api-keys/{last_id}/revoke"),
+            &[("csrf", &csrf)],
+            Some(&origin),
+        )
+        .await;
+    assert_eq!(r.status(), 409);
+    assert!(r.text().await.unwrap().contains("only API key"));
+    // Another tenant's key is not found.
+    let r = app
+        .client
+        .delete(app.url(&format!("/v1/api-keys/{last_id}")))
+        .bearer_auth(&app.key_b)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+}
+
 /// The text of the table row for `label` on the page (tags dropped).
 fn row_text(page: &str, label: &str) -> String {
     let start = page[..page

@@ -22,6 +22,7 @@ struct Owned {
     endpoint: String,
     message: String,
     publishable: String,
+    api_key: String,
     /// Strings of A's data that must not appear in any answer to B.
     markers: Vec<String>,
 }
@@ -128,6 +129,15 @@ async fn create_as_a(app: &TestApp) -> Owned {
         "publishable key",
     )
     .await;
+    let api_key = ok_json(
+        app.post("/v1/api-keys", key)
+            .json(&json!({"label": "A-secret-key"}))
+            .send()
+            .await
+            .unwrap(),
+        "secret key",
+    )
+    .await;
     for (path, body) in [
         (
             "/v1/allocation-rules",
@@ -176,6 +186,8 @@ async fn create_as_a(app: &TestApp) -> Owned {
             endpoint_id.clone(),
             publishable["id"].as_str().unwrap().to_string(),
             publishable["key_prefix"].as_str().unwrap().to_string(),
+            api_key["id"].as_str().unwrap().to_string(),
+            api_key["key_prefix"].as_str().unwrap().to_string(),
             "A-ORDER".into(),
             "A-secret".into(),
             "a-secret".into(),
@@ -188,6 +200,7 @@ async fn create_as_a(app: &TestApp) -> Owned {
         endpoint: endpoint_id,
         message: message.expect("a webhook message for A's endpoint"),
         publishable: publishable["id"].as_str().unwrap().to_string(),
+        api_key: api_key["id"].as_str().unwrap().to_string(),
     }
 }
 
@@ -218,6 +231,7 @@ fn plan(a: &Owned, method: &str, template: &str) -> Option<Call> {
                 t if t.starts_with("/v1/carrier-accounts/") => &a.account,
                 t if t.starts_with("/v1/webhook-endpoints/") => &a.endpoint,
                 t if t.starts_with("/v1/publishable-keys/") => &a.publishable,
+                t if t.starts_with("/v1/api-keys/") => &a.api_key,
                 _ => "{id}",
             },
         )
@@ -239,6 +253,7 @@ fn plan(a: &Owned, method: &str, template: &str) -> Option<Call> {
         | ("get", "/v1/webhook-endpoints/{id}/deliveries")
         | ("delete", "/v1/webhook-endpoints/{id}")
         | ("delete", "/v1/publishable-keys/{id}")
+        | ("delete", "/v1/api-keys/{id}")
         | ("post", "/v1/webhook-endpoints/{id}/rotate-secret")
         | ("post", "/v1/webhook-endpoints/{id}/deliveries/{msg_id}/replay") => {
             (None, None, NOT_FOUND)
@@ -308,6 +323,7 @@ fn plan(a: &Owned, method: &str, template: &str) -> Option<Call> {
         | ("get", "/v1/carrier-accounts")
         | ("get", "/v1/webhook-endpoints")
         | ("get", "/v1/publishable-keys")
+        | ("get", "/v1/api-keys")
         | ("get", "/v1/ndr")
         | ("get", "/v1/allocation-rules")
         | ("get", "/v1/ndr-rules")
@@ -352,6 +368,7 @@ fn plan(a: &Owned, method: &str, template: &str) -> Option<Call> {
             json_body(json!({"allowed_origins": ["https://b.example"]})),
             OWN,
         ),
+        ("post", "/v1/api-keys") => (None, json_body(json!({"label": "B key"})), OWN),
         // Not tenant data.
         ("get", "/healthz") | ("get", "/metrics") => (None, None, &[200, 503]),
         _ => return None,
@@ -374,6 +391,7 @@ async fn snapshot(app: &TestApp, a: &Owned) -> BTreeMap<String, String> {
         format!("/v1/carrier-accounts/{}", a.account),
         format!("/v1/webhook-endpoints/{}", a.endpoint),
         "/v1/publishable-keys".to_string(),
+        "/v1/api-keys".to_string(),
         "/v1/allocation-rules".to_string(),
         "/v1/ndr-rules".to_string(),
         "/v1/serviceability?postal_code=560001".to_string(),

@@ -169,6 +169,83 @@ pub async fn tenants_are_found_by_key_hash_only(url: &str) {
     assert_eq!(store.count_tenants().await.unwrap(), 2);
 }
 
+pub async fn secret_keys_are_created_listed_and_revoked_within_their_tenant(url: &str) {
+    use crate::ApiKeyRevocation as R;
+    let store = open(url).await;
+    let a = store
+        .create_tenant("Acme", "hash-a", "sg_live_a")
+        .await
+        .unwrap();
+    let b = store
+        .create_tenant("Bolt", "hash-b", "sg_live_b")
+        .await
+        .unwrap();
+    let first = store.list_api_keys(&a.id).await.unwrap();
+    assert_eq!(first.len(), 1);
+    assert_eq!(
+        (first[0].key_prefix.as_str(), first[0].label.as_deref()),
+        ("sg_live_a", None)
+    );
+    // The only key cannot go.
+    assert_eq!(
+        store.revoke_api_key(&a.id, &first[0].id).await.unwrap(),
+        R::LastKey
+    );
+    let second = store
+        .create_api_key(&a.id, "hash-a2", "sg_live_a2", Some("scanner"))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .tenant_by_api_key_hash("hash-a2")
+            .await
+            .unwrap()
+            .map(|t| t.id),
+        Some(a.id.clone())
+    );
+    let listed = store.list_api_keys(&a.id).await.unwrap();
+    assert_eq!(
+        listed,
+        vec![second.clone(), first[0].clone()],
+        "newest first"
+    );
+    // Another tenant's key is not found from here.
+    let b_key = &store.list_api_keys(&b.id).await.unwrap()[0];
+    assert_eq!(
+        store.revoke_api_key(&a.id, &b_key.id).await.unwrap(),
+        R::NotFound
+    );
+    assert_eq!(
+        store.revoke_api_key(&b.id, &second.id).await.unwrap(),
+        R::NotFound
+    );
+    // Now the first may go; it stops authenticating; revoking again finds nothing.
+    assert_eq!(
+        store.revoke_api_key(&a.id, &first[0].id).await.unwrap(),
+        R::Revoked
+    );
+    assert!(
+        store
+            .tenant_by_api_key_hash("hash-a")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        store.revoke_api_key(&a.id, &first[0].id).await.unwrap(),
+        R::NotFound
+    );
+    assert_eq!(
+        store.list_api_keys(&a.id).await.unwrap(),
+        vec![second.clone()]
+    );
+    assert_eq!(
+        store.revoke_api_key(&a.id, &second.id).await.unwrap(),
+        R::LastKey
+    );
+    assert_eq!(store.list_api_keys(&b.id).await.unwrap().len(), 1);
+}
+
 pub async fn publishable_keys_are_found_by_hash_with_their_origins(url: &str) {
     let store = open(url).await;
     let a = store.create_tenant("Acme", "hash-a", "sg_a").await.unwrap();

@@ -59,6 +59,28 @@ pub struct Tenant {
     pub created_at: Timestamp,
 }
 
+/// A secret API key as listed: never the key itself (only its hash is kept).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKey {
+    pub id: String,
+    pub tenant_id: String,
+    /// The key's first characters, to recognise it in listings.
+    pub key_prefix: String,
+    /// What it is for, as its creator put it.
+    pub label: Option<String>,
+    pub created_at: Timestamp,
+}
+
+/// What revoking a secret API key did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiKeyRevocation {
+    Revoked,
+    /// The tenant has no such unrevoked key.
+    NotFound,
+    /// Refused: it is the tenant's only unrevoked key.
+    LastKey,
+}
+
 /// A key safe to put in a web page: it may only look up delivery estimates
 /// and serviceability, from the web origins listed for it.
 #[derive(Debug, Clone, PartialEq)]
@@ -713,6 +735,19 @@ pub trait Store: Send + Sync + 'static {
         api_key_prefix: &str,
     ) -> Result<Tenant>;
     async fn tenant_by_api_key_hash(&self, key_hash: &str) -> Result<Option<Tenant>>;
+    /// Stores another secret key (by hash) for the tenant.
+    async fn create_api_key(
+        &self,
+        tenant_id: &str,
+        key_hash: &str,
+        key_prefix: &str,
+        label: Option<&str>,
+    ) -> Result<ApiKey>;
+    /// The tenant's unrevoked secret keys, newest first.
+    async fn list_api_keys(&self, tenant_id: &str) -> Result<Vec<ApiKey>>;
+    /// Revokes one of the tenant's secret keys, unless it is the last one
+    /// (a tenant always keeps a key it can call the API with).
+    async fn revoke_api_key(&self, tenant_id: &str, id: &str) -> Result<ApiKeyRevocation>;
     async fn count_tenants(&self) -> Result<u64>;
     /// The tenant created first (the sandbox's default tenant).
     async fn first_tenant(&self) -> Result<Option<Tenant>>;

@@ -85,6 +85,84 @@ macro_rules! impl_store {
                 row.map($crate::Tenant::try_from).transpose()
             }
 
+            async fn create_api_key(
+                &self,
+                tenant_id: &str,
+                key_hash: &str,
+                key_prefix: &str,
+                label: Option<&str>,
+            ) -> $crate::Result<$crate::ApiKey> {
+                let now = $crate::rows::now();
+                let id = $crate::new_id("key");
+                sqlx::query(
+                    "INSERT INTO api_keys (id, tenant_id, key_hash, key_prefix, label, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(&id)
+                .bind(tenant_id)
+                .bind(key_hash)
+                .bind(key_prefix)
+                .bind(label)
+                .bind($crate::rows::micros(now))
+                .execute(&self.writer)
+                .await?;
+                Ok($crate::ApiKey {
+                    id,
+                    tenant_id: tenant_id.to_string(),
+                    key_prefix: key_prefix.to_string(),
+                    label: label.map(str::to_string),
+                    created_at: now,
+                })
+            }
+
+            async fn list_api_keys(&self, tenant_id: &str) -> $crate::Result<Vec<$crate::ApiKey>> {
+                sqlx::query_as::<_, (String, String, Option<String>, i64)>(
+                    "SELECT id, key_prefix, label, created_at FROM api_keys \
+                     WHERE tenant_id = $1 AND revoked_at IS NULL ORDER BY created_at DESC, id DESC",
+                )
+                .bind(tenant_id)
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .map(|(id, key_prefix, label, created_at)| {
+                    Ok($crate::ApiKey {
+                        id,
+                        tenant_id: tenant_id.to_string(),
+                        key_prefix,
+                        label,
+                        created_at: $crate::rows::timestamp(created_at)?,
+                    })
+                })
+                .collect()
+            }
+
+            async fn revoke_api_key(&self, tenant_id: &str, id: &str) -> $crate::Result<$crate::ApiKeyRevocation> {
+                let mut tx = self.begin_write().await?;
+                // The tenant's keys locked (PostgreSQL), so two revocations
+                // at once cannot leave it with none.
+                let sql = format!(
+                    "SELECT id FROM api_keys WHERE tenant_id = $1 AND revoked_at IS NULL{}",
+                    Self::FOR_UPDATE
+                );
+                let keys: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(Self::dynamic_sql(sql)))
+                    .bind(tenant_id)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                if !keys.iter().any(|k| k == id) {
+                    return Ok($crate::ApiKeyRevocation::NotFound);
+                }
+                if keys.len() == 1 {
+                    return Ok($crate::ApiKeyRevocation::LastKey);
+                }
+                sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND tenant_id = $3")
+                    .bind($crate::rows::micros(jiff::Timestamp::now()))
+                    .bind(id)
+                    .bind(tenant_id)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok($crate::ApiKeyRevocation::Revoked)
+            }
+
             async fn create_publishable_key(
                 &self,
                 tenant_id: &str,

@@ -21,6 +21,7 @@ conformance_tests!(
     edd_observations_are_kept_once_in_order,
     serviceability_stays_within_its_tenant,
     tenants_are_found_by_key_hash_only,
+    secret_keys_are_created_listed_and_revoked_within_their_tenant,
     publishable_keys_are_found_by_hash_with_their_origins,
     awb_serials_are_never_issued_twice,
     shipments_round_trip_within_their_tenant,

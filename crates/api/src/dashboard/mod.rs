@@ -54,6 +54,11 @@ pub fn router() -> Router<AppState> {
         .route("/app/settings/branding", post(settings::branding))
         .route("/app/settings/allocation", post(settings::allocation))
         .route("/app/settings/publishable-keys", post(settings::create_key))
+        .route("/app/settings/api-keys", post(settings::create_secret_key))
+        .route(
+            "/app/settings/api-keys/{id}/revoke",
+            post(settings::revoke_secret_key),
+        )
         .route(
             "/app/settings/publishable-keys/{id}/revoke",
             post(settings::revoke_key),

@@ -1,6 +1,6 @@
 //! Settings: the public pages' branding, carrier accounts and their pickup
 //! locations, allocation rules, webhook endpoints (with each one's delivery
-//! log and replay) and publishable API keys.
+//! log and replay), secret API keys and publishable keys.
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -26,9 +26,10 @@ async fn render(
     rules_text: Option<String>,
 ) -> Result<Page, PageError> {
     let tenant = &session.signed.tenant;
-    let (accounts, endpoints, keys) = tokio::try_join!(
+    let (accounts, endpoints, secret_keys, keys) = tokio::try_join!(
         state.store.list_carrier_accounts(&tenant.id, None, 100),
         state.store.list_webhook_endpoints(&tenant.id, None, 100),
+        state.store.list_api_keys(&tenant.id),
         state.store.list_publishable_keys(&tenant.id),
     )?;
     let rules = crate::service::allocation::rules(state, tenant).await?;
@@ -109,8 +110,43 @@ async fn render(
                 }
             }
         }
+        h2 { "Secret API keys" }
+        p.muted {
+            "For your systems to call the API (Authorization: Bearer …). Each is shown once, when created. "
+            "Revoking one stops every integration that uses it within 30 seconds; the last key cannot be revoked."
+        }
+        table.responsive {
+            thead { tr { th { "Key" } th { "Label" } th { "Created (IST)" } th { "Revoke" } } }
+            tbody {
+                @for k in &secret_keys {
+                    tr {
+                        td data-label="Key" { code { (k.key_prefix) "…" } }
+                        td data-label="Label" { (k.label.as_deref().unwrap_or("–")) }
+                        td data-label="Created" { (when(k.created_at)) }
+                        td data-label="Revoke" {
+                            @if secret_keys.len() > 1 {
+                                form method="post" action={"/app/settings/api-keys/" (k.id) "/revoke"} {
+                                    input type="hidden" name="csrf" value=(csrf);
+                                    button.danger type="submit" aria-label={"Revoke secret key " (k.key_prefix)} { "Revoke" }
+                                }
+                            } @else {
+                                span.muted { "Your only key" }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        form.filters method="post" action="/app/settings/api-keys" {
+            input type="hidden" name="csrf" value=(csrf);
+            div.wide {
+                label for="label" { "New secret key: what it is for (optional)" }
+                input id="label" name="label" maxlength=(crate::routes::api_keys::MAX_LABEL_CHARS) placeholder="Warehouse scanner";
+            }
+            div.row { button type="submit" { "Create secret key" } }
+        }
         h2 { "Publishable API keys" }
-        p.muted { "Secret API keys are shown once when made (shipgate tenants create); publishable keys for the widget:" }
+        p.muted { "For the product-page widget: lookups only, from the web origins listed." }
         @if keys.is_empty() {
             p.muted { "None yet." }
         } @else {
@@ -158,6 +194,11 @@ pub async fn page(
         Some("branding") => Some((false, "Branding saved.".to_string())),
         Some("rules") => Some((false, "Allocation rules saved.".to_string())),
         Some("revoked") => Some((false, "Key revoked.".to_string())),
+        Some("secret-revoked") => Some((
+            false,
+            "Secret key revoked: calls with it are refused (on every server within 30 seconds)."
+                .to_string(),
+        )),
         _ => None,
     };
     render(&state, &session, notice, None).await
@@ -353,15 +394,25 @@ pub async fn create_key(
         Caller(session.signed.tenant.clone()),
         JsonBody(input),
     )
-    .await;
+    .await
+    .map(|(_, view)| {
+        format!(
+            "New publishable key (shown this once; put it in the widget's data-key): {}",
+            view.0.key
+        )
+    });
+    key_created(&state, &session, result).await
+}
+
+/// The settings page after creating a key: the message showing it this
+/// once, or why it was refused.
+async fn key_created(
+    state: &AppState,
+    session: &Session,
+    result: Result<String, crate::error::ApiError>,
+) -> Result<Response, PageError> {
     let notice = match result {
-        Ok((_, view)) => (
-            false,
-            format!(
-                "New publishable key (shown this once; put it in the widget's data-key): {}",
-                view.0.key
-            ),
-        ),
+        Ok(shown) => (false, shown),
         Err(e) if e.status.is_client_error() => (true, e.detail.unwrap_or_default()),
         Err(e) => return Err(e.into()),
     };
@@ -370,7 +421,7 @@ pub async fn create_key(
     } else {
         StatusCode::OK
     };
-    Ok(render(&state, &session, Some(notice), None)
+    Ok(render(state, session, Some(notice), None)
         .await?
         .with_status(status)
         .into_response())
@@ -390,4 +441,58 @@ pub async fn revoke_key(
     )
     .await?;
     Ok(Redirect::to("/app/settings?done=revoked").into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NewSecretKeyForm {
+    csrf: String,
+    label: Option<String>,
+}
+
+/// Creates a secret key; the page shows it this once.
+pub async fn create_secret_key(
+    State(state): State<AppState>,
+    session: Session,
+    axum::Form(form): axum::Form<NewSecretKeyForm>,
+) -> Result<Response, PageError> {
+    session.check_csrf(&form.csrf)?;
+    let result = crate::routes::api_keys::create(
+        State(state.clone()),
+        Caller(session.signed.tenant.clone()),
+        JsonBody(crate::routes::api_keys::ApiKeyInput { label: form.label }),
+    )
+    .await
+    .map(|(_, key)| {
+        format!(
+            "New secret key (shown this once: copy it now, and keep it out of web pages and code): {}",
+            key.0.key
+        )
+    });
+    key_created(&state, &session, result).await
+}
+
+pub async fn revoke_secret_key(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<CsrfOnly>,
+) -> Result<Response, PageError> {
+    session.check_csrf(&form.csrf)?;
+    let revoked = crate::routes::api_keys::revoke(
+        State(state.clone()),
+        Caller(session.signed.tenant.clone()),
+        Path(id),
+    )
+    .await;
+    match revoked {
+        Ok(_) => Ok(Redirect::to("/app/settings?done=secret-revoked").into_response()),
+        Err(e) if e.status == StatusCode::CONFLICT => {
+            let message = e.detail.unwrap_or_default();
+            Ok(render(&state, &session, Some((true, message)), None)
+                .await?
+                .with_status(StatusCode::CONFLICT)
+                .into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
 }

@@ -1,6 +1,7 @@
 //! HTTP handlers, one module per resource. Each parses, calls `service` or the
 //! store, and shapes the response; nothing else.
 
+pub mod api_keys;
 pub mod batches;
 pub mod branding;
 pub mod carrier_accounts;
