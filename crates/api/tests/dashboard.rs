@@ -537,6 +537,76 @@ async fn search_filters_and_bulk_ndr_actions_over_http() {
     assert_eq!(status, 200);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_modify_form_changes_the_delivery_address() {
+    let app = spawn_app().await;
+    dashboard::create_user(app.store.as_ref(), &app.tenant_a.id, EMAIL, PASSWORD)
+        .await
+        .unwrap();
+    let s = app.create_shipment("ORD-MOVE").await;
+    let id = s["id"].as_str().unwrap();
+    let mut v = Visitor::new(&app);
+    assert_eq!(v.sign_in(EMAIL, PASSWORD).await.status(), 303);
+    let (_, page, _) = v.get(&format!("/app/shipments/{id}")).await;
+    // The form shows the address as it is.
+    assert!(
+        page.contains(r#"name="postal_code" value="560001""#),
+        "{page}"
+    );
+    let csrf = hidden(&page, "csrf");
+    let origin = app.base.clone();
+    let modify = format!("/app/shipments/{id}/modify");
+    let form = |postal_code: &'static str, city: &'static str| {
+        vec![
+            ("line1", "4 Park Street"),
+            ("line2", ""),
+            ("landmark", "Opposite the museum"),
+            ("city", city),
+            ("state", "West Bengal"),
+            ("postal_code", postal_code),
+            ("phone", ""),
+            ("delivery_instructions", ""),
+        ]
+    };
+    // Refused as the API refuses it; nothing changes.
+    let mut bad = form("70", "Kolkata");
+    bad.push(("csrf", &csrf));
+    let r = v.post(&modify, &bad, Some(&origin)).await;
+    assert_eq!(r.status(), 422);
+    let stored = app
+        .get_json(&format!("/v1/shipments/{id}"), &app.key_a)
+        .await;
+    assert_eq!(stored["consignee"]["postal_code"], "560001");
+    // A new address, with the rest of the consignee kept.
+    let mut good = form("700016", "Kolkata");
+    good.push(("csrf", &csrf));
+    let r = v.post(&modify, &good, Some(&origin)).await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let stored = app
+        .get_json(&format!("/v1/shipments/{id}"), &app.key_a)
+        .await;
+    let consignee = &stored["consignee"];
+    assert_eq!(consignee["postal_code"], "700016", "{stored}");
+    assert_eq!(consignee["line1"], "4 Park Street");
+    assert_eq!(consignee["landmark"], "Opposite the museum");
+    assert_eq!(consignee["name"], s["consignee"]["name"]);
+    assert_eq!(consignee["phone"], s["consignee"]["phone"]);
+    let changes = app
+        .get_json(&format!("/v1/shipments/{id}/changes"), &app.key_a)
+        .await;
+    assert!(changes.to_string().contains("700016"), "{changes}");
+    // The same form again changes nothing.
+    let r = v.post(&modify, &good, Some(&origin)).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("Nothing to change."));
+    // Its shipment now counts on the new lane.
+    let (_, page, _) = v.get("/app/performance").await;
+    assert!(
+        page.contains("110xxx → 700xxx") && !page.contains("110xxx → 560xxx"),
+        "{page}"
+    );
+}
+
 /// The whole secret key the page shows (once), if any: listings show a prefix.
 fn shown_secret_key(page: &str) -> Option<String> {
     page.match_indices("sg_live_")

@@ -226,6 +226,51 @@ pub struct AddressInput {
     pub country: Option<String>,
 }
 
+/// The lines of a delivery address a form corrects; the rest (name, phone,
+/// email, company, country) stays as it was. Blank optional lines are none.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct AddressLines {
+    pub line1: Option<String>,
+    pub line2: Option<String>,
+    pub landmark: Option<String>,
+    pub city: Option<String>,
+    pub state: Option<String>,
+    pub postal_code: Option<String>,
+}
+
+impl Address {
+    /// This address with `lines` in its place, as input to validate again.
+    pub fn corrected(&self, lines: &AddressLines) -> AddressInput {
+        let text = |v: &Option<String>| v.as_deref().unwrap_or_default().trim().to_string();
+        let optional = |v: &Option<String>| Some(text(v)).filter(|v| !v.is_empty());
+        AddressInput {
+            name: self.name.clone(),
+            phone: self.phone.to_string(),
+            email: self.email.clone(),
+            company: self.company.clone(),
+            line1: text(&lines.line1),
+            line2: optional(&lines.line2),
+            landmark: optional(&lines.landmark),
+            city: text(&lines.city),
+            state: text(&lines.state),
+            postal_code: text(&lines.postal_code),
+            country: Some(self.country.to_string()),
+        }
+    }
+
+    /// Its own lines, as a form shows them.
+    pub fn lines(&self) -> AddressLines {
+        AddressLines {
+            line1: Some(self.line1.clone()),
+            line2: self.line2.clone(),
+            landmark: self.landmark.clone(),
+            city: Some(self.city.clone()),
+            state: Some(self.state.clone()),
+            postal_code: Some(self.postal_code.to_string()),
+        }
+    }
+}
+
 /// A validated address.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -351,6 +351,16 @@ async fn render(
                 h2 id="modify-h" { "Modify" }
                 form.stack method="post" action={"/app/shipments/" (s.id) "/modify"} {
                     input type="hidden" name="csrf" value=(csrf);
+                    fieldset {
+                        legend { "Delivery address" }
+                        @let a = &s.consignee;
+                        (address_field("line1", "Address", &a.line1, true))
+                        (address_field("line2", "Address line 2", a.line2.as_deref().unwrap_or(""), false))
+                        (address_field("landmark", "Landmark", a.landmark.as_deref().unwrap_or(""), false))
+                        (address_field("city", "City", &a.city, true))
+                        (address_field("state", "State", &a.state, true))
+                        (address_field("postal_code", "PIN code", a.postal_code.as_str(), true))
+                    }
                     div {
                         label for="modify-phone" { "New consignee phone" }
                         input id="modify-phone" name="phone" type="tel" autocomplete="off";
@@ -468,11 +478,24 @@ pub async fn cancel(
     after_action(&state, &session, &id, "cancelled", result).await
 }
 
+/// One line of the modify form's address, filled with the current value.
+fn address_field(name: &str, label: &str, value: &str, required: bool) -> maud::Markup {
+    let id = format!("modify-{name}");
+    html! {
+        div {
+            label for=(id) { (label) }
+            input id=(id) name=(name) value=(value) required[required] autocomplete="off";
+        }
+    }
+}
+
 #[derive(Debug, Deserialize)]
 pub struct ModifyForm {
     csrf: String,
     phone: Option<String>,
     delivery_instructions: Option<String>,
+    #[serde(flatten)]
+    address: shipgate_domain::address::AddressLines,
 }
 
 pub async fn modify(
@@ -484,8 +507,14 @@ pub async fn modify(
     session.check_csrf(&form.csrf)?;
     let current = load(&state, &session, &id).await?;
     let instructions = form.delivery_instructions.map(|i| i.trim().to_string());
+    // The form shows the address as it is: a change is any line that differs
+    // (a form without the address lines changes none).
+    let address = current.consignee.corrected(&form.address);
+    let consignee = (form.address != Default::default()
+        && address != current.consignee.corrected(&current.consignee.lines()))
+    .then_some(address);
     let input = ModifyInput {
-        consignee: None,
+        consignee,
         phone: given(&form.phone).map(str::to_string),
         payment_mode: None,
         cod_amount: None,
@@ -494,7 +523,7 @@ pub async fn modify(
             .filter(|i| Some(i.as_str()) != current.delivery.instructions.as_deref().or(Some(""))),
         preferred_delivery_date: None,
     };
-    if input.phone.is_none() && input.delivery_instructions.is_none() {
+    if input.consignee.is_none() && input.phone.is_none() && input.delivery_instructions.is_none() {
         return render(
             &state,
             &session,

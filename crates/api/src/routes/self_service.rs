@@ -13,7 +13,6 @@ use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 use shipgate_domain::Shipment;
-use shipgate_domain::address::AddressInput;
 use shipgate_storage::Ndr;
 
 use super::tracking::{DEFAULT_ACCENT, escape, page};
@@ -209,12 +208,8 @@ struct Answer {
     choice: String,
     date: Option<String>,
     phone: Option<String>,
-    line1: Option<String>,
-    line2: Option<String>,
-    landmark: Option<String>,
-    city: Option<String>,
-    state: Option<String>,
-    postal_code: Option<String>,
+    #[serde(flatten)]
+    address: shipgate_domain::address::AddressLines,
 }
 
 /// The customer's answer: becomes an NDR action, as `customer`.
@@ -269,20 +264,8 @@ pub async fn answer(
             }
         },
     };
-    let current = &c.shipment.consignee;
-    let address = (kind == ActionKind::ChangeAddress).then(|| AddressInput {
-        name: current.name.clone(),
-        phone: current.phone.to_string(),
-        email: current.email.clone(),
-        company: current.company.clone(),
-        line1: form.line1.clone().unwrap_or_default(),
-        line2: form.line2.clone().filter(|v| !v.trim().is_empty()),
-        landmark: form.landmark.clone().filter(|v| !v.trim().is_empty()),
-        city: form.city.clone().unwrap_or_default(),
-        state: form.state.clone().unwrap_or_default(),
-        postal_code: form.postal_code.clone().unwrap_or_default(),
-        country: Some(current.country.to_string()),
-    });
+    let address =
+        (kind == ActionKind::ChangeAddress).then(|| c.shipment.consignee.corrected(&form.address));
     let input = ActionInput {
         action: kind,
         date,
