@@ -974,7 +974,7 @@ async fn the_desk_in_a_phone_browser() {
         .type_into(&browser.find("#password").await, PASSWORD)
         .await;
     browser
-        .click(&browser.find("main form button[type=submit]").await)
+        .click_to_navigate(&browser.find("main form button[type=submit]").await)
         .await;
     let heading = browser.find("main h1").await;
     assert_eq!(browser.text(&heading).await, "Shipments");
@@ -984,12 +984,12 @@ async fn the_desk_in_a_phone_browser() {
     // Find the shipment by its AWB and open it.
     browser.type_into(&browser.find("#q").await, &awb_a).await;
     browser
-        .click(&browser.find("form[role=search] button[type=submit]").await)
+        .click_to_navigate(&browser.find("form[role=search] button[type=submit]").await)
         .await;
     let link = browser.find(&format!("a[href='/app/shipments/{a}']")).await;
     assert_eq!(browser.find_all("table tbody tr").await.len(), 1);
     check_page(&browser, "shipments-search").await;
-    browser.click(&link).await;
+    browser.click_to_navigate(&link).await;
     let heading = browser.find("main h1").await;
     assert_eq!(browser.text(&heading).await, format!("Shipment {awb_a}"));
     let ndr_card = browser.find("#ndr-h").await;
@@ -998,7 +998,7 @@ async fn the_desk_in_a_phone_browser() {
 
     // The NDR desk: both open; select both, re-attempt.
     browser
-        .click(&browser.find("a[href='/app/ndr']").await)
+        .click_to_navigate(&browser.find("a[href='/app/ndr']").await)
         .await;
     browser.find("#bulk-action").await;
     check_page(&browser, "ndr-desk").await;
@@ -1009,7 +1009,7 @@ async fn the_desk_in_a_phone_browser() {
         browser.click(&row_box).await;
     }
     browser
-        .click(
+        .click_to_navigate(
             &browser
                 .find("[aria-labelledby=bulk-h] button[type=submit]")
                 .await,
@@ -1054,11 +1054,11 @@ async fn the_desk_in_a_phone_browser() {
     assert_eq!(accounts.len(), shipgate_carriers::adapters().len());
     // The endpoint's delivery log, and a replay.
     browser
-        .click(&browser.find("td[data-label=Deliveries] a").await)
+        .click_to_navigate(&browser.find("td[data-label=Deliveries] a").await)
         .await;
     let replay = browser.find("td[data-label=Replay] button").await;
     check_page(&browser, "webhook-deliveries").await;
-    browser.click(&replay).await;
+    browser.click_to_navigate(&replay).await;
     let notice = browser.find("main p.notice").await;
     assert!(browser.text(&notice).await.starts_with("Replay queued"));
     let _ = ELEMENT;

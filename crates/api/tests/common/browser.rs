@@ -266,6 +266,33 @@ impl Browser {
     }
 
     /// The current page's URL.
+    /// Clicks something that loads another page (a link, a form's submit
+    /// button) and waits until that page has loaded. WebDriver's click
+    /// returns once the click is dispatched, before a form's navigation has
+    /// begun, so what is read right after it can still be the old page (its
+    /// heading, its rows): the old page is marked, and the new one has no mark.
+    pub async fn click_to_navigate(&self, element: &str) {
+        self.script("window.__shipgateOldPage = true", json!([]))
+            .await;
+        self.click(element).await;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let loaded = self
+                .script(
+                    "return window.__shipgateOldPage === undefined && document.readyState === 'complete'",
+                    json!([]),
+                )
+                .await;
+            if loaded == json!(true) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the click loaded no page: {loaded}"
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
     pub async fn url(&self) -> String {
         self.call(reqwest::Method::GET, "/url", None)
             .await
