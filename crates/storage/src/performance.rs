@@ -201,7 +201,10 @@ impl StatsChanges {
     /// A shipment's state changed from `before` to `s.state`.
     pub fn state_change(&mut self, s: &Shipment, before: &ShipmentState) {
         let delta = Contribution::of(s, &s.state).minus(Contribution::of(s, before));
-        self.add(&StatsKey::of(s), delta);
+        // Most scans move nothing counted: no key is built for them.
+        if !delta.is_zero() {
+            self.add(&StatsKey::of(s), delta);
+        }
     }
 
     /// A shipment was modified (its delivery address may be in another lane).
