@@ -13,6 +13,10 @@
 //!     SHIPGATE_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test cargo bench -p shipgate-api --bench tracking
 //!
 //! Knobs: BENCH_SHIPMENTS (default 400), BENCH_SCANS_PER_PUSH (100), BENCH_PUSH_CLIENTS (8),
+//! BENCH_DELIVERY (`after`: the outbox is delivered once every scan is
+//! applied, by workers that do nothing else, so ingestion (up to "webhook
+//! queued") and delivery are measured apart; `during`: the same workers
+//! apply pushes and deliver at once),
 //! BENCH_ORDER (`time`: pushes go out in the order the scans happened, as
 //! carriers send them; `reverse`: latest first, so most scans arrive behind
 //! a later one and take the whole-history fold).
@@ -33,6 +37,9 @@ use shipgate_carriers::secrets::SecretBox;
 use shipgate_domain::{PaymentMode, ShipmentStatus};
 use shipgate_storage::testing;
 
+mod common;
+use common::{env, percentile};
+
 /// One push request: its headers and body.
 type Push = (Vec<(String, String)>, Vec<u8>);
 
@@ -40,20 +47,6 @@ type Push = (Vec<(String, String)>, Vec<u8>);
 /// server measured here allocates as it does in production.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-fn env(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1000.0
-}
 
 #[tokio::main]
 async fn main() {
@@ -68,6 +61,7 @@ async fn main() {
     let shipments = env("BENCH_SHIPMENTS", 400) as usize;
     let per_push = env("BENCH_SCANS_PER_PUSH", 100) as usize;
     let clients = env("BENCH_PUSH_CLIENTS", 8) as usize;
+    let deliver_after = std::env::var("BENCH_DELIVERY").map_or(true, |d| d != "during");
 
     // A receiver for merchant webhooks that verifies each signature and
     // counts distinct messages (delivery is at least once).
@@ -144,17 +138,16 @@ async fn main() {
     );
     state.allow_private_webhook_targets = true;
     for w in 0..4 {
-        let worker = register_jobs(
+        let mut worker = register_jobs(
             shipgate_api::worker::Worker::new(store.clone(), format!("bench-{w}"))
                 .with_idle_pause(Duration::from_millis(5)),
             &state,
         )
         .unwrap();
-        let (stop, rx) = tokio::sync::watch::channel(false);
-        tokio::spawn(async move {
-            let _keep = stop;
-            worker.run(rx).await
-        });
+        if deliver_after {
+            worker = worker.without_sweeps();
+        }
+        spawn_worker(worker);
     }
     let router = app(state.clone());
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
@@ -293,6 +286,7 @@ async fn main() {
     let total_scans = scans.len();
     let hook = format!("{base}/hooks/carriers/{account_id}");
     let started = Instant::now();
+    let cpu_before = common::process_cpu();
     let reverse = std::env::var("BENCH_ORDER").is_ok_and(|o| o == "reverse");
     // Clients pop from the end: reversed, the earliest scans go first.
     let bodies: Vec<Push> = if reverse {
@@ -346,8 +340,25 @@ async fn main() {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let applied = started.elapsed();
+    let cpu_applied = common::process_cpu() - cpu_before;
     let mut queued = counter.count("SELECT COUNT(*) FROM webhook_messages").await - messages_before;
     let queued_when_applied = queued;
+    // Delivery apart: outbox-only workers start now, and the clock with them.
+    let (started, cpu_before) = if deliver_after {
+        for w in 0..4 {
+            spawn_worker(
+                shipgate_api::worker::Worker::new(store.clone(), format!("bench-out-{w}"))
+                    .with_idle_pause(Duration::from_millis(5))
+                    .sweep(Arc::new(
+                        shipgate_api::service::webhooks::delivery::Outbox::new(state.clone())
+                            .unwrap(),
+                    )),
+            );
+        }
+        (Instant::now(), common::process_cpu())
+    } else {
+        (started, cpu_before)
+    };
     // Delivered: every queued message received (or nothing new for 2 s).
     let (mut last, mut last_change) = (received.load(Ordering::Relaxed), Instant::now());
     let mut delivered = started.elapsed();
@@ -377,8 +388,13 @@ async fn main() {
         "SQLite"
     };
     println!(
-        "backend: {backend}; {total_scans} scans for {shipments} shipments in pushes of {per_push}; {clients} pushing clients; 4 workers; order: {}",
-        if reverse { "reverse" } else { "time" }
+        "backend: {backend}; {total_scans} scans for {shipments} shipments in pushes of {per_push}; {clients} pushing clients; 4 workers; order: {}; delivery: {}",
+        if reverse { "reverse" } else { "time" },
+        if deliver_after {
+            "after applying, by 4 outbox-only workers"
+        } else {
+            "during, by the same workers"
+        }
     );
     println!(
         "push acknowledged: {:.0} scans/s; ack p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
@@ -392,18 +408,42 @@ async fn main() {
         total_scans as f64 / applied.as_secs_f64(),
         applied.as_secs_f64()
     );
+    let cpu_delivered = common::process_cpu() - cpu_before;
+    println!(
+        "CPU of the whole process (server, pushing clients{}): {:.0} µs per scan applied",
+        if deliver_after {
+            ""
+        } else {
+            ", webhook sender and receiver"
+        },
+        cpu_applied.as_secs_f64() * 1e6 / total_scans as f64
+    );
     let count = received.load(Ordering::Relaxed) - webhooks_before;
     let first = first_receipt
         .get()
         .map_or(Duration::ZERO, |t| t.saturating_duration_since(started));
+    let since = if deliver_after {
+        "the outbox workers' start"
+    } else {
+        "the first push"
+    };
     println!(
-        "merchant webhooks delivered (signature verified, distinct): {count} of {queued} by {:.3} s from the first push = {:.0}/s end to end; {:.0}/s from the first delivery ({:.3} s); bad signatures: {}",
+        "merchant webhooks delivered (signature verified, distinct): {count} of {queued} by {:.3} s from {since} = {:.0}/s; {:.0}/s from the first delivery ({:.3} s); bad signatures: {}; CPU {:.0} µs per webhook (sender and receiver)",
         delivered.as_secs_f64(),
         count as f64 / delivered.as_secs_f64(),
         count as f64 / (delivered - first).as_secs_f64(),
         first.as_secs_f64(),
-        bad.load(Ordering::Relaxed)
+        bad.load(Ordering::Relaxed),
+        cpu_delivered.as_secs_f64() * 1e6 / count.max(1) as f64
     );
+}
+
+fn spawn_worker(worker: shipgate_api::worker::Worker) {
+    let (stop, rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        let _keep = stop;
+        worker.run(rx).await
+    });
 }
 
 enum Counter {

@@ -96,6 +96,8 @@ pub struct SharedState {
     pub serviceability_coverage: Arc<service::serviceability::CoverageCache>,
     /// The dashboard's per-process state: sign-in limits.
     pub dashboard: Arc<dashboard::DashboardState>,
+    /// Stores and applies carrier pushes as they arrive, several per transaction.
+    pub push_ingest: Arc<service::push_ingest::PushIngest>,
 }
 
 /// The in-process carrier simulator that sandbox carrier accounts call.
@@ -146,6 +148,7 @@ impl AppState {
             demo: Arc::default(),
             serviceability_coverage: Arc::default(),
             dashboard: Arc::default(),
+            push_ingest: Arc::default(),
         }))
     }
 }

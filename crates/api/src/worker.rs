@@ -81,6 +81,14 @@ impl Worker {
         self
     }
 
+    /// The same worker without its sweeps: it runs jobs only and leaves the
+    /// webhook outbox to other workers (e.g. to keep delivery off the
+    /// processes that apply carrier pushes).
+    pub fn without_sweeps(mut self) -> Self {
+        self.sweeps.clear();
+        self
+    }
+
     /// Runs every sweep once; returns how much they did.
     pub async fn run_sweeps(&self) -> Result<usize, shipgate_storage::StoreError> {
         let mut done = 0;
@@ -155,7 +163,9 @@ impl Worker {
         Ok(jobs.len())
     }
 
-    /// Runs jobs and sweeps, each in its own loop, until `shutdown` turns true.
+    /// Runs jobs and sweeps, each in its own loop, until `shutdown` turns
+    /// true. A worker without handlers claims no jobs (it would only fail
+    /// them): it runs its sweeps alone.
     pub async fn run(self, shutdown: watch::Receiver<bool>) {
         let sweeps = async {
             if !self.sweeps.is_empty() {
@@ -163,10 +173,13 @@ impl Worker {
                     .await;
             }
         };
-        tokio::join!(
-            self.keep_running(shutdown.clone(), || self.run_once()),
-            sweeps
-        );
+        let jobs = async {
+            if !self.handlers.is_empty() {
+                self.keep_running(shutdown.clone(), || self.run_once())
+                    .await;
+            }
+        };
+        tokio::join!(jobs, sweeps);
     }
 
     async fn keep_running<F, Fut>(&self, mut shutdown: watch::Receiver<bool>, step: F)

@@ -9,12 +9,17 @@ pub const REDACTED: &str = "[redacted]";
 /// hyphens, dots and parentheses between them) and email addresses in free
 /// text. AWBs of 8+ digits are masked too: log them as their own fields.
 pub fn text(input: &str) -> String {
-    // Most lines hold nothing to mask: one scan, one copy.
+    masked(input).into_owned()
+}
+
+/// [`text`], borrowing the input when it holds nothing to mask (most lines:
+/// one scan, no copy).
+pub fn masked(input: &str) -> std::borrow::Cow<'_, str> {
     if !input.contains('@') && !has_phone_like_run(input) {
-        return input.to_string();
+        return std::borrow::Cow::Borrowed(input);
     }
     let masked_emails = mask_emails(input);
-    mask_digit_runs(&masked_emails)
+    std::borrow::Cow::Owned(mask_digit_runs(&masked_emails))
 }
 
 /// Whether `mask_digit_runs` would mask anything: 8 or more digits in one
@@ -93,11 +98,27 @@ fn mask_digit_runs(input: &str) -> String {
 /// Whether a field (JSON key or XML element) of a carrier's or client's
 /// document holds personal data.
 pub fn is_personal_field(name: &str) -> bool {
-    let key: String = name
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
+    // Field names are short: lower-cased on the stack, searched by plain
+    // window comparison (no allocation, no searcher set-up per pattern; the
+    // request log asks this for every query parameter).
+    let mut short = [0u8; 48];
+    let long: Vec<u8>;
+    let key: &[u8] = if name.len() <= short.len() {
+        let mut len = 0;
+        for b in name.bytes().filter(u8::is_ascii_alphanumeric) {
+            short[len] = b.to_ascii_lowercase();
+            len += 1;
+        }
+        &short[..len]
+    } else {
+        long = name
+            .bytes()
+            .filter(u8::is_ascii_alphanumeric)
+            .map(|b| b.to_ascii_lowercase())
+            .collect();
+        &long
+    };
+    let contains = |needle: &str| key.windows(needle.len()).any(|w| w == needle.as_bytes());
     const PERSONAL: &[&str] = &[
         "phone",
         "mobile",
@@ -119,8 +140,8 @@ pub fn is_personal_field(name: &str) -> bool {
         "location", "status", "city", "carrier", "courier", "scan", "hub", "office", "facility",
         "branch", "center", "centre", "service", "product", "file",
     ];
-    PERSONAL.iter().any(|p| key.contains(p))
-        || (key.ends_with("name") && !NOT_A_PERSON.iter().any(|n| key.contains(n)))
+    PERSONAL.iter().any(|p| contains(p))
+        || (key.ends_with(b"name") && !NOT_A_PERSON.iter().any(|n| contains(n)))
 }
 
 /// A document from outside (a carrier's push or answer) fit for a log line:
@@ -271,21 +292,35 @@ pub fn uri(path_and_query: &str) -> String {
         Some((p, q)) => (p, Some(q)),
         None => (path_and_query, None),
     };
-    let mut out = match path.strip_prefix("/ndr/") {
-        Some(token) if !token.is_empty() => format!("/ndr/{REDACTED}"),
-        _ => text(path),
-    };
+    // Written into one string: this runs for every request logged.
+    let mut out = String::with_capacity(path_and_query.len() + 16);
+    match path.strip_prefix("/ndr/") {
+        Some(token) if !token.is_empty() => {
+            out.push_str("/ndr/");
+            out.push_str(REDACTED);
+        }
+        _ => out.push_str(&masked(path)),
+    }
     if let Some(query) = query {
         out.push('?');
-        let pairs: Vec<String> = query
-            .split('&')
-            .map(|pair| match pair.split_once('=') {
-                Some((k, _)) if is_personal_field(k) => format!("{k}={REDACTED}"),
-                Some((k, v)) => format!("{k}={}", text(v)),
-                None => text(pair),
-            })
-            .collect();
-        out.push_str(&pairs.join("&"));
+        for (i, pair) in query.split('&').enumerate() {
+            if i > 0 {
+                out.push('&');
+            }
+            match pair.split_once('=') {
+                Some((k, _)) if is_personal_field(k) => {
+                    out.push_str(k);
+                    out.push('=');
+                    out.push_str(REDACTED);
+                }
+                Some((k, v)) => {
+                    out.push_str(k);
+                    out.push('=');
+                    out.push_str(&masked(v));
+                }
+                None => out.push_str(&masked(pair)),
+            }
+        }
     }
     out
 }

@@ -600,11 +600,23 @@ impl Model {
     }
 }
 
+/// The hasher of table keys: foldhash (several times cheaper than SipHash
+/// on these short keys; every lookup hashes dozens) seeded once per process,
+/// so keys agree across a model's clones (they only live in memory) and
+/// nobody outside can aim postal codes at a collision.
+fn key_hasher() -> foldhash::quality::FoldHasher<'static> {
+    static STATE: std::sync::OnceLock<foldhash::quality::FixedState> = std::sync::OnceLock::new();
+    let state = STATE.get_or_init(|| {
+        let random = std::collections::hash_map::RandomState::new();
+        foldhash::quality::FixedState::with_seed(std::hash::BuildHasher::hash_one(&random, 0u64))
+    });
+    std::hash::BuildHasher::build_hasher(state)
+}
+
 /// Whose distribution: a carrier's transit (whoever ships) or a shipper's
 /// processing (whatever carrier takes the parcel).
 fn owner_hash(kind: Kind, country: &str, who: &str, service: &str) -> u64 {
-    // Fixed keys: keys only live in memory, but must agree across clones.
-    let mut h = std::hash::DefaultHasher::new();
+    let mut h = key_hasher();
     kind.hash(&mut h);
     country.hash(&mut h);
     who.hash(&mut h);
@@ -614,7 +626,7 @@ fn owner_hash(kind: Kind, country: &str, who: &str, service: &str) -> u64 {
 
 /// The areas of one rung of a ladder.
 fn rung_hash((origin, destination): Rung<'_>) -> u64 {
-    let mut h = std::hash::DefaultHasher::new();
+    let mut h = key_hasher();
     for area in [origin, destination] {
         match area {
             Some(a) => {

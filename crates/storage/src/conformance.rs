@@ -1818,6 +1818,128 @@ pub async fn batches_record_each_row_once(url: &str) {
     );
 }
 
+pub async fn pushes_are_stored_and_applied_in_one_transaction(url: &str) {
+    let store = open(url).await;
+    let a = store.create_tenant("Acme", "ha", "pa").await.unwrap();
+    let b = store.create_tenant("Bolt", "hb", "pb").await.unwrap();
+    let account_a = insert_account(store.as_ref(), &a.id, "delhivery").await;
+    let account_b = insert_account(store.as_ref(), &b.id, "delhivery").await;
+    let (s1, e1) = sample_shipment(&a.id, "AWB-P1");
+    let (s2, e2) = sample_shipment(&b.id, "AWB-P2");
+    store.insert_shipment(&s1, &[e1], &[]).await.unwrap();
+    store.insert_shipment(&s2, &[e2], &[]).await.unwrap();
+    let t = s1.created_at;
+    let push = |tenant: &str, account: &str| crate::CarrierPush {
+        id: new_id("push"),
+        tenant_id: tenant.to_string(),
+        carrier_account_id: account.to_string(),
+        received_at: crate::now(),
+        headers: vec![],
+        body: b"[]".to_vec(),
+        // Ignored: stored as applied.
+        status: crate::PushStatus::Received,
+        error: None,
+    };
+    let pushes = vec![
+        push(&a.id, &account_a.id),
+        push(&a.id, &account_a.id),
+        push(&b.id, &account_b.id),
+    ];
+    let scan = |status, hours: i64| event(status, t + hours.hours(), EventSource::CarrierPush);
+    let reports = vec![
+        crate::TenantReports {
+            tenant_id: a.id.clone(),
+            reports: vec![
+                report(&s1.id, vec![scan(ShipmentStatus::PickedUp, 1)]),
+                report(&s1.id, vec![scan(ShipmentStatus::InTransit, 2)]),
+                // B's shipment named in A's push: skipped, not touched.
+                report(&s2.id, vec![scan(ShipmentStatus::Lost, 1)]),
+            ],
+        },
+        crate::TenantReports {
+            tenant_id: b.id.clone(),
+            reports: vec![report(&s2.id, vec![scan(ShipmentStatus::PickedUp, 1)])],
+        },
+    ];
+    let follow = |r: &crate::EventsRecorded| crate::FollowUps {
+        jobs: vec![NewJob::now(
+            "test.changed",
+            Some(r.shipment.tenant_id.clone()),
+            serde_json::json!({"id": r.shipment.id}),
+        )],
+        webhooks: Vec::new(),
+    };
+    let recorded = store
+        .record_applied_pushes(&pushes, &reports, &follow)
+        .await
+        .unwrap();
+    assert_eq!(
+        recorded.len(),
+        2,
+        "one recording per shipment of its own tenant"
+    );
+    for p in &pushes {
+        let stored = store.carrier_push(&p.id).await.unwrap().unwrap();
+        assert_eq!(stored.status, crate::PushStatus::Applied);
+        assert_eq!(stored.tenant_id, p.tenant_id);
+    }
+    let status = |tenant: String, id: String| {
+        let store = store.clone();
+        async move {
+            store
+                .shipment(&tenant, &id)
+                .await
+                .unwrap()
+                .unwrap()
+                .state
+                .status
+        }
+    };
+    assert_eq!(
+        status(a.id.clone(), s1.id.clone()).await,
+        ShipmentStatus::InTransit
+    );
+    assert_eq!(
+        status(b.id.clone(), s2.id.clone()).await,
+        ShipmentStatus::PickedUp
+    );
+    assert_eq!(store.events(&a.id, &s1.id).await.unwrap().len(), 3);
+    assert_eq!(store.events(&b.id, &s2.id).await.unwrap().len(), 2);
+    let mut jobs: Vec<Option<String>> = store
+        .claim_jobs("w", 10, Duration::from_secs(5))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|j| j.tenant_id)
+        .collect();
+    jobs.sort();
+    let mut expected = vec![Some(a.id.clone()), Some(b.id.clone())];
+    expected.sort();
+    assert_eq!(jobs, expected, "follow-ups written in the same transaction");
+
+    // A push id stored twice fails the whole transaction: nothing of it stays.
+    let again = vec![push(&a.id, &account_a.id), pushes[0].clone()];
+    let more = vec![crate::TenantReports {
+        tenant_id: a.id.clone(),
+        reports: vec![report(
+            &s1.id,
+            vec![scan(ShipmentStatus::OutForDelivery, 3)],
+        )],
+    }];
+    assert!(
+        store
+            .record_applied_pushes(&again, &more, &follow)
+            .await
+            .is_err()
+    );
+    assert!(store.carrier_push(&again[0].id).await.unwrap().is_none());
+    assert_eq!(
+        status(a.id.clone(), s1.id.clone()).await,
+        ShipmentStatus::InTransit
+    );
+    assert_eq!(store.events(&a.id, &s1.id).await.unwrap().len(), 3);
+}
+
 pub async fn batched_recordings_fold_each_shipment(url: &str) {
     let store = open(url).await;
     let a = store.create_tenant("Acme", "ha", "pa").await.unwrap();

@@ -712,6 +712,13 @@ pub struct FollowUps {
 /// Decides, inside the recording transaction, what the new events call for.
 pub type FollowUp<'a> = &'a (dyn Fn(&EventsRecorded) -> FollowUps + Sync);
 
+/// One tenant's reports, for [`Store::record_applied_pushes`].
+#[derive(Debug, Clone, Default)]
+pub struct TenantReports {
+    pub tenant_id: String,
+    pub reports: Vec<ShipmentReport>,
+}
+
 /// What a carrier reported about one shipment, for [`Store::record_events_batch`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ShipmentReport {
@@ -932,6 +939,16 @@ pub trait Store: Send + Sync + 'static {
         &self,
         tenant_id: &str,
         batch: &[ShipmentReport],
+        follow_up: FollowUp<'_>,
+    ) -> Result<Vec<EventsRecorded>>;
+    /// Carrier pushes received and applied at once, in one transaction: each
+    /// push stored raw (status `applied`; the status it carries is ignored)
+    /// and each tenant's reports recorded as [`Store::record_events_batch`]
+    /// records them. Either all of it is stored or none.
+    async fn record_applied_pushes(
+        &self,
+        pushes: &[CarrierPush],
+        reports: &[TenantReports],
         follow_up: FollowUp<'_>,
     ) -> Result<Vec<EventsRecorded>>;
     async fn events(&self, tenant_id: &str, shipment_id: &str) -> Result<Vec<ShipmentEvent>>;

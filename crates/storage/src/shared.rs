@@ -971,6 +971,34 @@ macro_rules! impl_store {
                 Ok(all)
             }
 
+            async fn record_applied_pushes(
+                &self,
+                pushes: &[$crate::CarrierPush],
+                reports: &[$crate::TenantReports],
+                follow_up: $crate::FollowUp<'_>,
+            ) -> $crate::Result<Vec<$crate::EventsRecorded>> {
+                use $crate::shared::{ROWS_PER_STATEMENT, values_rows};
+                let mut tx = self.begin_write().await?;
+                // The raw pushes, several to a statement (7 values each).
+                for chunk in pushes.chunks(ROWS_PER_STATEMENT / 4) {
+                    let sql = format!(
+                        "INSERT INTO carrier_pushes (id, tenant_id, carrier_account_id, received_at, headers, body, status) VALUES {}",
+                        values_rows(chunk.len(), 7, 1)
+                    );
+                    let mut q = sqlx::query(sqlx::AssertSqlSafe(Self::dynamic_sql(sql)));
+                    for push in chunk {
+                        q = $crate::shared::bind_push!(q, push, $crate::PushStatus::Applied);
+                    }
+                    q.execute(&mut *tx).await?;
+                }
+                let mut all = Vec::new();
+                for group in reports.iter().filter(|g| !g.reports.is_empty()) {
+                    all.extend($crate::shared::record_batch_in_tx!(tx, &group.tenant_id, &group.reports, follow_up)?);
+                }
+                tx.commit().await?;
+                Ok(all)
+            }
+
             async fn ndr(&self, tenant_id: &str, id: &str) -> $crate::Result<Option<$crate::Ndr>> {
                 sqlx::query_as::<_, $crate::rows::NdrRow>(concat!("SELECT ", $crate::rows::ndr_columns!(), " FROM ndrs WHERE tenant_id = $1 AND id = $2"))
                     .bind(tenant_id)
@@ -1535,19 +1563,13 @@ macro_rules! impl_store {
 
             async fn insert_carrier_push(&self, push: &$crate::CarrierPush, job: &$crate::NewJob) -> $crate::Result<()> {
                 let mut tx = self.begin_write().await?;
-                sqlx::query(
+                let q = sqlx::query(
                     "INSERT INTO carrier_pushes (id, tenant_id, carrier_account_id, received_at, headers, body, status) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                )
-                .bind(&push.id)
-                .bind(&push.tenant_id)
-                .bind(&push.carrier_account_id)
-                .bind($crate::rows::micros(push.received_at))
-                .bind(serde_json::to_string(&push.headers).unwrap_or_default())
-                .bind(&push.body)
-                .bind(push.status.as_str())
-                .execute(&mut *tx)
-                .await?;
+                );
+                $crate::shared::bind_push!(q, push, push.status)
+                    .execute(&mut *tx)
+                    .await?;
                 $crate::shared::insert_job!(&mut *tx, job)?;
                 tx.commit().await?;
                 Ok(())
@@ -2601,6 +2623,23 @@ pub(crate) use track_ndrs;
 /// Inserts an event unless the same report is stored already; yields its
 /// recording sequence number if it was new.
 /// Binds an event's 13 columns, in `shipment_events` order.
+/// Binds a carrier push's seven columns (id, tenant_id, carrier_account_id,
+/// received_at, headers, body, status), stored with `status`.
+macro_rules! bind_push {
+    ($q:expr, $push:expr, $status:expr) => {{
+        let push: &$crate::CarrierPush = $push;
+        let status: $crate::PushStatus = $status;
+        $q.bind(push.id.as_str())
+            .bind(push.tenant_id.as_str())
+            .bind(push.carrier_account_id.as_str())
+            .bind($crate::rows::micros(push.received_at))
+            .bind(serde_json::to_string(&push.headers).unwrap_or_default())
+            .bind(push.body.as_slice())
+            .bind(status.as_str())
+    }};
+}
+pub(crate) use bind_push;
+
 macro_rules! bind_event {
     ($q:expr, $tenant_id:expr, $shipment_id:expr, $e:expr) => {{
         let e: &shipgate_domain::ShipmentEvent = $e;

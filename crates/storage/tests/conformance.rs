@@ -41,6 +41,7 @@ conformance_tests!(
     one_pickup_per_location_and_day,
     batches_record_each_row_once,
     batched_recordings_fold_each_shipment,
+    pushes_are_stored_and_applied_in_one_transaction,
     modifications_are_saved_with_their_record,
     ndrs_are_raised_claimed_once_and_settled,
     webhook_endpoints_stay_within_their_tenant,

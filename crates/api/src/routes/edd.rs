@@ -84,6 +84,129 @@ pub struct EddBatchView {
     pub data: Vec<EddView>,
 }
 
+/// JSON written straight into one buffer: a product page asks for this on
+/// every view, and serde's generic path escapes every key and formats every
+/// date through `fmt`. Byte for byte what `serde_json` writes (tested).
+struct FastJson(Vec<u8>);
+
+impl axum::response::IntoResponse for FastJson {
+    fn into_response(self) -> Response {
+        (
+            [(
+                axum::http::header::CONTENT_TYPE,
+                axum::http::HeaderValue::from_static("application/json"),
+            )],
+            self.0,
+        )
+            .into_response()
+    }
+}
+
+fn json_str(out: &mut Vec<u8>, s: &str) {
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    } else {
+        serde_json::to_writer(&mut *out, s).expect("a string serializes");
+    }
+}
+
+fn json_date(out: &mut Vec<u8>, date: jiff::civil::Date) {
+    let year = date.year();
+    if (0..=9999).contains(&year) {
+        let digits = |n: i64, width: usize, out: &mut Vec<u8>| {
+            for shift in (0..width).rev() {
+                out.push(b'0' + (n / 10i64.pow(shift as u32) % 10) as u8);
+            }
+        };
+        out.push(b'"');
+        digits(year.into(), 4, out);
+        out.push(b'-');
+        digits(date.month().into(), 2, out);
+        out.push(b'-');
+        digits(date.day().into(), 2, out);
+        out.push(b'"');
+    } else {
+        serde_json::to_writer(&mut *out, &date).expect("a date serializes");
+    }
+}
+
+impl EstimateView {
+    fn write_json(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(b"{\"carrier\":");
+        json_str(out, &self.carrier);
+        out.extend_from_slice(b",\"date\":");
+        json_date(out, self.date);
+        out.extend_from_slice(b",\"confidence\":");
+        serde_json::to_writer(&mut *out, &self.confidence).expect("a number serializes");
+        for (key, date) in [
+            (&b",\"p50\":"[..], self.p50),
+            (b",\"earliest\":", self.earliest),
+            (b",\"latest\":", self.latest),
+            (b",\"handover\":", self.handover),
+        ] {
+            out.extend_from_slice(key);
+            json_date(out, date);
+        }
+        out.extend_from_slice(b",\"level\":");
+        json_str(out, &self.level);
+        out.extend_from_slice(b",\"samples\":");
+        serde_json::to_writer(&mut *out, &self.samples).expect("a number serializes");
+        out.push(b'}');
+    }
+}
+
+impl EddView {
+    fn write_json(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(b"{\"origin\":");
+        json_str(out, &self.origin);
+        out.extend_from_slice(b",\"destination\":");
+        json_str(out, &self.destination);
+        out.extend_from_slice(b",\"best\":");
+        match &self.best {
+            Some(best) => best.write_json(out),
+            None => out.extend_from_slice(b"null"),
+        }
+        out.extend_from_slice(b",\"carriers\":[");
+        for (i, estimate) in self.carriers.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            estimate.write_json(out);
+        }
+        out.extend_from_slice(b"],\"unknown\":[");
+        for (i, carrier) in self.unknown.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            json_str(out, carrier);
+        }
+        out.extend_from_slice(b"]}");
+    }
+
+    fn to_json(&self) -> FastJson {
+        let mut out = Vec::with_capacity(256 + 256 * self.carriers.len());
+        self.write_json(&mut out);
+        FastJson(out)
+    }
+}
+
+impl EddBatchView {
+    fn to_json(&self) -> FastJson {
+        let mut out = Vec::with_capacity(64 + 512 * self.data.len());
+        out.extend_from_slice(b"{\"data\":[");
+        for (i, view) in self.data.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            view.write_json(&mut out);
+        }
+        out.extend_from_slice(b"]}");
+        FastJson(out)
+    }
+}
+
 fn view(origin: &str, p: Promise) -> EddView {
     let carriers: Vec<EstimateView> = p
         .estimates
@@ -152,29 +275,32 @@ fn validate(
             &generic
         }
     };
-    let mut normalize = |field: String, code: &str| match scheme.normalize(code) {
+    // Field names are built only for an error: most lookups have none.
+    let mut normalize = |field: &dyn Fn() -> String, code: &str| match scheme.normalize(code) {
         Ok(code) => Some(code),
         Err(e) => {
             errs.push(
-                field,
+                field(),
                 InvalidValue::new("invalid_postal_code", e.to_string()),
             );
             None
         }
     };
-    let origin = normalize("origin".into(), raw.origin);
+    let origin = normalize(&|| "origin".into(), raw.origin);
     let single = raw.destinations.len() == 1 && destinations_field == "destination";
     let destinations: Vec<Option<String>> = raw
         .destinations
         .iter()
         .enumerate()
         .map(|(i, d)| {
-            let field = if single {
-                destinations_field.to_string()
-            } else {
-                format!("{destinations_field}[{i}]")
+            let field = || {
+                if single {
+                    destinations_field.to_string()
+                } else {
+                    format!("{destinations_field}[{i}]")
+                }
             };
-            normalize(field, d)
+            normalize(&field, d)
         })
         .collect();
     if raw.destinations.is_empty() || raw.destinations.len() > MAX_BATCH_DESTINATIONS {
@@ -207,8 +333,8 @@ fn validate(
         }
     };
     let carriers = raw.carrier.map(|c| vec![c.trim().to_ascii_lowercase()]);
-    if let Some(carrier) = raw.carrier
-        && !is_known_carrier(&carrier.trim().to_ascii_lowercase())
+    if let Some(carrier) = carriers.as_ref().and_then(|c| c.first())
+        && !is_known_carrier(carrier)
     {
         errs.push(
             "carrier",
@@ -251,7 +377,7 @@ async fn lookup(
     state: &AppState,
     tenant: &shipgate_storage::Tenant,
     p: EddParams,
-) -> Result<axum::Json<EddView>, ApiError> {
+) -> Result<FastJson, ApiError> {
     let request = validate(
         state,
         Raw {
@@ -268,7 +394,7 @@ async fn lookup(
     let promise = promises
         .pop()
         .ok_or_else(|| ApiError::internal(&"no answer"))?;
-    Ok(axum::Json(view(&request.origin, promise)))
+    Ok(view(&request.origin, promise).to_json())
 }
 
 /// Estimated delivery dates from one origin to many destinations at once.
@@ -294,7 +420,7 @@ async fn lookup_batch(
     state: &AppState,
     tenant: &shipgate_storage::Tenant,
     input: EddBatchInput,
-) -> Result<axum::Json<EddBatchView>, ApiError> {
+) -> Result<FastJson, ApiError> {
     let request = validate(
         state,
         Raw {
@@ -312,5 +438,83 @@ async fn lookup_batch(
         .into_iter()
         .map(|p| view(&request.origin, p))
         .collect();
-    Ok(axum::Json(EddBatchView { data }))
+    Ok(EddBatchView { data }.to_json())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    fn estimate(carrier: &str, level: &str, year: i16) -> EstimateView {
+        EstimateView {
+            carrier: carrier.into(),
+            date: date(year, 12, 31),
+            confidence: 0.9,
+            p50: date(year, 1, 2),
+            earliest: date(year, 10, 9),
+            latest: date(year, 2, 28),
+            handover: date(year, 11, 30),
+            level: level.into(),
+            samples: 4_294_967_295,
+        }
+    }
+
+    #[test]
+    fn fast_json_is_what_serde_writes() {
+        let views = [
+            EddView {
+                origin: "110001".into(),
+                destination: "560001".into(),
+                best: Some(estimate("delhivery", "prefix3→prefix3", 2026)),
+                carriers: vec![
+                    estimate("delhivery", "prefix3→prefix3", 2026),
+                    estimate("ek\"art\\", "tab\there\u{1}", 7),
+                    estimate("far", "carrier", 9999),
+                    estimate("zero", "carrier", 0),
+                    estimate("past", "carrier", -44),
+                ],
+                unknown: vec!["dtdc".into(), "quote\"d".into()],
+            },
+            EddView {
+                origin: String::new(),
+                destination: "01310-100".into(),
+                best: None,
+                carriers: vec![],
+                unknown: vec![],
+            },
+        ];
+        for view in &views {
+            assert_eq!(
+                String::from_utf8(view.to_json().0).unwrap(),
+                serde_json::to_string(view).unwrap()
+            );
+        }
+        let batch = EddBatchView {
+            data: views.into_iter().collect(),
+        };
+        assert_eq!(
+            String::from_utf8(batch.to_json().0).unwrap(),
+            serde_json::to_string(&batch).unwrap()
+        );
+        let empty = EddBatchView { data: vec![] };
+        assert_eq!(
+            String::from_utf8(empty.to_json().0).unwrap(),
+            serde_json::to_string(&empty).unwrap()
+        );
+    }
+
+    #[test]
+    fn confidences_print_as_serde_prints_them() {
+        for confidence in [0.5, 0.9, 0.95, 0.999, 1e-7, 0.1 + 0.2] {
+            let mut e = estimate("c", "l", 2026);
+            e.confidence = confidence;
+            let mut out = Vec::new();
+            e.write_json(&mut out);
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                serde_json::to_string(&e).unwrap()
+            );
+        }
+    }
 }

@@ -1,9 +1,10 @@
 //! Inbound carrier pushes: `POST /hooks/carriers/{carrier_account_id}`.
 //!
 //! Authenticated the way the carrier can (the adapter's `verify_push`: token
-//! header, HMAC or shared secret, per account), checked to parse, stored raw
-//! with the job that applies it in one transaction, and only then
-//! acknowledged — quickly, since some carriers give up after 500 ms.
+//! header, HMAC or shared secret, per account), parsed, then stored raw and
+//! applied in one transaction with whatever other pushes are waiting
+//! (`service::push_ingest`), and only then acknowledged — quickly, since
+//! some carriers give up after 500 ms.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -11,13 +12,12 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use shipgate_carriers::adapter;
-use shipgate_storage::{CarrierPush, NewJob, PushStatus, new_id, now};
+use shipgate_storage::{CarrierPush, PushStatus, new_id, now};
 use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::error::{ApiError, Problem};
 use crate::service::carrier_accounts::open_account;
-use crate::service::tracking::APPLY_PUSH;
 
 /// The start of a refused push for the log, with personal data (the
 /// consignee's name, phone, address) redacted.
@@ -85,6 +85,13 @@ pub async fn receive(
         tracing::warn!(account = %account_id, carrier = %record.carrier, error = %shipgate_domain::redact::text(&e.to_string()), bytes = body.len(), body = %excerpt(&body), "carrier push refused: malformed");
         ApiError::new(StatusCode::BAD_REQUEST, "malformed_push", e.to_string())
     })?;
+    let (reports, _) = crate::service::tracking::reports(
+        &state,
+        &record,
+        &tracked,
+        shipgate_domain::EventSource::CarrierPush,
+    )
+    .await?;
     let push = CarrierPush {
         id: new_id("push"),
         tenant_id: record.tenant_id.clone(),
@@ -96,19 +103,16 @@ pub async fn receive(
             .filter(|(k, _)| matches!(k.as_str(), "content-type" | "user-agent" | "x-request-id"))
             .collect(),
         body: body.to_vec(),
-        status: PushStatus::Received,
+        status: PushStatus::Applied,
         error: None,
     };
-    let job = NewJob::now(
-        APPLY_PUSH,
-        Some(record.tenant_id.clone()),
-        serde_json::json!({"push_id": push.id}),
-    );
-    state.store.insert_carrier_push(&push, &job).await?;
+    let id = push.id.clone();
+    // Acknowledged once stored with its scans applied (see `push_ingest`).
+    state.push_ingest.submit(&state, push, reports).await?;
     Ok((
         StatusCode::OK,
         axum::Json(PushAccepted {
-            id: push.id,
+            id,
             shipments: tracked.len(),
         }),
     )

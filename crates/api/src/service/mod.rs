@@ -20,6 +20,7 @@ pub mod edd;
 pub mod email;
 pub mod ndr;
 pub mod ndr_link;
+pub mod push_ingest;
 pub mod serviceability;
 pub mod tracking;
 pub mod webhooks;

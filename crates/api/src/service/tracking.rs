@@ -56,6 +56,31 @@ pub async fn apply(
     tracked: &[TrackedShipment],
     source: EventSource,
 ) -> Result<Applied, ApiError> {
+    let (batch, mut applied) = reports(state, account, tracked, source).await?;
+    // One transaction for the whole push or tracking answer.
+    let recorded = state
+        .store
+        .record_events_batch(&account.tenant_id, &batch, &super::follow_up(state))
+        .await?;
+    for r in recorded {
+        if !r.inserted.is_empty() {
+            applied.changed.insert(r.shipment.id.clone());
+        }
+        applied.events += r.inserted.len();
+        applied.duplicates += r.duplicates;
+    }
+    Ok(applied)
+}
+
+/// What a carrier reported, as reports on the tenant's shipments to record
+/// (AWBs resolved in one query; unknown codes flagged for review), and the
+/// count of what was left out.
+pub async fn reports(
+    state: &AppState,
+    account: &CarrierAccountRecord,
+    tracked: &[TrackedShipment],
+    source: EventSource,
+) -> Result<(Vec<ShipmentReport>, Applied), ApiError> {
     let mut applied = Applied::default();
     let actor = format!("carrier_account:{}", account.id);
     let awbs: Vec<String> = tracked.iter().map(|t| t.awb.clone()).collect();
@@ -105,19 +130,7 @@ pub async fn apply(
             });
         }
     }
-    // One transaction for the whole push or tracking answer.
-    let recorded = state
-        .store
-        .record_events_batch(&account.tenant_id, &batch, &super::follow_up(state))
-        .await?;
-    for r in recorded {
-        if !r.inserted.is_empty() {
-            applied.changed.insert(r.shipment.id.clone());
-        }
-        applied.events += r.inserted.len();
-        applied.duplicates += r.duplicates;
-    }
-    Ok(applied)
+    Ok((batch, applied))
 }
 
 /// Applies a push stored by the webhook endpoint (run by the job worker).
