@@ -6,7 +6,8 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::{Postgres, Transaction};
 
 use crate::shared::{
-    claim_jobs_sql, claim_polls_sql, claim_webhook_messages_sql, impl_store, take_pool_awb_sql,
+    busiest_lanes_sql, claim_jobs_sql, claim_polls_sql, claim_webhook_messages_sql, impl_store,
+    take_pool_awb_sql,
 };
 use crate::{Backend, Result};
 
@@ -65,6 +66,8 @@ impl PgStore {
     const CLAIM_POLLS: &'static str = claim_polls_sql!("FOR UPDATE SKIP LOCKED");
 
     const TAKE_POOL_AWB: &'static str = take_pool_awb_sql!("FOR UPDATE SKIP LOCKED");
+
+    const BUSIEST_LANES: &'static str = busiest_lanes_sql!(lateral);
 }
 
 impl_store!(PgStore, Backend::Postgres);

@@ -1172,15 +1172,9 @@ macro_rules! impl_store {
                 .into_iter()
                 .map(|(carrier, a, b, c, d, e, f, g, h, i)| (carrier, counts((a, b, c, d, e, f, g, h, i))))
                 .collect();
-                // The tenant's busiest lanes overall, then their days in the range.
-                let mut lanes: Vec<$crate::LanePerformance> = sqlx::query_as::<_, (String, String, String, i64, i64, i64, i64, i64, i64, i64, i64, i64)>(concat!(
-                    "SELECT s.carrier, s.origin_prefix, s.destination_prefix, ", $crate::shared::performance_sums!("s."),
-                    " FROM (SELECT carrier, origin_prefix, destination_prefix FROM carrier_lanes WHERE tenant_id = $1 \
-                       ORDER BY shipments DESC, carrier DESC, origin_prefix DESC, destination_prefix DESC LIMIT $2) l \
-                     JOIN carrier_lane_daily_stats s ON s.tenant_id = $1 AND s.origin_prefix = l.origin_prefix \
-                       AND s.destination_prefix = l.destination_prefix AND s.carrier = l.carrier AND s.day >= $3 AND s.day <= $4 \
-                     GROUP BY s.carrier, s.origin_prefix, s.destination_prefix HAVING SUM(s.shipments) > 0",
-                ))
+                let mut lanes: Vec<$crate::LanePerformance> = sqlx::query_as::<_, (String, String, String, i64, i64, i64, i64, i64, i64, i64, i64, i64)>(
+                    Self::BUSIEST_LANES,
+                )
                 .bind(tenant_id)
                 .bind(i64::from($crate::BUSIEST_LANES_RANKED))
                 .bind(first)
@@ -2709,6 +2703,36 @@ macro_rules! performance_sums {
     };
 }
 pub(crate) use performance_sums;
+
+/// The tenant's (`$1`) busiest lanes overall (`$2` of them) with their
+/// counts summed over days `$3` to `$4`, those with shipments then: each
+/// lane's days read by the primary key. SQLite plans the join that way;
+/// PostgreSQL is told to with LATERAL, since before its statistics are
+/// gathered it may scan every day row of the tenant once per lane.
+macro_rules! busiest_lanes_sql {
+    (join) => {
+        concat!(
+            "SELECT s.carrier, s.origin_prefix, s.destination_prefix, ", $crate::shared::performance_sums!("s."),
+            " FROM (", $crate::shared::busiest_lanes_sql!(ranked), ") l \
+             JOIN carrier_lane_daily_stats s ON s.tenant_id = $1 AND s.origin_prefix = l.origin_prefix \
+               AND s.destination_prefix = l.destination_prefix AND s.carrier = l.carrier AND s.day >= $3 AND s.day <= $4 \
+             GROUP BY s.carrier, s.origin_prefix, s.destination_prefix HAVING SUM(s.shipments) > 0"
+        )
+    };
+    (lateral) => {
+        concat!(
+            "SELECT l.carrier, l.origin_prefix, l.destination_prefix, x.* FROM (", $crate::shared::busiest_lanes_sql!(ranked), ") l, \
+             LATERAL (SELECT ", $crate::shared::performance_sums!("s."), " FROM carrier_lane_daily_stats s \
+               WHERE s.tenant_id = $1 AND s.origin_prefix = l.origin_prefix AND s.destination_prefix = l.destination_prefix \
+               AND s.carrier = l.carrier AND s.day >= $3 AND s.day <= $4 HAVING SUM(s.shipments) > 0) x"
+        )
+    };
+    (ranked) => {
+        "SELECT carrier, origin_prefix, destination_prefix FROM carrier_lanes WHERE tenant_id = $1 \
+         ORDER BY shipments DESC, carrier DESC, origin_prefix DESC, destination_prefix DESC LIMIT $2"
+    };
+}
+pub(crate) use busiest_lanes_sql;
 
 /// Adds `StatsChanges` to the carrier performance counts inside the
 /// caller's transaction: one upsert per 256 rows changed, and one for the

@@ -9,7 +9,8 @@ use sqlx::sqlite::{
 use sqlx::{Sqlite, Transaction};
 
 use crate::shared::{
-    claim_jobs_sql, claim_polls_sql, claim_webhook_messages_sql, impl_store, take_pool_awb_sql,
+    busiest_lanes_sql, claim_jobs_sql, claim_polls_sql, claim_webhook_messages_sql, impl_store,
+    take_pool_awb_sql,
 };
 use crate::{Backend, Result};
 
@@ -81,6 +82,8 @@ impl SqliteStore {
     const CLAIM_POLLS: &'static str = claim_polls_sql!("");
 
     const TAKE_POOL_AWB: &'static str = take_pool_awb_sql!("");
+
+    const BUSIEST_LANES: &'static str = busiest_lanes_sql!(join);
 }
 
 impl_store!(SqliteStore, Backend::Sqlite);
