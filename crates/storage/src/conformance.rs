@@ -1878,6 +1878,17 @@ pub async fn pushes_are_stored_and_applied_in_one_transaction(url: &str) {
         2,
         "one recording per shipment of its own tenant"
     );
+    // The new events carry the sequence numbers the store gave them.
+    for r in &recorded {
+        let stored = store
+            .events(&r.shipment.tenant_id, &r.shipment.id)
+            .await
+            .unwrap();
+        for e in &r.inserted {
+            let found = stored.iter().find(|s| s.id == e.id).expect("stored");
+            assert_eq!((e.seq, e.status), (found.seq, found.status));
+        }
+    }
     for p in &pushes {
         let stored = store.carrier_push(&p.id).await.unwrap().unwrap();
         assert_eq!(stored.status, crate::PushStatus::Applied);

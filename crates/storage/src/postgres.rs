@@ -50,6 +50,18 @@ impl PgStore {
     /// fold one after another.
     const FOR_UPDATE: &'static str = " FOR UPDATE";
 
+    /// Sequences give no such guarantee with concurrent writers: inserts
+    /// return their rows.
+    /// See `inserted_rowids`.
+    const NUMBERS_FULL_INSERTS: bool = false;
+
+    fn inserted_rowids(
+        _result: &sqlx::postgres::PgQueryResult,
+        _rows: usize,
+    ) -> Option<std::ops::RangeInclusive<i64>> {
+        None
+    }
+
     const LOCK_WEBHOOK_MESSAGE: &'static str = concat!(
         "SELECT ",
         crate::rows::webhook_message_columns!(),

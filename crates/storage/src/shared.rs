@@ -2172,17 +2172,44 @@ macro_rules! record_batch_in_tx {
                 .collect();
             let mut seqs: HashMap<String, i64> = HashMap::with_capacity(rows.len());
             for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-                let sql = format!(
+                let insert = format!(
                     "INSERT INTO shipment_events (id, tenant_id, shipment_id, status, occurred_at, recorded_at, source, \
                      dedupe_key, carrier_code, description, location, ndr_reason, actor) VALUES {} \
-                     ON CONFLICT (shipment_id, dedupe_key) DO NOTHING RETURNING id, seq",
+                     ON CONFLICT (shipment_id, dedupe_key) DO NOTHING",
                     values_rows(chunk.len(), 13, 1)
                 );
-                let mut q = sqlx::query_as::<_, (String, i64)>(sqlx::AssertSqlSafe(Self::dynamic_sql(sql)));
-                for (shipment_id, e) in chunk {
-                    q = $crate::shared::bind_event!(q, tenant_id, *shipment_id, e);
+                // Where the backend numbers a full insert's rows predictably
+                // (SQLite), nothing comes back unless some rows were repeats.
+                if Self::NUMBERS_FULL_INSERTS {
+                    let mut q = sqlx::query(sqlx::AssertSqlSafe(Self::dynamic_sql(insert)));
+                    for (shipment_id, e) in chunk {
+                        q = $crate::shared::bind_event!(q, tenant_id, *shipment_id, e);
+                    }
+                    let result = q.execute(&mut *$tx).await?;
+                    match Self::inserted_rowids(&result, chunk.len()) {
+                        Some(range) => seqs.extend(chunk.iter().map(|(_, e)| e.id.clone()).zip(range)),
+                        None if result.rows_affected() > 0 => {
+                            // Some were repeats: which went in, read back.
+                            let sql = format!(
+                                "SELECT id, seq FROM shipment_events WHERE id IN ({})",
+                                $crate::shared::placeholders(chunk.len(), 1)
+                            );
+                            let mut q = sqlx::query_as::<_, (String, i64)>(sqlx::AssertSqlSafe(Self::dynamic_sql(sql)));
+                            for (_, e) in chunk {
+                                q = q.bind(e.id.as_str());
+                            }
+                            seqs.extend(q.fetch_all(&mut *$tx).await?);
+                        }
+                        None => {}
+                    }
+                } else {
+                    let sql = format!("{insert} RETURNING id, seq");
+                    let mut q = sqlx::query_as::<_, (String, i64)>(sqlx::AssertSqlSafe(Self::dynamic_sql(sql)));
+                    for (shipment_id, e) in chunk {
+                        q = $crate::shared::bind_event!(q, tenant_id, *shipment_id, e);
+                    }
+                    seqs.extend(q.fetch_all(&mut *$tx).await?);
                 }
-                seqs.extend(q.fetch_all(&mut *$tx).await?);
             }
             phases.push(("insert_events", phase.elapsed().as_micros()));
             // Fold: from the stored state where the new events are not older

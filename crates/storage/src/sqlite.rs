@@ -69,6 +69,23 @@ impl SqliteStore {
     /// Nothing to add: the write transaction holds the only write lock.
     const FOR_UPDATE: &'static str = "";
 
+    /// The rowids (`seq`) one multi-row insert gave, when it inserted every
+    /// row: consecutive, in `VALUES` order, ending at the last one (SQLite
+    /// runs one writer and numbers rows of a statement in turn), so they
+    /// need not come back a row at a time through the connection's thread.
+    /// See `inserted_rowids`.
+    const NUMBERS_FULL_INSERTS: bool = true;
+
+    fn inserted_rowids(
+        result: &sqlx::sqlite::SqliteQueryResult,
+        rows: usize,
+    ) -> Option<std::ops::RangeInclusive<i64>> {
+        (result.rows_affected() == rows as u64 && rows > 0).then(|| {
+            let last = result.last_insert_rowid();
+            last - rows as i64 + 1..=last
+        })
+    }
+
     const LOCK_WEBHOOK_MESSAGE: &'static str = concat!(
         "SELECT ",
         crate::rows::webhook_message_columns!(),
