@@ -26,7 +26,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use common::{Lcg, bench_store, destination, env, exchange, get_from, history, origin, percentile};
-use shipgate_api::auth::{Limit, PublishableGuard, PublishableLimits};
+use shipgate_api::auth::{ChangedBy, Limit, PublishableGuard, PublishableLimits};
 use shipgate_api::{AppState, Sandbox, app, keys};
 use shipgate_carriers::secrets::SecretBox;
 use shipgate_storage::ServiceabilityEntry;
@@ -112,15 +112,15 @@ async fn main() {
     let observations = env("BENCH_HISTORY", 100_000);
     let (url, store, tenant, _) = bench_store().await;
     let publishable = keys::issue_publishable();
-    store
-        .create_publishable_key(
-            &tenant.id,
-            &publishable.hash,
-            &publishable.prefix,
-            &[SHOP.into()],
-        )
-        .await
-        .unwrap();
+    shipgate_api::routes::publishable_keys::store_new(
+        store.as_ref(),
+        &tenant.id,
+        &publishable,
+        &[SHOP.into()],
+        &ChangedBy::system(),
+    )
+    .await
+    .unwrap();
     let sandbox = Sandbox::start("127.0.0.1:0", 1).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -160,7 +160,11 @@ async fn main() {
             })
             .collect();
         store
-            .upsert_serviceability(&tenant.id, &entries)
+            .upsert_serviceability(
+                &tenant.id,
+                &entries,
+                &ChangedBy::system().entry("serviceability", "imported", &account.id),
+            )
             .await
             .unwrap();
     }

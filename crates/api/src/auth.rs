@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::IntoResponse;
 use axum::response::Response;
-use shipgate_storage::{PublishableKey, Tenant};
+use shipgate_storage::{Actor, ApiKeyOwner, AuditEntry, PublishableKey, Tenant};
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -18,6 +18,46 @@ use crate::error::ApiError;
 /// The authenticated caller's tenant.
 #[derive(Debug, Clone)]
 pub struct Caller(pub Tenant);
+
+/// Who is making a request's configuration changes, for the audit log: the
+/// secret key (put in the request's extensions beside [`Caller`]) or the
+/// dashboard user (`Session::changed_by`).
+#[derive(Debug, Clone)]
+pub struct ChangedBy {
+    pub actor: Actor,
+    pub request_id: Option<String>,
+}
+
+impl ChangedBy {
+    /// Shipgate itself: the CLI and the sandbox's own setup.
+    pub fn system() -> Self {
+        Self {
+            actor: Actor::System,
+            request_id: None,
+        }
+    }
+
+    /// The audit entry of a change to one object, without a summary.
+    pub fn entry(&self, object_type: &str, verb: &str, object_id: &str) -> AuditEntry {
+        AuditEntry::new(
+            self.actor.clone(),
+            self.request_id.clone(),
+            object_type,
+            verb,
+            object_id,
+        )
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ChangedBy {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        parts.extensions.get::<ChangedBy>().cloned().ok_or_else(|| {
+            ApiError::internal(&"ChangedBy is only set under the secret-key middleware")
+        })
+    }
+}
 
 /// Authenticates every `/v1` route but the product-page lookups (which
 /// authenticate in their [`LookupCaller`] extractor): a secret key's tenant
@@ -32,12 +72,18 @@ pub async fn require_api_key(
     if key.starts_with(crate::keys::PUBLISHABLE_PREFIX) {
         return Err(publishable_not_allowed());
     }
-    let (tenant, hash) = secret_key_tenant(&state, key).await?;
+    let (owner, hash) = secret_key_tenant(&state, key).await?;
     // Only keys that resolved take a token: unknown keys cannot fill the table.
     if let Err(wait) = state.secret_key_limits.take(&hash) {
         return Ok(rate_limited(wait));
     }
-    req.extensions_mut().insert(Caller(tenant));
+    let request_id = crate::telemetry::request_id(req.headers());
+    let extensions = req.extensions_mut();
+    extensions.insert(ChangedBy {
+        actor: Actor::ApiKey(owner.key_id),
+        request_id,
+    });
+    extensions.insert(Caller(owner.tenant));
     Ok(next.run(req).await)
 }
 
@@ -60,18 +106,21 @@ fn bearer_key(headers: &HeaderMap) -> Result<&str, ApiError> {
 
 /// A secret key's tenant, from the per-process cache or the database, and
 /// the key's digest (its rate-limit bucket).
-async fn secret_key_tenant(state: &AppState, key: &str) -> Result<(Tenant, [u8; 32]), ApiError> {
+async fn secret_key_tenant(
+    state: &AppState,
+    key: &str,
+) -> Result<(ApiKeyOwner, [u8; 32]), ApiError> {
     let digest = crate::keys::digest(key);
-    if let Some(tenant) = state.api_keys.get(&digest) {
-        return Ok((tenant, digest));
+    if let Some(owner) = state.api_keys.get(&digest) {
+        return Ok((owner, digest));
     }
-    let tenant = state
+    let owner = state
         .store
         .tenant_by_api_key_hash(&hex::encode(digest))
         .await?
         .ok_or_else(|| ApiError::unauthorized("unknown or revoked API key"))?;
-    state.api_keys.insert(digest, tenant.clone());
-    Ok((tenant, digest))
+    state.api_keys.insert(digest, owner.clone());
+    Ok((owner, digest))
 }
 
 fn publishable_not_allowed() -> ApiError {
@@ -125,9 +174,9 @@ impl FromRequestParts<AppState> for LookupCaller {
             return publishable(state, &key, parts).await;
         }
         match secret_key_tenant(state, key).await {
-            Ok((tenant, hash)) => match state.secret_key_limits.take(&hash) {
+            Ok((owner, hash)) => match state.secret_key_limits.take(&hash) {
                 Ok(()) => Ok(Self {
-                    tenant,
+                    tenant: owner.tenant,
                     cors_origin: None,
                 }),
                 Err(wait) => Err(rate_limited(wait)),
@@ -312,7 +361,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
 /// request), so a product page's lookups do not each cost a database read. An
 /// entry lives [`KEY_CACHE_TTL`]: a key revoked in the database stops working
 /// within that time on every process.
-pub struct KeyCache<V = Tenant, K = [u8; 32]> {
+pub struct KeyCache<V = ApiKeyOwner, K = [u8; 32]> {
     entries: std::sync::RwLock<std::collections::HashMap<K, (std::time::Instant, V)>>,
 }
 

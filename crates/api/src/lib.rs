@@ -156,9 +156,9 @@ impl AppState {
 /// The OpenAPI document and the router it describes.
 pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
     use routes::{
-        api_keys, batches, branding, carrier_accounts, carriers, edd, exceptions, fleet, hooks,
-        ndr, pickups, publishable_keys, rates, self_service, serviceability, shipments, system,
-        tracking, webhook_endpoints,
+        api_keys, audit_log, batches, branding, carrier_accounts, carriers, edd, exceptions, fleet,
+        hooks, ndr, pickups, publishable_keys, rates, self_service, serviceability, shipments,
+        system, tracking, webhook_endpoints,
     };
     let v1 = OpenApiRouter::new()
         .routes(routes!(shipments::create, shipments::list))
@@ -198,6 +198,7 @@ pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .routes(routes!(webhook_endpoints::rotate_secret))
         .routes(routes!(webhook_endpoints::deliveries))
         .routes(routes!(webhook_endpoints::replay))
+        .routes(routes!(audit_log::list))
         // Later layers run first: authenticate, then guard idempotency.
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -214,13 +215,14 @@ pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .routes(routes!(edd::get))
         .routes(routes!(edd::batch))
         .routes(routes!(serviceability::get));
-    let (router, doc) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+    let (router, mut doc) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .merge(v1)
         .merge(lookups)
         .routes(routes!(hooks::receive))
         .routes(routes!(system::healthz))
         .routes(routes!(system::metrics))
         .split_for_parts();
+    openapi::declare_problem_responses(&mut doc);
     (
         router
             .route("/track/{awb}", get(routes::tracking::page_by_awb))

@@ -132,3 +132,93 @@ pub fn docs_html(doc: &OpenApi) -> String {
     html.push_str("</table></body></html>");
     html
 }
+
+/// Declares the problem answers the cross-cutting layers give on every
+/// operation they guard, beside what each handler's annotation lists: an
+/// answer the document does not describe is a broken contract to a client
+/// generated from it.
+/// - every route: 414 and 431 (`limits`);
+/// - secret-key routes: 401 (no or unknown key), 403 (a publishable key),
+///   429 (`rate_limited`);
+/// - with parameters or a body: 400 (`invalid_query`, `malformed_json`) and
+///   422 (`validation_failed`);
+/// - with a body: 413 and 415;
+/// - with a path parameter: 404;
+/// - writes under `/v1`: 409 and 422 (`Idempotency-Key` in use or reused).
+pub fn declare_problem_responses(doc: &mut OpenApi) {
+    use utoipa::openapi::path::{Operation, ParameterIn};
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+
+    let problem = |description: &str| {
+        RefOr::T(
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    crate::error::PROBLEM_JSON,
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build(),
+                )
+                .build(),
+        )
+    };
+    let declare = |op: &mut Operation, status: u16, description: &str| {
+        op.responses
+            .responses
+            .entry(status.to_string())
+            .or_insert_with(|| problem(description));
+    };
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let writes_v1 = path.starts_with("/v1/");
+        let path_parameter = path.contains('{');
+        let mut operations = [
+            (false, item.get.as_mut()),
+            (false, item.head.as_mut()),
+            (true, item.post.as_mut()),
+            (true, item.put.as_mut()),
+            (true, item.patch.as_mut()),
+            (true, item.delete.as_mut()),
+        ];
+        for (write, op) in operations.iter_mut() {
+            let Some(op) = op.as_deref_mut() else {
+                continue;
+            };
+            declare(op, 414, "The path and query are too long");
+            declare(op, 431, "The headers are too large");
+            if op.security.as_ref().is_some_and(|s| !s.is_empty()) {
+                declare(op, 401, "No API key, or an unknown or revoked one");
+                declare(op, 403, "The key may not call this operation");
+                declare(op, 429, "Over the key's rate limit; see `Retry-After`");
+            }
+            let has_query = op.parameters.as_ref().is_some_and(|ps| {
+                ps.iter().any(
+                    |p| matches!(p, RefOr::T(p) if matches!(p.parameter_in, ParameterIn::Query)),
+                )
+            });
+            let has_body = op.request_body.is_some();
+            if has_query || has_body || path_parameter {
+                declare(op, 400, "The request is malformed");
+                declare(op, 422, "The request is not valid");
+            }
+            if has_body {
+                declare(op, 413, "The body is too large");
+                declare(op, 415, "The body's content type is not accepted");
+            }
+            if path_parameter {
+                declare(op, 404, "No such object");
+            }
+            if *write && writes_v1 {
+                declare(
+                    op,
+                    409,
+                    "The `Idempotency-Key` is in use by another request",
+                );
+                declare(
+                    op,
+                    422,
+                    "The `Idempotency-Key` was used with another request",
+                );
+            }
+        }
+    }
+}

@@ -46,13 +46,17 @@ pub async fn record_http_metrics(req: Request, next: Next) -> Response {
     response
 }
 
-/// Copies the `x-request-id` into problem documents so a user can quote it.
-pub async fn request_id_in_problems(req: Request, next: Next) -> Response {
-    let request_id = req
-        .headers()
+/// The request's `x-request-id` (set on every request by the outermost layer).
+pub fn request_id(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
+        .map(str::to_string)
+}
+
+/// Copies the `x-request-id` into problem documents so a user can quote it.
+pub async fn request_id_in_problems(req: Request, next: Next) -> Response {
+    let request_id = request_id(req.headers());
     let response = next.run(req).await;
     let is_problem = response
         .headers()

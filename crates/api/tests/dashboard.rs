@@ -524,7 +524,34 @@ async fn search_filters_and_bulk_ndr_actions_over_http() {
             .is_empty()
     );
 
+    // The audit log names the signed-in user for each change the forms made
+    // (the refused ones made none) and never the new key.
+    let user = app.store.user_by_email(EMAIL).await.unwrap().unwrap();
+    let log = app.get_json("/v1/audit-log?limit=100", &app.key_a).await;
+    assert!(!log.to_string().contains(&key), "{log}");
+    let by_user: Vec<&str> = log["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["actor_type"] == "user")
+        .inspect(|e| assert_eq!(e["actor_id"], user.id.as_str(), "{e}"))
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        by_user,
+        [
+            "publishable_key.revoked",
+            "publishable_key.created",
+            "allocation_rules.replaced",
+            "branding.updated",
+        ],
+        "{log}"
+    );
+
     // The other pages answer.
+    let (status, page, _) = v.get("/app/settings/audit-log").await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains(&user.id), "{page}");
     for path in [
         "/app/performance",
         "/app/settings",

@@ -736,6 +736,21 @@ async fn ndr_queue_pages_and_analytics_convert() {
         .await
         .unwrap();
     assert_eq!(problem(r, 400).await["code"], "invalid_query");
+    // An age further back than an instant can be is refused, not a 500
+    // (found by schemathesis: the subtraction overflowed).
+    for hours in ["876001", "2147483648", "4294967295"] {
+        let r = app
+            .get(&format!("/v1/ndr?min_age_hours={hours}"), &app.key_a)
+            .send()
+            .await
+            .unwrap();
+        let body = problem(r, 400).await;
+        assert_eq!(body["errors"][0]["field"], "min_age_hours", "{body}");
+    }
+    let oldest: Value = app
+        .get_json("/v1/ndr?min_age_hours=876000", &app.key_a)
+        .await;
+    assert!(oldest["data"].as_array().unwrap().is_empty(), "{oldest}");
 
     let doc: Value = app.get_json("/openapi.json", &app.key_a).await;
     for path in [

@@ -327,6 +327,7 @@ fn plan(a: &Owned, method: &str, template: &str) -> Option<Call> {
         | ("get", "/v1/ndr")
         | ("get", "/v1/allocation-rules")
         | ("get", "/v1/ndr-rules")
+        | ("get", "/v1/audit-log")
         | ("get", "/v1/carriers") => (None, None, OWN),
         ("get", "/v1/analytics/ndr") => (Some("from=2019-12-01&to=2020-11-30".into()), None, OWN),
         ("get", "/v1/serviceability") => (Some("postal_code=560001".into()), None, OWN),

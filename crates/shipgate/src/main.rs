@@ -376,15 +376,15 @@ async fn main() -> anyhow::Result<()> {
             );
             if !origins.is_empty() {
                 let publishable = keys::issue_publishable();
-                store
-                    .create_publishable_key(
-                        &tenant.id,
-                        &publishable.hash,
-                        &publishable.prefix,
-                        &origins,
-                    )
-                    .await
-                    .context("create publishable key")?;
+                shipgate_api::routes::publishable_keys::store_new(
+                    store.as_ref(),
+                    &tenant.id,
+                    &publishable,
+                    &origins,
+                    &shipgate_api::auth::ChangedBy::system(),
+                )
+                .await
+                .context("create publishable key")?;
                 println!(
                     "Publishable key for the widget (lookups only, from {}):",
                     origins.join(", ")

@@ -36,8 +36,16 @@ async fn insert_account(
         created_at: now,
         updated_at: now,
     };
-    store.insert_carrier_account(&account).await.unwrap();
+    store
+        .insert_carrier_account(&account, &audit("carrier_account", "created", &account.id))
+        .await
+        .unwrap();
     account
+}
+
+/// An audit entry by the system for a change to `object_type` `object_id`.
+fn audit(object_type: &str, verb: &str, object_id: &str) -> crate::AuditEntry {
+    crate::AuditEntry::new(crate::Actor::System, None, object_type, verb, object_id)
 }
 
 async fn open(url: &str) -> Arc<dyn Store> {
@@ -147,7 +155,8 @@ pub async fn tenants_are_found_by_key_hash_only(url: &str) {
             .tenant_by_api_key_hash("hash-a")
             .await
             .unwrap()
-            .unwrap(),
+            .unwrap()
+            .tenant,
         a
     );
     assert_eq!(
@@ -156,6 +165,7 @@ pub async fn tenants_are_found_by_key_hash_only(url: &str) {
             .await
             .unwrap()
             .unwrap()
+            .tenant
             .id,
         b.id
     );
@@ -188,11 +198,24 @@ pub async fn secret_keys_are_created_listed_and_revoked_within_their_tenant(url:
     );
     // The only key cannot go.
     assert_eq!(
-        store.revoke_api_key(&a.id, &first[0].id).await.unwrap(),
+        store
+            .revoke_api_key(
+                &a.id,
+                &first[0].id,
+                &audit("api_key", "revoked", &first[0].id)
+            )
+            .await
+            .unwrap(),
         R::LastKey
     );
     let second = store
-        .create_api_key(&a.id, "hash-a2", "sg_live_a2", Some("scanner"))
+        .create_api_key(
+            &a.id,
+            "hash-a2",
+            "sg_live_a2",
+            Some("scanner"),
+            &audit("api_key", "created", &new_id("key")),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -200,7 +223,7 @@ pub async fn secret_keys_are_created_listed_and_revoked_within_their_tenant(url:
             .tenant_by_api_key_hash("hash-a2")
             .await
             .unwrap()
-            .map(|t| t.id),
+            .map(|o| o.tenant.id),
         Some(a.id.clone())
     );
     let listed = store.list_api_keys(&a.id).await.unwrap();
@@ -212,16 +235,29 @@ pub async fn secret_keys_are_created_listed_and_revoked_within_their_tenant(url:
     // Another tenant's key is not found from here.
     let b_key = &store.list_api_keys(&b.id).await.unwrap()[0];
     assert_eq!(
-        store.revoke_api_key(&a.id, &b_key.id).await.unwrap(),
+        store
+            .revoke_api_key(&a.id, &b_key.id, &audit("api_key", "revoked", &b_key.id))
+            .await
+            .unwrap(),
         R::NotFound
     );
     assert_eq!(
-        store.revoke_api_key(&b.id, &second.id).await.unwrap(),
+        store
+            .revoke_api_key(&b.id, &second.id, &audit("api_key", "revoked", &second.id))
+            .await
+            .unwrap(),
         R::NotFound
     );
     // Now the first may go; it stops authenticating; revoking again finds nothing.
     assert_eq!(
-        store.revoke_api_key(&a.id, &first[0].id).await.unwrap(),
+        store
+            .revoke_api_key(
+                &a.id,
+                &first[0].id,
+                &audit("api_key", "revoked", &first[0].id)
+            )
+            .await
+            .unwrap(),
         R::Revoked
     );
     assert!(
@@ -232,7 +268,14 @@ pub async fn secret_keys_are_created_listed_and_revoked_within_their_tenant(url:
             .is_none()
     );
     assert_eq!(
-        store.revoke_api_key(&a.id, &first[0].id).await.unwrap(),
+        store
+            .revoke_api_key(
+                &a.id,
+                &first[0].id,
+                &audit("api_key", "revoked", &first[0].id)
+            )
+            .await
+            .unwrap(),
         R::NotFound
     );
     assert_eq!(
@@ -240,7 +283,10 @@ pub async fn secret_keys_are_created_listed_and_revoked_within_their_tenant(url:
         vec![second.clone()]
     );
     assert_eq!(
-        store.revoke_api_key(&a.id, &second.id).await.unwrap(),
+        store
+            .revoke_api_key(&a.id, &second.id, &audit("api_key", "revoked", &second.id))
+            .await
+            .unwrap(),
         R::LastKey
     );
     assert_eq!(store.list_api_keys(&b.id).await.unwrap().len(), 1);
@@ -256,7 +302,13 @@ pub async fn publishable_keys_are_found_by_hash_with_their_origins(url: &str) {
         "https://shop.example".to_string(),
     ];
     let key = store
-        .create_publishable_key(&a.id, "pub-a", "sg_pub_a", &origins)
+        .create_publishable_key(
+            &a.id,
+            "pub-a",
+            "sg_pub_a",
+            &origins,
+            &audit("publishable_key", "created", &new_id("pk")),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -264,7 +316,13 @@ pub async fn publishable_keys_are_found_by_hash_with_their_origins(url: &str) {
         vec!["http://localhost:8080", "https://shop.example"]
     );
     store
-        .create_publishable_key(&b.id, "pub-b", "sg_pub_b", &["https://bolt.example".into()])
+        .create_publishable_key(
+            &b.id,
+            "pub-b",
+            "sg_pub_b",
+            &["https://bolt.example".into()],
+            &audit("publishable_key", "created", &new_id("pk")),
+        )
         .await
         .unwrap();
     let (tenant, found) = store
@@ -325,7 +383,16 @@ pub async fn publishable_keys_are_found_by_hash_with_their_origins(url: &str) {
         store.list_publishable_keys(&a.id).await.unwrap(),
         vec![key.clone()]
     );
-    assert!(!store.revoke_publishable_key(&b.id, &key.id).await.unwrap());
+    assert!(
+        !store
+            .revoke_publishable_key(
+                &b.id,
+                &key.id,
+                &audit("publishable_key", "revoked", &key.id)
+            )
+            .await
+            .unwrap()
+    );
     assert!(
         store
             .publishable_key_by_hash("pub-a")
@@ -333,8 +400,26 @@ pub async fn publishable_keys_are_found_by_hash_with_their_origins(url: &str) {
             .unwrap()
             .is_some()
     );
-    assert!(store.revoke_publishable_key(&a.id, &key.id).await.unwrap());
-    assert!(!store.revoke_publishable_key(&a.id, &key.id).await.unwrap());
+    assert!(
+        store
+            .revoke_publishable_key(
+                &a.id,
+                &key.id,
+                &audit("publishable_key", "revoked", &key.id)
+            )
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .revoke_publishable_key(
+                &a.id,
+                &key.id,
+                &audit("publishable_key", "revoked", &key.id)
+            )
+            .await
+            .unwrap()
+    );
     assert!(
         store
             .publishable_key_by_hash("pub-a")
@@ -596,7 +681,13 @@ pub async fn follow_up_jobs_commit_with_their_events(url: &str) {
         .await
         .unwrap();
     let endpoint = webhook_endpoint(&a.id, &["shipment.status_changed"]);
-    store.insert_webhook_endpoint(&endpoint).await.unwrap();
+    store
+        .insert_webhook_endpoint(
+            &endpoint,
+            &audit("webhook_endpoint", "created", &endpoint.id),
+        )
+        .await
+        .unwrap();
     let changed = |r: &crate::EventsRecorded| crate::FollowUps {
         jobs: vec![NewJob::now(
             "shipment.status_changed",
@@ -928,7 +1019,10 @@ pub async fn carrier_accounts_stay_within_their_tenant(url: &str) {
             created_at: now,
             updated_at: now,
         };
-        store.insert_carrier_account(&record).await.unwrap();
+        store
+            .insert_carrier_account(&record, &audit("carrier_account", "created", &record.id))
+            .await
+            .unwrap();
         assert_eq!(
             store
                 .carrier_account(&a.id, &record.id)
@@ -1216,11 +1310,21 @@ pub async fn tenant_settings_and_lane_outcomes(url: &str) {
     );
     let rules = serde_json::json!({"rules": [{"name": "x"}]});
     store
-        .set_tenant_setting(&a.id, "allocation_rules", &rules)
+        .set_tenant_setting(
+            &a.id,
+            "allocation_rules",
+            &rules,
+            &audit("allocation_rules", "replaced", &a.id),
+        )
         .await
         .unwrap();
     store
-        .set_tenant_setting(&a.id, "allocation_rules", &rules)
+        .set_tenant_setting(
+            &a.id,
+            "allocation_rules",
+            &rules,
+            &audit("allocation_rules", "replaced", &a.id),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -1336,7 +1440,10 @@ pub async fn webhook_endpoints_stay_within_their_tenant(url: &str) {
     let mut ids = Vec::new();
     for _ in 0..3 {
         let e = webhook_endpoint(&a.id, &["shipment.created", "shipment.delivered"]);
-        store.insert_webhook_endpoint(&e).await.unwrap();
+        store
+            .insert_webhook_endpoint(&e, &audit("webhook_endpoint", "created", &e.id))
+            .await
+            .unwrap();
         assert_eq!(
             store.webhook_endpoint(&a.id, &e.id).await.unwrap().unwrap(),
             e
@@ -1383,7 +1490,10 @@ pub async fn webhook_endpoints_stay_within_their_tenant(url: &str) {
     e.enabled = false;
     e.sealed_previous_secret = Some("v1:old".into());
     e.previous_secret_expires_at = Some(crate::now() + 24.hours());
-    store.update_webhook_endpoint(&e).await.unwrap();
+    store
+        .update_webhook_endpoint(&e, &audit("webhook_endpoint", "updated", &e.id))
+        .await
+        .unwrap();
     assert_eq!(
         store.webhook_endpoint(&a.id, &e.id).await.unwrap().unwrap(),
         e
@@ -1393,12 +1503,24 @@ pub async fn webhook_endpoints_stay_within_their_tenant(url: &str) {
         ..e.clone()
     };
     assert!(matches!(
-        store.update_webhook_endpoint(&foreign).await,
+        store
+            .update_webhook_endpoint(&foreign, &audit("webhook_endpoint", "updated", &foreign.id))
+            .await,
         Err(StoreError::NotFound)
     ));
 
-    assert!(!store.delete_webhook_endpoint(&b.id, &e.id).await.unwrap());
-    assert!(store.delete_webhook_endpoint(&a.id, &e.id).await.unwrap());
+    assert!(
+        !store
+            .delete_webhook_endpoint(&b.id, &e.id, &audit("webhook_endpoint", "deleted", &e.id))
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .delete_webhook_endpoint(&a.id, &e.id, &audit("webhook_endpoint", "deleted", &e.id))
+            .await
+            .unwrap()
+    );
     assert!(
         store
             .webhook_endpoint(&a.id, &e.id)
@@ -1406,7 +1528,12 @@ pub async fn webhook_endpoints_stay_within_their_tenant(url: &str) {
             .unwrap()
             .is_none()
     );
-    assert!(!store.delete_webhook_endpoint(&a.id, &e.id).await.unwrap());
+    assert!(
+        !store
+            .delete_webhook_endpoint(&a.id, &e.id, &audit("webhook_endpoint", "deleted", &e.id))
+            .await
+            .unwrap()
+    );
 }
 
 pub async fn webhook_events_fan_out_once_per_subscribed_endpoint(url: &str) {
@@ -1421,7 +1548,10 @@ pub async fn webhook_events_fan_out_once_per_subscribed_endpoint(url: &str) {
     };
     let other_tenant = webhook_endpoint(&b.id, &["shipment.created"]);
     for e in [&created, &both, &disabled, &other_tenant] {
-        store.insert_webhook_endpoint(e).await.unwrap();
+        store
+            .insert_webhook_endpoint(e, &audit("webhook_endpoint", "created", &e.id))
+            .await
+            .unwrap();
     }
     let events = [
         webhook_event("shipment.created"),
@@ -1505,7 +1635,13 @@ pub async fn webhook_attempts_follow_the_schedule(url: &str) {
     let store = open(url).await;
     let a = store.create_tenant("Acme", "ha", "pa").await.unwrap();
     let endpoint = webhook_endpoint(&a.id, &["shipment.created"]);
-    store.insert_webhook_endpoint(&endpoint).await.unwrap();
+    store
+        .insert_webhook_endpoint(
+            &endpoint,
+            &audit("webhook_endpoint", "created", &endpoint.id),
+        )
+        .await
+        .unwrap();
     let fan_out = |n: usize| {
         let store = store.clone();
         let tenant = a.id.clone();
@@ -1646,7 +1782,13 @@ pub async fn webhook_attempts_follow_the_schedule(url: &str) {
         disabled_reason: None,
         ..e
     };
-    store.update_webhook_endpoint(&reenabled).await.unwrap();
+    store
+        .update_webhook_endpoint(
+            &reenabled,
+            &audit("webhook_endpoint", "updated", &reenabled.id),
+        )
+        .await
+        .unwrap();
     let e = store
         .webhook_endpoint(&a.id, &endpoint.id)
         .await
@@ -2110,7 +2252,12 @@ pub async fn webhook_outbox_is_claimed_once_and_recorded_in_batches(url: &str) {
     let (one, two) = (open(url).await, connect(url).await.unwrap());
     let a = one.create_tenant("Acme", "ha", "pa").await.unwrap();
     let endpoint = webhook_endpoint(&a.id, &["shipment.created"]);
-    one.insert_webhook_endpoint(&endpoint).await.unwrap();
+    one.insert_webhook_endpoint(
+        &endpoint,
+        &audit("webhook_endpoint", "created", &endpoint.id),
+    )
+    .await
+    .unwrap();
     let events: Vec<_> = (0..40).map(|_| webhook_event("shipment.created")).collect();
     let messages = one.fan_out_webhook_events(&a.id, &events).await.unwrap();
     assert_eq!(messages.len(), 40);
@@ -2343,12 +2490,20 @@ pub async fn serviceability_stays_within_its_tenant(url: &str) {
         max_cod_minor: None,
     };
     store
-        .upsert_serviceability(&a.id, &[entry("560001", true), entry("110001", false)])
+        .upsert_serviceability(
+            &a.id,
+            &[entry("560001", true), entry("110001", false)],
+            &audit("serviceability", "imported", &account.id),
+        )
         .await
         .unwrap();
     // A newer import replaces the entry.
     store
-        .upsert_serviceability(&a.id, &[entry("110001", true)])
+        .upsert_serviceability(
+            &a.id,
+            &[entry("110001", true)],
+            &audit("serviceability", "imported", &account.id),
+        )
         .await
         .unwrap();
     let at = store.serviceability_at(&a.id, "110001").await.unwrap();
@@ -2367,7 +2522,11 @@ pub async fn serviceability_stays_within_its_tenant(url: &str) {
     );
     assert_eq!(
         store
-            .upsert_serviceability(&b.id, &[entry("400001", true)])
+            .upsert_serviceability(
+                &b.id,
+                &[entry("400001", true)],
+                &audit("serviceability", "imported", &account.id)
+            )
             .await
             .unwrap(),
         0
@@ -3143,4 +3302,163 @@ pub async fn performance_counts_equal_a_recount(url: &str) {
             .iter()
             .any(|(_, c)| c.delivered > 0 && c.with_ndr > 0 && c.rto > 0 && c.promised > 0)
     );
+}
+
+pub async fn audit_entries_commit_with_their_change(url: &str) {
+    use crate::{Actor, AuditEntry, AuditFilter};
+    let store = open(url).await;
+    let a = store.create_tenant("Acme", "ha", "pa").await.unwrap();
+    let b = store.create_tenant("Bolt", "hb", "pb").await.unwrap();
+    let key_of_a = store
+        .tenant_by_api_key_hash("ha")
+        .await
+        .unwrap()
+        .unwrap()
+        .key_id;
+    let log = |tenant: String, filter: AuditFilter| {
+        let store = store.clone();
+        async move {
+            store
+                .audit_log(&tenant, &filter, None, 100)
+                .await
+                .unwrap()
+                .items
+        }
+    };
+    // Making a tenant records its key's creation, by the system.
+    let created = log(a.id.clone(), AuditFilter::default()).await;
+    assert_eq!(created.len(), 1);
+    assert_eq!(created[0].entry.action, "api_key.created");
+    assert_eq!(created[0].entry.object_id, key_of_a);
+    assert_eq!(created[0].entry.actor, Actor::System);
+
+    // A change and its entry commit together, with the actor and request id.
+    let by_key = |object_type: &str, verb: &str, id: &str| {
+        AuditEntry::new(
+            Actor::ApiKey(key_of_a.clone()),
+            Some("req-1".into()),
+            object_type,
+            verb,
+            id,
+        )
+    };
+    let endpoint = webhook_endpoint(&a.id, &["shipment.created"]);
+    store
+        .insert_webhook_endpoint(
+            &endpoint,
+            &by_key("webhook_endpoint", "created", &endpoint.id)
+                .with_summary(serde_json::json!({"url": "https://merchant.example/hooks"})),
+        )
+        .await
+        .unwrap();
+    let rules = serde_json::json!({"rules": []});
+    store
+        .set_tenant_setting(
+            &a.id,
+            "ndr_rules",
+            &rules,
+            &AuditEntry::new(
+                Actor::User("usr_1".into()),
+                None,
+                "ndr_rules",
+                "replaced",
+                &a.id,
+            ),
+        )
+        .await
+        .unwrap();
+    let entries = log(a.id.clone(), AuditFilter::default()).await;
+    let actions: Vec<_> = entries.iter().map(|r| r.entry.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        vec![
+            "ndr_rules.replaced",
+            "webhook_endpoint.created",
+            "api_key.created"
+        ]
+    );
+    assert_eq!(entries[0].entry.actor, Actor::User("usr_1".into()));
+    assert_eq!(entries[1].entry.actor, Actor::ApiKey(key_of_a.clone()));
+    assert_eq!(entries[1].entry.request_id.as_deref(), Some("req-1"));
+    assert_eq!(
+        entries[1].entry.summary,
+        serde_json::json!({"url": "https://merchant.example/hooks"})
+    );
+    assert!(entries[0].at >= entries[1].at);
+
+    // A change that does not happen writes nothing: another tenant's
+    // endpoint is neither updated nor deleted, a revoked key not revoked again.
+    let foreign = crate::WebhookEndpoint {
+        tenant_id: b.id.clone(),
+        ..endpoint.clone()
+    };
+    assert!(matches!(
+        store
+            .update_webhook_endpoint(
+                &foreign,
+                &by_key("webhook_endpoint", "updated", &endpoint.id)
+            )
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(
+        !store
+            .delete_webhook_endpoint(
+                &b.id,
+                &endpoint.id,
+                &by_key("webhook_endpoint", "deleted", &endpoint.id)
+            )
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .revoke_publishable_key(
+                &a.id,
+                "pk_missing",
+                &by_key("publishable_key", "revoked", "pk_missing")
+            )
+            .await
+            .unwrap()
+    );
+    assert_eq!(log(a.id.clone(), AuditFilter::default()).await.len(), 3);
+    assert_eq!(log(b.id.clone(), AuditFilter::default()).await.len(), 1);
+
+    // Filters and pages.
+    let only = |object_type: &str| AuditFilter {
+        object_type: Some(object_type.into()),
+        ..Default::default()
+    };
+    assert_eq!(log(a.id.clone(), only("webhook_endpoint")).await.len(), 1);
+    let by_object = AuditFilter {
+        object_id: Some(endpoint.id.clone()),
+        action: Some("webhook_endpoint.created".into()),
+        ..Default::default()
+    };
+    assert_eq!(log(a.id.clone(), by_object).await.len(), 1);
+    let future = AuditFilter {
+        since: Some(crate::now() + 1.hour()),
+        ..Default::default()
+    };
+    assert!(log(a.id.clone(), future).await.is_empty());
+    let past = AuditFilter {
+        until: Some(entries[2].at),
+        ..Default::default()
+    };
+    assert!(log(a.id.clone(), past).await.is_empty());
+    let first = store
+        .audit_log(&a.id, &AuditFilter::default(), None, 2)
+        .await
+        .unwrap();
+    let rest = store
+        .audit_log(
+            &a.id,
+            &AuditFilter::default(),
+            first.next_after.as_deref(),
+            2,
+        )
+        .await
+        .unwrap();
+    let paged: Vec<_> = first.items.iter().chain(&rest.items).cloned().collect();
+    assert_eq!((paged, rest.next_after), (entries, None));
 }

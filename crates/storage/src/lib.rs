@@ -728,6 +728,112 @@ pub struct ShipmentReport {
     pub facts: shipgate_domain::shipment::CarrierFacts,
 }
 
+/// Who made a configuration change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    /// A secret API key, by the key's id (never the key).
+    ApiKey(String),
+    /// A dashboard user, by id.
+    User(String),
+    /// Shipgate itself: the CLI and the sandbox's own setup.
+    System,
+}
+
+impl Actor {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Actor::ApiKey(_) => "api_key",
+            Actor::User(_) => "user",
+            Actor::System => "system",
+        }
+    }
+
+    pub fn id(&self) -> Option<&str> {
+        match self {
+            Actor::ApiKey(id) | Actor::User(id) => Some(id),
+            Actor::System => None,
+        }
+    }
+
+    pub(crate) fn from_parts(kind: &str, id: Option<String>) -> Option<Self> {
+        match (kind, id) {
+            ("api_key", Some(id)) => Some(Actor::ApiKey(id)),
+            ("user", Some(id)) => Some(Actor::User(id)),
+            ("system", None) => Some(Actor::System),
+            _ => None,
+        }
+    }
+}
+
+/// One configuration change, as the audit log keeps it. The store method
+/// that makes the change writes it in the same transaction, so a change is
+/// never without its entry, nor an entry without its change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub actor: Actor,
+    /// `<object type>.<verb>`, e.g. `webhook_endpoint.updated`.
+    pub action: String,
+    pub object_type: String,
+    pub object_id: String,
+    /// What changed, without secrets or personal data (credentials by name only).
+    pub summary: serde_json::Value,
+    /// The `x-request-id` of the API request that made it, if any.
+    pub request_id: Option<String>,
+}
+
+impl AuditEntry {
+    /// An entry without a summary: add one with [`AuditEntry::with_summary`].
+    pub fn new(
+        actor: Actor,
+        request_id: Option<String>,
+        object_type: &str,
+        verb: &str,
+        object_id: &str,
+    ) -> Self {
+        Self {
+            actor,
+            action: format!("{object_type}.{verb}"),
+            object_type: object_type.to_string(),
+            object_id: object_id.to_string(),
+            summary: serde_json::Value::Object(Default::default()),
+            request_id,
+        }
+    }
+
+    pub fn with_summary(mut self, summary: serde_json::Value) -> Self {
+        self.summary = summary;
+        self
+    }
+}
+
+/// A stored audit entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRecord {
+    pub id: String,
+    pub tenant_id: String,
+    pub at: Timestamp,
+    pub entry: AuditEntry,
+}
+
+/// Which audit entries to list; every field narrows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    pub object_type: Option<String>,
+    pub object_id: Option<String>,
+    pub action: Option<String>,
+    /// At or after.
+    pub since: Option<Timestamp>,
+    /// Before.
+    pub until: Option<Timestamp>,
+}
+
+/// A secret API key's tenant and the key's id (the actor of its changes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKeyOwner {
+    pub tenant: Tenant,
+    pub key_id: String,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     fn backend(&self) -> Backend;
@@ -741,30 +847,39 @@ pub trait Store: Send + Sync + 'static {
         api_key_hash: &str,
         api_key_prefix: &str,
     ) -> Result<Tenant>;
-    async fn tenant_by_api_key_hash(&self, key_hash: &str) -> Result<Option<Tenant>>;
-    /// Stores another secret key (by hash) for the tenant.
+    async fn tenant_by_api_key_hash(&self, key_hash: &str) -> Result<Option<ApiKeyOwner>>;
+    /// Stores another secret key (by hash) for the tenant, under `audit`'s
+    /// object id.
     async fn create_api_key(
         &self,
         tenant_id: &str,
         key_hash: &str,
         key_prefix: &str,
         label: Option<&str>,
+        audit: &AuditEntry,
     ) -> Result<ApiKey>;
     /// The tenant's unrevoked secret keys, newest first.
     async fn list_api_keys(&self, tenant_id: &str) -> Result<Vec<ApiKey>>;
     /// Revokes one of the tenant's secret keys, unless it is the last one
     /// (a tenant always keeps a key it can call the API with).
-    async fn revoke_api_key(&self, tenant_id: &str, id: &str) -> Result<ApiKeyRevocation>;
+    async fn revoke_api_key(
+        &self,
+        tenant_id: &str,
+        id: &str,
+        audit: &AuditEntry,
+    ) -> Result<ApiKeyRevocation>;
     async fn count_tenants(&self) -> Result<u64>;
     /// The tenant created first (the sandbox's default tenant).
     async fn first_tenant(&self) -> Result<Option<Tenant>>;
-    /// Stores a publishable key (by hash) with its allowed origins.
+    /// Stores a publishable key (by hash) with its allowed origins, under
+    /// `audit`'s object id.
     async fn create_publishable_key(
         &self,
         tenant_id: &str,
         key_hash: &str,
         key_prefix: &str,
         allowed_origins: &[String],
+        audit: &AuditEntry,
     ) -> Result<PublishableKey>;
     /// The unrevoked publishable key with this hash, and its tenant.
     async fn publishable_key_by_hash(
@@ -778,7 +893,12 @@ pub trait Store: Send + Sync + 'static {
     async fn list_publishable_keys(&self, tenant_id: &str) -> Result<Vec<PublishableKey>>;
     /// Revokes one of the tenant's publishable keys; false if it has no such
     /// unrevoked key.
-    async fn revoke_publishable_key(&self, tenant_id: &str, id: &str) -> Result<bool>;
+    async fn revoke_publishable_key(
+        &self,
+        tenant_id: &str,
+        id: &str,
+        audit: &AuditEntry,
+    ) -> Result<bool>;
 
     /// The next serial of a tenant's AWB series; never the same one twice.
     async fn next_awb_serial(&self, tenant_id: &str, series: &str) -> Result<u64>;
@@ -834,6 +954,7 @@ pub trait Store: Send + Sync + 'static {
         tenant_id: &str,
         name: &str,
         value: &serde_json::Value,
+        audit: &AuditEntry,
     ) -> Result<()>;
     /// Per carrier account, how shipments to PIN codes starting with
     /// `destination_prefix` ended (for the lane's RTO risk).
@@ -859,6 +980,7 @@ pub trait Store: Send + Sync + 'static {
         &self,
         tenant_id: &str,
         entries: &[ServiceabilityEntry],
+        audit: &AuditEntry,
     ) -> Result<u64>;
     /// Every entry of the tenant's accounts for one postal code.
     async fn serviceability_at(
@@ -1016,6 +1138,19 @@ pub trait Store: Send + Sync + 'static {
     /// Ends a session (signing out); also drops every session expired by `now`.
     async fn delete_user_session(&self, token_hash: &str, now: Timestamp) -> Result<()>;
 
+    // The audit log. Entries are written by the methods that change
+    // configuration (those taking an `AuditEntry`), in their transaction;
+    // creating a tenant's API key and a dashboard user record themselves
+    // (actor `system`).
+    /// The tenant's entries, newest first.
+    async fn audit_log(
+        &self,
+        tenant_id: &str,
+        filter: &AuditFilter,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<AuditRecord>>;
+
     // Idempotency keys.
     async fn idempotency_begin(
         &self,
@@ -1034,7 +1169,11 @@ pub trait Store: Send + Sync + 'static {
     async fn idempotency_abandon(&self, tenant_id: &str, key: &str) -> Result<()>;
 
     // Carrier accounts.
-    async fn insert_carrier_account(&self, account: &CarrierAccountRecord) -> Result<()>;
+    async fn insert_carrier_account(
+        &self,
+        account: &CarrierAccountRecord,
+        audit: &AuditEntry,
+    ) -> Result<()>;
     async fn carrier_account(
         &self,
         tenant_id: &str,
@@ -1070,7 +1209,11 @@ pub trait Store: Send + Sync + 'static {
     async fn unknown_codes(&self, tenant_id: &str) -> Result<Vec<UnknownCode>>;
 
     // Merchant webhooks.
-    async fn insert_webhook_endpoint(&self, endpoint: &WebhookEndpoint) -> Result<()>;
+    async fn insert_webhook_endpoint(
+        &self,
+        endpoint: &WebhookEndpoint,
+        audit: &AuditEntry,
+    ) -> Result<()>;
     async fn webhook_endpoint(&self, tenant_id: &str, id: &str) -> Result<Option<WebhookEndpoint>>;
     async fn list_webhook_endpoints(
         &self,
@@ -1081,9 +1224,18 @@ pub trait Store: Send + Sync + 'static {
     /// Writes what the merchant can change (url, description, event types,
     /// enabled, disabled reason, secrets); `NotFound` if there is no such
     /// endpoint in the tenant. Re-enabling forgets the failure streak.
-    async fn update_webhook_endpoint(&self, endpoint: &WebhookEndpoint) -> Result<()>;
+    async fn update_webhook_endpoint(
+        &self,
+        endpoint: &WebhookEndpoint,
+        audit: &AuditEntry,
+    ) -> Result<()>;
     /// Deletes an endpoint with its messages and attempts; false if not found.
-    async fn delete_webhook_endpoint(&self, tenant_id: &str, id: &str) -> Result<bool>;
+    async fn delete_webhook_endpoint(
+        &self,
+        tenant_id: &str,
+        id: &str,
+        audit: &AuditEntry,
+    ) -> Result<bool>;
     /// Creates one message per event and enabled endpoint subscribed to its
     /// type, due now, atomically; returns the new messages (events fanned out
     /// before add none).

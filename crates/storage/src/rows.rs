@@ -734,3 +734,41 @@ pub(crate) struct ClaimedMessageRow {
     pub schedule_step: i64,
     pub claimed_by: Option<String>,
 }
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct AuditRow {
+    pub id: String,
+    pub tenant_id: String,
+    pub at: i64,
+    pub actor_kind: String,
+    pub actor_id: Option<String>,
+    pub action: String,
+    pub object_type: String,
+    pub object_id: String,
+    pub summary: String,
+    pub request_id: Option<String>,
+}
+
+impl TryFrom<AuditRow> for crate::AuditRecord {
+    type Error = StoreError;
+
+    fn try_from(r: AuditRow) -> Result<Self, StoreError> {
+        let actor = crate::Actor::from_parts(&r.actor_kind, r.actor_id)
+            .ok_or_else(|| StoreError::Corrupt(format!("audit actor kind `{}`", r.actor_kind)))?;
+        let summary = serde_json::from_str(&r.summary)
+            .map_err(|e| StoreError::Corrupt(format!("audit summary: {e}")))?;
+        Ok(Self {
+            id: r.id,
+            tenant_id: r.tenant_id,
+            at: timestamp(r.at)?,
+            entry: crate::AuditEntry {
+                actor,
+                action: r.action,
+                object_type: r.object_type,
+                object_id: r.object_id,
+                summary,
+                request_id: r.request_id,
+            },
+        })
+    }
+}

@@ -57,32 +57,41 @@ macro_rules! impl_store {
                     if series > i64::from(shipgate_domain::awb::MAX_SERIES) {
                         return Err($crate::StoreError::Conflict("no AWB series left for a new tenant".into()));
                     }
+                    let key_id = $crate::new_id("key");
                     sqlx::query(
                         "INSERT INTO api_keys (id, tenant_id, key_hash, key_prefix, created_at) VALUES ($1, $2, $3, $4, $5)",
                     )
-                    .bind($crate::new_id("key"))
+                    .bind(&key_id)
                     .bind(&id)
                     .bind(api_key_hash)
                     .bind(api_key_prefix)
                     .bind(micros(now))
                     .execute(&mut *tx)
                     .await?;
+                    // Only the CLI makes tenants and their keys.
+                    let audit = $crate::AuditEntry::new($crate::Actor::System, None, "api_key", "created", &key_id)
+                        .with_summary(serde_json::json!({ "tenant_name": name }));
+                    $crate::shared::write_audit!(tx, &id, &audit);
                     tx.commit().await?;
                     return Ok($crate::Tenant { id, name: name.to_string(), awb_series: series as u32, created_at: now });
                 }
                 Err($crate::StoreError::Conflict("could not allocate an AWB series; try again".into()))
             }
 
-            async fn tenant_by_api_key_hash(&self, key_hash: &str) -> $crate::Result<Option<$crate::Tenant>> {
-                let row = sqlx::query_as::<_, $crate::rows::TenantRow>(
-                    "SELECT t.id, t.name, t.awb_series, t.created_at FROM tenants t \
+            async fn tenant_by_api_key_hash(&self, key_hash: &str) -> $crate::Result<Option<$crate::ApiKeyOwner>> {
+                let row = sqlx::query_as::<_, (String, String, i64, i64, String)>(
+                    "SELECT t.id, t.name, t.awb_series, t.created_at, k.id FROM tenants t \
                      JOIN api_keys k ON k.tenant_id = t.id \
                      WHERE k.key_hash = $1 AND k.revoked_at IS NULL",
                 )
                 .bind(key_hash)
                 .fetch_optional(&self.pool)
                 .await?;
-                row.map($crate::Tenant::try_from).transpose()
+                row.map(|(id, name, awb_series, created_at, key_id)| {
+                    let tenant = $crate::Tenant::try_from($crate::rows::TenantRow { id, name, awb_series, created_at })?;
+                    Ok($crate::ApiKeyOwner { tenant, key_id })
+                })
+                .transpose()
             }
 
             async fn create_api_key(
@@ -91,9 +100,11 @@ macro_rules! impl_store {
                 key_hash: &str,
                 key_prefix: &str,
                 label: Option<&str>,
+                audit: &$crate::AuditEntry,
             ) -> $crate::Result<$crate::ApiKey> {
                 let now = $crate::rows::now();
-                let id = $crate::new_id("key");
+                let id = audit.object_id.clone();
+                let mut tx = self.begin_write().await?;
                 sqlx::query(
                     "INSERT INTO api_keys (id, tenant_id, key_hash, key_prefix, label, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
                 )
@@ -103,8 +114,10 @@ macro_rules! impl_store {
                 .bind(key_prefix)
                 .bind(label)
                 .bind($crate::rows::micros(now))
-                .execute(&self.writer)
+                .execute(&mut *tx)
                 .await?;
+                $crate::shared::write_audit!(tx, tenant_id, audit);
+                tx.commit().await?;
                 Ok($crate::ApiKey {
                     id,
                     tenant_id: tenant_id.to_string(),
@@ -135,7 +148,7 @@ macro_rules! impl_store {
                 .collect()
             }
 
-            async fn revoke_api_key(&self, tenant_id: &str, id: &str) -> $crate::Result<$crate::ApiKeyRevocation> {
+            async fn revoke_api_key(&self, tenant_id: &str, id: &str, audit: &$crate::AuditEntry) -> $crate::Result<$crate::ApiKeyRevocation> {
                 let mut tx = self.begin_write().await?;
                 // The tenant's keys locked (PostgreSQL), so two revocations
                 // at once cannot leave it with none.
@@ -159,6 +172,7 @@ macro_rules! impl_store {
                     .bind(tenant_id)
                     .execute(&mut *tx)
                     .await?;
+                $crate::shared::write_audit!(tx, tenant_id, audit);
                 tx.commit().await?;
                 Ok($crate::ApiKeyRevocation::Revoked)
             }
@@ -169,10 +183,11 @@ macro_rules! impl_store {
                 key_hash: &str,
                 key_prefix: &str,
                 allowed_origins: &[String],
+                audit: &$crate::AuditEntry,
             ) -> $crate::Result<$crate::PublishableKey> {
                 use $crate::rows::micros;
                 let now = $crate::rows::now();
-                let id = $crate::new_id("pk");
+                let id = audit.object_id.clone();
                 let mut tx = self.begin_write().await?;
                 sqlx::query(
                     "INSERT INTO publishable_keys (id, tenant_id, key_hash, key_prefix, created_at) VALUES ($1, $2, $3, $4, $5)",
@@ -194,6 +209,7 @@ macro_rules! impl_store {
                         .execute(&mut *tx)
                         .await?;
                 }
+                $crate::shared::write_audit!(tx, tenant_id, audit);
                 tx.commit().await?;
                 Ok($crate::PublishableKey {
                     id,
@@ -279,7 +295,8 @@ macro_rules! impl_store {
                 Ok(out)
             }
 
-            async fn revoke_publishable_key(&self, tenant_id: &str, id: &str) -> $crate::Result<bool> {
+            async fn revoke_publishable_key(&self, tenant_id: &str, id: &str, audit: &$crate::AuditEntry) -> $crate::Result<bool> {
+                let mut tx = self.begin_write().await?;
                 let revoked = sqlx::query(
                     "UPDATE publishable_keys SET revoked_at = $1 \
                      WHERE id = $2 AND tenant_id = $3 AND revoked_at IS NULL",
@@ -287,10 +304,15 @@ macro_rules! impl_store {
                 .bind($crate::rows::micros(jiff::Timestamp::now()))
                 .bind(id)
                 .bind(tenant_id)
-                .execute(&self.writer)
+                .execute(&mut *tx)
                 .await?
                 .rows_affected();
-                Ok(revoked == 1)
+                if revoked != 1 {
+                    return Ok(false);
+                }
+                $crate::shared::write_audit!(tx, tenant_id, audit);
+                tx.commit().await?;
+                Ok(true)
             }
 
             async fn first_tenant(&self) -> $crate::Result<Option<$crate::Tenant>> {
@@ -544,7 +566,8 @@ macro_rules! impl_store {
                     .transpose()
             }
 
-            async fn set_tenant_setting(&self, tenant_id: &str, name: &str, value: &serde_json::Value) -> $crate::Result<()> {
+            async fn set_tenant_setting(&self, tenant_id: &str, name: &str, value: &serde_json::Value, audit: &$crate::AuditEntry) -> $crate::Result<()> {
+                let mut tx = self.begin_write().await?;
                 sqlx::query(
                     "INSERT INTO tenant_settings (tenant_id, name, value, updated_at) VALUES ($1, $2, $3, $4) \
                      ON CONFLICT (tenant_id, name) DO UPDATE SET value = $3, updated_at = $4",
@@ -553,8 +576,10 @@ macro_rules! impl_store {
                 .bind(name)
                 .bind(value.to_string())
                 .bind($crate::rows::micros(jiff::Timestamp::now()))
-                .execute(&self.writer)
+                .execute(&mut *tx)
                 .await?;
+                $crate::shared::write_audit!(tx, tenant_id, audit);
+                tx.commit().await?;
                 Ok(())
             }
 
@@ -624,7 +649,7 @@ macro_rules! impl_store {
                 rows.into_iter().map($crate::rows::EddObservationRow::into_record).collect()
             }
 
-            async fn upsert_serviceability(&self, tenant_id: &str, entries: &[$crate::ServiceabilityEntry]) -> $crate::Result<u64> {
+            async fn upsert_serviceability(&self, tenant_id: &str, entries: &[$crate::ServiceabilityEntry], audit: &$crate::AuditEntry) -> $crate::Result<u64> {
                 let now = $crate::rows::micros(jiff::Timestamp::now());
                 let mut tx = self.writer.begin().await?;
                 let mut written = 0;
@@ -652,6 +677,13 @@ macro_rules! impl_store {
                     .execute(&mut *tx)
                     .await?
                     .rows_affected();
+                }
+                if written > 0 {
+                    let mut audit = audit.clone();
+                    if let serde_json::Value::Object(summary) = &mut audit.summary {
+                        summary.insert("entries_written".into(), written.into());
+                    }
+                    $crate::shared::write_audit!(tx, tenant_id, &audit);
                 }
                 tx.commit().await?;
                 Ok(written)
@@ -1198,21 +1230,27 @@ macro_rules! impl_store {
             }
 
             async fn create_user(&self, user: &$crate::User) -> $crate::Result<()> {
+                let mut tx = self.begin_write().await?;
                 let inserted = sqlx::query("INSERT INTO users (id, tenant_id, email, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)")
                     .bind(&user.id)
                     .bind(&user.tenant_id)
                     .bind(&user.email)
                     .bind(&user.password_hash)
                     .bind($crate::rows::micros(user.created_at))
-                    .execute(&self.writer)
+                    .execute(&mut *tx)
                     .await;
                 match inserted {
                     Err(e) if $crate::shared::is_unique_violation(&e) => {
-                        Err($crate::StoreError::Conflict(format!("a user with email {} exists", user.email)))
+                        return Err($crate::StoreError::Conflict(format!("a user with email {} exists", user.email)));
                     }
-                    Err(e) => Err(e.into()),
-                    Ok(_) => Ok(()),
+                    Err(e) => return Err(e.into()),
+                    Ok(_) => {}
                 }
+                // Only the CLI makes users; the email is personal data and stays out.
+                let audit = $crate::AuditEntry::new($crate::Actor::System, None, "user", "created", &user.id);
+                $crate::shared::write_audit!(tx, &user.tenant_id, &audit);
+                tx.commit().await?;
+                Ok(())
             }
 
             async fn user_by_email(&self, email: &str) -> $crate::Result<Option<$crate::User>> {
@@ -1296,6 +1334,31 @@ macro_rules! impl_store {
                 .into_iter()
                 .map(shipgate_domain::ShipmentEvent::try_from)
                 .collect()
+            }
+
+            async fn audit_log(&self, tenant_id: &str, f: &$crate::AuditFilter, after: Option<&str>, limit: u32) -> $crate::Result<$crate::Page<$crate::AuditRecord>> {
+                use $crate::rows::micros;
+                // Keyset on (at, id): the cursor is the last entry's id.
+                let rows = sqlx::query_as::<_, $crate::rows::AuditRow>(
+                    "SELECT id, tenant_id, at, actor_kind, actor_id, action, object_type, object_id, summary, request_id \
+                     FROM audit_log WHERE tenant_id = $1 \
+                     AND ($2 IS NULL OR (at, id) < (SELECT at, id FROM audit_log WHERE tenant_id = $1 AND id = $2)) \
+                     AND ($3 IS NULL OR object_type = $3) AND ($4 IS NULL OR object_id = $4) \
+                     AND ($5 IS NULL OR action = $5) AND ($6 IS NULL OR at >= $6) AND ($7 IS NULL OR at < $7) \
+                     ORDER BY at DESC, id DESC LIMIT $8",
+                )
+                .bind(tenant_id)
+                .bind(after)
+                .bind(f.object_type.as_deref())
+                .bind(f.object_id.as_deref())
+                .bind(f.action.as_deref())
+                .bind(f.since.map(micros))
+                .bind(f.until.map(micros))
+                .bind(i64::from(limit) + 1)
+                .fetch_all(&self.pool)
+                .await?;
+                let items = rows.into_iter().map($crate::AuditRecord::try_from).collect::<$crate::Result<Vec<_>>>()?;
+                Ok($crate::Page::from_one_extra(items, limit, |r| r.id.clone()))
             }
 
             async fn idempotency_begin(
@@ -1494,8 +1557,9 @@ macro_rules! impl_store {
                 Ok(failed == 1)
             }
 
-            async fn insert_carrier_account(&self, account: &$crate::CarrierAccountRecord) -> $crate::Result<()> {
+            async fn insert_carrier_account(&self, account: &$crate::CarrierAccountRecord, audit: &$crate::AuditEntry) -> $crate::Result<()> {
                 use $crate::rows::micros;
+                let mut tx = self.begin_write().await?;
                 sqlx::query(concat!(
                     "INSERT INTO carrier_accounts (",
                     $crate::rows::carrier_account_columns!(),
@@ -1510,8 +1574,10 @@ macro_rules! impl_store {
                 .bind(account.settings.to_string())
                 .bind(micros(account.created_at))
                 .bind(micros(account.updated_at))
-                .execute(&self.writer)
+                .execute(&mut *tx)
                 .await?;
+                $crate::shared::write_audit!(tx, &account.tenant_id, audit);
+                tx.commit().await?;
                 Ok(())
             }
 
@@ -1666,8 +1732,9 @@ macro_rules! impl_store {
                     .collect())
             }
 
-            async fn insert_webhook_endpoint(&self, e: &$crate::WebhookEndpoint) -> $crate::Result<()> {
+            async fn insert_webhook_endpoint(&self, e: &$crate::WebhookEndpoint, audit: &$crate::AuditEntry) -> $crate::Result<()> {
                 use $crate::rows::micros;
+                let mut tx = self.begin_write().await?;
                 sqlx::query(concat!(
                     "INSERT INTO webhook_endpoints (",
                     $crate::rows::webhook_endpoint_columns!(),
@@ -1686,8 +1753,10 @@ macro_rules! impl_store {
                 .bind(e.failing_since.map(micros))
                 .bind(micros(e.created_at))
                 .bind(micros(e.updated_at))
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await?;
+                $crate::shared::write_audit!(tx, &e.tenant_id, audit);
+                tx.commit().await?;
                 Ok(())
             }
 
@@ -1719,8 +1788,9 @@ macro_rules! impl_store {
                 Ok($crate::Page::from_one_extra(items, limit, |e| e.id.clone()))
             }
 
-            async fn update_webhook_endpoint(&self, e: &$crate::WebhookEndpoint) -> $crate::Result<()> {
+            async fn update_webhook_endpoint(&self, e: &$crate::WebhookEndpoint, audit: &$crate::AuditEntry) -> $crate::Result<()> {
                 use $crate::rows::micros;
+                let mut tx = self.begin_write().await?;
                 // `failing_since` belongs to the delivery side; an endpoint
                 // that was disabled starts a fresh streak whatever is written.
                 // (SET expressions see the row as it was.)
@@ -1741,16 +1811,18 @@ macro_rules! impl_store {
                 .bind(micros(e.updated_at))
                 .bind(&e.tenant_id)
                 .bind(&e.id)
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await?
                 .rows_affected();
                 if updated == 0 {
                     return Err($crate::StoreError::NotFound);
                 }
+                $crate::shared::write_audit!(tx, &e.tenant_id, audit);
+                tx.commit().await?;
                 Ok(())
             }
 
-            async fn delete_webhook_endpoint(&self, tenant_id: &str, id: &str) -> $crate::Result<bool> {
+            async fn delete_webhook_endpoint(&self, tenant_id: &str, id: &str, audit: &$crate::AuditEntry) -> $crate::Result<bool> {
                 let mut tx = self.begin_write().await?;
                 sqlx::query(
                     "DELETE FROM webhook_attempts WHERE message_id IN \
@@ -1771,8 +1843,12 @@ macro_rules! impl_store {
                     .execute(&mut *tx)
                     .await?
                     .rows_affected();
+                if deleted != 1 {
+                    return Ok(false);
+                }
+                $crate::shared::write_audit!(tx, tenant_id, audit);
                 tx.commit().await?;
-                Ok(deleted == 1)
+                Ok(true)
             }
 
             async fn fan_out_webhook_events(
@@ -2984,3 +3060,28 @@ macro_rules! claim_jobs_sql {
     };
 }
 pub(crate) use claim_jobs_sql;
+
+/// Writes an audit entry for `$tenant_id` in the transaction `$tx` (the one
+/// that makes the change it describes).
+macro_rules! write_audit {
+    ($tx:ident, $tenant_id:expr, $entry:expr) => {{
+        let entry: &$crate::AuditEntry = $entry;
+        sqlx::query(
+            "INSERT INTO audit_log (id, tenant_id, at, actor_kind, actor_id, action, object_type, object_id, summary, request_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind($crate::new_id("aud"))
+        .bind($tenant_id)
+        .bind($crate::rows::micros($crate::rows::now()))
+        .bind(entry.actor.kind())
+        .bind(entry.actor.id())
+        .bind(&entry.action)
+        .bind(&entry.object_type)
+        .bind(&entry.object_id)
+        .bind(entry.summary.to_string())
+        .bind(entry.request_id.as_deref())
+        .execute(&mut *$tx)
+        .await?;
+    }};
+}
+pub(crate) use write_audit;

@@ -16,6 +16,7 @@ macro_rules! conformance_tests {
 
 conformance_tests!(
     dashboard_users_and_sessions,
+    audit_entries_commit_with_their_change,
     shipments_are_searched_and_reported_per_lane,
     performance_counts_equal_a_recount,
     edd_observations_are_kept_once_in_order,

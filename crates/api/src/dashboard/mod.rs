@@ -51,6 +51,7 @@ pub fn router() -> Router<AppState> {
         .route("/app/ndr/bulk", post(ndr::bulk))
         .route("/app/performance", get(performance::page))
         .route("/app/settings", get(settings::page))
+        .route("/app/settings/audit-log", get(settings::audit_log))
         .route("/app/settings/branding", post(settings::branding))
         .route("/app/settings/allocation", post(settings::allocation))
         .route("/app/settings/publishable-keys", post(settings::create_key))

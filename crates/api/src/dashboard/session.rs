@@ -204,6 +204,8 @@ fn set_cookie(state: &AppState, name: &str, value: &str, max_age: i64) -> Header
 pub struct Session {
     pub signed: SignedIn,
     pub brand: Branding,
+    /// The request's `x-request-id`, for the audit log.
+    pub request_id: Option<String>,
 }
 
 impl Session {
@@ -214,6 +216,14 @@ impl Session {
     /// Who acts, in histories: the dashboard user.
     pub fn actor(&self) -> String {
         format!("user:{}", self.signed.user.email)
+    }
+
+    /// Who makes this request's configuration changes: the user, by id.
+    pub fn changed_by(&self) -> crate::auth::ChangedBy {
+        crate::auth::ChangedBy {
+            actor: shipgate_storage::Actor::User(self.signed.user.id.clone()),
+            request_id: self.request_id.clone(),
+        }
     }
 
     /// Checks a form's CSRF token.
@@ -257,7 +267,12 @@ impl FromRequestParts<AppState> for Session {
         let brand = crate::routes::branding::of(state, &signed.tenant.id)
             .await
             .map_err(|e| PageError::from(e).into_response())?;
-        Ok(Session { signed, brand })
+        let request_id = crate::telemetry::request_id(&parts.headers);
+        Ok(Session {
+            signed,
+            brand,
+            request_id,
+        })
     }
 }
 

@@ -1,6 +1,7 @@
 //! Settings: the public pages' branding, carrier accounts and their pickup
 //! locations, allocation rules, webhook endpoints (with each one's delivery
-//! log and replay), secret API keys and publishable keys.
+//! log and replay), secret API keys and publishable keys, and the audit log
+//! of these changes.
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -40,6 +41,7 @@ async fn render(
     let brand = &session.brand;
     let body = html! {
         h1 { "Settings" }
+        p { a href="/app/settings/audit-log" { "Audit log: who changed what" } }
         @if let Some((error, message)) = &notice {
             p class=(if *error { "notice error" } else { "notice" }) role=(if *error { "alert" } else { "status" }) { (message) }
         }
@@ -225,6 +227,7 @@ pub async fn branding(
     match crate::routes::branding::put(
         State(state.clone()),
         Caller(session.signed.tenant.clone()),
+        session.changed_by(),
         JsonBody(input),
     )
     .await
@@ -271,6 +274,7 @@ pub async fn allocation(
     match crate::routes::rates::put_rules(
         State(state.clone()),
         Caller(session.signed.tenant.clone()),
+        session.changed_by(),
         JsonBody(doc),
     )
     .await
@@ -392,6 +396,7 @@ pub async fn create_key(
     let result = crate::routes::publishable_keys::create(
         State(state.clone()),
         Caller(session.signed.tenant.clone()),
+        session.changed_by(),
         JsonBody(input),
     )
     .await
@@ -437,6 +442,7 @@ pub async fn revoke_key(
     crate::routes::publishable_keys::revoke(
         State(state.clone()),
         Caller(session.signed.tenant.clone()),
+        session.changed_by(),
         Path(id),
     )
     .await?;
@@ -459,6 +465,7 @@ pub async fn create_secret_key(
     let result = crate::routes::api_keys::create(
         State(state.clone()),
         Caller(session.signed.tenant.clone()),
+        session.changed_by(),
         JsonBody(crate::routes::api_keys::ApiKeyInput { label: form.label }),
     )
     .await
@@ -481,6 +488,7 @@ pub async fn revoke_secret_key(
     let revoked = crate::routes::api_keys::revoke(
         State(state.clone()),
         Caller(session.signed.tenant.clone()),
+        session.changed_by(),
         Path(id),
     )
     .await;
@@ -495,4 +503,43 @@ pub async fn revoke_secret_key(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The latest configuration changes: who made them, what and when.
+pub async fn audit_log(State(state): State<AppState>, session: Session) -> Result<Page, PageError> {
+    let entries = state
+        .store
+        .audit_log(
+            &session.signed.tenant.id,
+            &shipgate_storage::AuditFilter::default(),
+            None,
+            100,
+        )
+        .await?;
+    let body = html! {
+        p { a href="/app/settings" { "← Settings" } }
+        h1 { "Audit log" }
+        p.muted { "The latest 100 changes; all of them through GET /v1/audit-log." }
+        @if entries.items.is_empty() {
+            p.muted { "No changes yet." }
+        } @else {
+            table.responsive {
+                thead { tr { th { "When (IST)" } th { "Who" } th { "What" } th { "Object" } } }
+                tbody {
+                    @for r in &entries.items {
+                        tr {
+                            td data-label="When" { (when(r.at)) }
+                            td data-label="Who" {
+                                (words(r.entry.actor.kind()))
+                                @if let Some(id) = r.entry.actor.id() { br; span.muted { (id) } }
+                            }
+                            td data-label="What" { (words(&r.entry.action.replace('.', " "))) }
+                            td data-label="Object" { (r.entry.object_id) }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(Page::app(&session, Nav::Settings, "Audit log", body))
 }

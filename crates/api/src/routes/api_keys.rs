@@ -3,11 +3,11 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
-use shipgate_storage::ApiKeyRevocation;
+use shipgate_storage::{ApiKeyRevocation, new_id};
 use utoipa::ToSchema;
 
 use crate::AppState;
-use crate::auth::Caller;
+use crate::auth::{Caller, ChangedBy};
 use crate::error::{ApiError, Problem};
 use crate::extract::JsonBody;
 
@@ -90,13 +90,24 @@ pub fn parse_label(raw: Option<&str>) -> Result<Option<String>, ApiError> {
 pub async fn create(
     State(state): State<AppState>,
     Caller(tenant): Caller,
+    changed_by: ChangedBy,
     JsonBody(input): JsonBody<ApiKeyInput>,
 ) -> Result<(StatusCode, axum::Json<NewApiKey>), ApiError> {
     let label = parse_label(input.label.as_deref())?;
     let issued = crate::keys::issue();
+    // The key's prefix names it, as listings do; the key itself stays out.
+    let audit = changed_by
+        .entry("api_key", "created", &new_id("key"))
+        .with_summary(serde_json::json!({ "key_prefix": issued.prefix, "label": label }));
     let key = state
         .store
-        .create_api_key(&tenant.id, &issued.hash, &issued.prefix, label.as_deref())
+        .create_api_key(
+            &tenant.id,
+            &issued.hash,
+            &issued.prefix,
+            label.as_deref(),
+            &audit,
+        )
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -152,9 +163,11 @@ pub async fn list(
 pub async fn revoke(
     State(state): State<AppState>,
     Caller(tenant): Caller,
+    changed_by: ChangedBy,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    match state.store.revoke_api_key(&tenant.id, &id).await? {
+    let audit = changed_by.entry("api_key", "revoked", &id);
+    match state.store.revoke_api_key(&tenant.id, &id, &audit).await? {
         ApiKeyRevocation::Revoked => {
             state.api_keys.forget();
             Ok(StatusCode::NO_CONTENT)

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::AppState;
-use crate::auth::Caller;
+use crate::auth::{Caller, ChangedBy};
 use crate::error::{ApiError, Problem};
 use crate::extract::JsonBody;
 
@@ -35,6 +35,7 @@ fn valid_color(c: &str) -> bool {
 pub async fn put(
     State(state): State<AppState>,
     Caller(tenant): Caller,
+    changed_by: ChangedBy,
     JsonBody(input): JsonBody<Branding>,
 ) -> Result<axum::Json<Branding>, ApiError> {
     if let Some(c) = input.primary_color.as_deref().filter(|c| !valid_color(c)) {
@@ -62,7 +63,14 @@ pub async fn put(
     let value = serde_json::to_value(&input).map_err(|e| ApiError::internal(&e))?;
     state
         .store
-        .set_tenant_setting(&tenant.id, SETTING, &value)
+        .set_tenant_setting(
+            &tenant.id,
+            SETTING,
+            &value,
+            &changed_by
+                .entry("branding", "updated", &tenant.id)
+                .with_summary(value.clone()),
+        )
         .await?;
     Ok(axum::Json(input))
 }

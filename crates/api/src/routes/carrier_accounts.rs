@@ -9,7 +9,7 @@ use shipgate_storage::CarrierAccountRecord;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
-use crate::auth::Caller;
+use crate::auth::{Caller, ChangedBy};
 use crate::error::{ApiError, Problem};
 use crate::extract::{JsonBody, QueryParams};
 use crate::service::carrier_accounts::{NewCarrierAccount, create_account};
@@ -66,9 +66,10 @@ impl CarrierAccountView {
 pub async fn create(
     State(state): State<AppState>,
     Caller(tenant): Caller,
+    changed_by: ChangedBy,
     JsonBody(input): JsonBody<NewCarrierAccount>,
 ) -> Result<Response, ApiError> {
-    let (record, names) = create_account(&state, &tenant, input).await?;
+    let (record, names) = create_account(&state, &tenant, input, &changed_by).await?;
     Ok((
         StatusCode::CREATED,
         axum::Json(CarrierAccountView::from_record(record, names)),

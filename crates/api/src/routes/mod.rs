@@ -2,6 +2,7 @@
 //! store, and shapes the response; nothing else.
 
 pub mod api_keys;
+pub mod audit_log;
 pub mod batches;
 pub mod branding;
 pub mod carrier_accounts;

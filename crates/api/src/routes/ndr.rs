@@ -13,7 +13,7 @@ use shipgate_storage::{Ndr, NdrFilter, NdrOutcomeCount, now};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
-use crate::auth::Caller;
+use crate::auth::{Caller, ChangedBy};
 use crate::error::{ApiError, Problem};
 use crate::extract::{JsonBody, QueryParams};
 use crate::service::ndr::{RULES_SETTING, rules};
@@ -90,7 +90,8 @@ pub struct NdrParams {
     /// Only NDRs of at least this attempt number.
     min_attempts: Option<u32>,
     max_attempts: Option<u32>,
-    /// Only NDRs raised at least this many hours ago.
+    /// Only NDRs raised at least this many hours ago (at most 876,000: a century).
+    #[param(maximum = 876_000)]
     min_age_hours: Option<u32>,
     /// Only this shipment's.
     shipment_id: Option<String>,
@@ -126,9 +127,7 @@ pub async fn queue(
         reason: p.reason,
         min_attempt: p.min_attempts,
         max_attempt: p.max_attempts,
-        raised_before: p
-            .min_age_hours
-            .map(|h| now() - jiff::SignedDuration::from_hours(i64::from(h))),
+        raised_before: p.min_age_hours.map(raised_before).transpose()?,
         shipment_id: p.shipment_id,
     };
     let page = state
@@ -139,6 +138,25 @@ pub async fn queue(
         data: page.items.into_iter().map(NdrView::from).collect(),
         next_cursor: page.next_after.as_deref().map(encode_cursor),
     }))
+}
+
+/// Longest `min_age_hours`: earlier than a century ago is no filter anyone
+/// needs, and far enough back an instant does not exist (the subtraction
+/// would overflow).
+const MAX_AGE_HOURS: u32 = 876_000;
+
+/// The instant `hours` ago.
+fn raised_before(hours: u32) -> Result<Timestamp, ApiError> {
+    if hours > MAX_AGE_HOURS {
+        return Err(ApiError::field(
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+            "min_age_hours",
+            "out_of_range",
+            format!("must be at most {MAX_AGE_HOURS}"),
+        ));
+    }
+    Ok(now() - jiff::SignedDuration::from_hours(i64::from(hours)))
 }
 
 /// The tenant's NDR rules (empty until set).
@@ -170,13 +188,21 @@ pub async fn get_rules(
 pub async fn put_rules(
     State(state): State<AppState>,
     Caller(tenant): Caller,
+    changed_by: ChangedBy,
     JsonBody(input): JsonBody<NdrRules>,
 ) -> Result<axum::Json<NdrRules>, ApiError> {
     input.validate()?;
     let value = serde_json::to_value(&input).map_err(|e| ApiError::internal(&e))?;
     state
         .store
-        .set_tenant_setting(&tenant.id, RULES_SETTING, &value)
+        .set_tenant_setting(
+            &tenant.id,
+            RULES_SETTING,
+            &value,
+            &changed_by
+                .entry("ndr_rules", "replaced", &tenant.id)
+                .with_summary(value.clone()),
+        )
         .await?;
     Ok(axum::Json(input))
 }

@@ -245,6 +245,8 @@ pub struct ManifestParams {
     /// Day the shipments were booked, `YYYY-MM-DD` (IST); defaults to today.
     date: Option<String>,
     /// `pdf` (default) or `csv`.
+    // Inline: a reference would dangle (see `LabelParams`).
+    #[param(inline)]
     format: Option<ManifestFormat>,
 }
 

@@ -3,12 +3,14 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
+use shipgate_storage::{PublishableKey, Store, StoreError, new_id};
 use utoipa::ToSchema;
 
 use crate::AppState;
-use crate::auth::Caller;
+use crate::auth::{Caller, ChangedBy};
 use crate::error::{ApiError, Problem};
 use crate::extract::JsonBody;
+use crate::keys::IssuedKey;
 
 /// Origins one key may list.
 pub const MAX_ORIGINS: usize = 20;
@@ -65,6 +67,7 @@ pub fn normalize_origin(raw: &str) -> Option<String> {
 pub async fn create(
     State(state): State<AppState>,
     Caller(tenant): Caller,
+    changed_by: ChangedBy,
     JsonBody(input): JsonBody<PublishableKeyInput>,
 ) -> Result<(StatusCode, axum::Json<PublishableKeyView>), ApiError> {
     if input.allowed_origins.is_empty() || input.allowed_origins.len() > MAX_ORIGINS {
@@ -90,10 +93,14 @@ pub async fn create(
         origins.push(origin);
     }
     let issued = crate::keys::issue_publishable();
-    let key = state
-        .store
-        .create_publishable_key(&tenant.id, &issued.hash, &issued.prefix, &origins)
-        .await?;
+    let key = store_new(
+        state.store.as_ref(),
+        &tenant.id,
+        &issued,
+        &origins,
+        &changed_by,
+    )
+    .await?;
     Ok((
         StatusCode::CREATED,
         axum::Json(PublishableKeyView {
@@ -158,13 +165,39 @@ pub async fn list(
 pub async fn revoke(
     State(state): State<AppState>,
     Caller(tenant): Caller,
+    changed_by: ChangedBy,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    if !state.store.revoke_publishable_key(&tenant.id, &id).await? {
+    let audit = changed_by.entry("publishable_key", "revoked", &id);
+    if !state
+        .store
+        .revoke_publishable_key(&tenant.id, &id, &audit)
+        .await?
+    {
         return Err(ApiError::not_found("publishable key"));
     }
     state.publishable.forget();
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Stores a newly issued publishable key (by hash) with the audit entry of
+/// its creation: the API, the sandbox's demo page and the CLI make them.
+pub async fn store_new(
+    store: &dyn Store,
+    tenant_id: &str,
+    issued: &IssuedKey,
+    origins: &[String],
+    changed_by: &ChangedBy,
+) -> Result<PublishableKey, StoreError> {
+    let audit = changed_by
+        .entry("publishable_key", "created", &new_id("pk"))
+        .with_summary(serde_json::json!({
+            "key_prefix": issued.prefix,
+            "allowed_origins": origins,
+        }));
+    store
+        .create_publishable_key(tenant_id, &issued.hash, &issued.prefix, origins, &audit)
+        .await
 }
 
 #[cfg(test)]

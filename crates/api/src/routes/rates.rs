@@ -8,7 +8,7 @@ use shipgate_domain::{CountryCode, PaymentMode, PostalCode};
 use utoipa::ToSchema;
 
 use crate::AppState;
-use crate::auth::Caller;
+use crate::auth::{Caller, ChangedBy};
 use crate::error::{ApiError, Problem};
 use crate::extract::JsonBody;
 use crate::service::allocation::{RULES_SETTING, accounts, quote_lane, rules};
@@ -133,6 +133,7 @@ pub struct RulesDoc {
 pub async fn put_rules(
     State(state): State<AppState>,
     Caller(tenant): Caller,
+    changed_by: ChangedBy,
     JsonBody(input): JsonBody<RulesDoc>,
 ) -> Result<axum::Json<RulesDoc>, ApiError> {
     let mut errs = ValidationErrors::new();
@@ -153,7 +154,17 @@ pub async fn put_rules(
     let value = serde_json::to_value(&input.rules).map_err(|e| ApiError::internal(&e))?;
     state
         .store
-        .set_tenant_setting(&tenant.id, RULES_SETTING, &value)
+        .set_tenant_setting(
+            &tenant.id,
+            RULES_SETTING,
+            &value,
+            // The rules by name: their conditions can be long.
+            &changed_by
+                .entry("allocation_rules", "replaced", &tenant.id)
+                .with_summary(serde_json::json!({
+                    "rules": input.rules.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(),
+                })),
+        )
         .await?;
     Ok(axum::Json(input))
 }

@@ -7,7 +7,7 @@ use shipgate_domain::{CountryCode, PaymentMode, PostalCode};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
-use crate::auth::{Caller, LookupCaller};
+use crate::auth::{Caller, ChangedBy, LookupCaller};
 use crate::error::{ApiError, Problem};
 use crate::extract::{JsonBody, QueryParams};
 use crate::service::serviceability::{MAX_SYNC_CODES, RowError, parse_csv, sync_from_carrier};
@@ -46,14 +46,22 @@ async fn account(
 pub async fn import(
     State(state): State<AppState>,
     Caller(tenant): Caller,
+    changed_by: ChangedBy,
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<axum::Json<ImportView>, ApiError> {
     let record = account(&state, &tenant, &id).await?;
     let (entries, errors) = parse_csv(&record.id, &CountryCode::india(), &body)?;
+    // One entry per stored chunk (each its own transaction), counting its rows.
+    let audit = changed_by
+        .entry("serviceability", "imported", &record.id)
+        .with_summary(serde_json::json!({ "source": "csv" }));
     let mut stored = 0;
     for chunk in entries.chunks(5_000) {
-        stored += state.store.upsert_serviceability(&tenant.id, chunk).await?;
+        stored += state
+            .store
+            .upsert_serviceability(&tenant.id, chunk, &audit)
+            .await?;
     }
     state.serviceability_coverage.forget(&tenant.id);
     Ok(axum::Json(ImportView { stored, errors }))
@@ -77,6 +85,7 @@ pub struct SyncInput {
 pub async fn sync(
     State(state): State<AppState>,
     Caller(tenant): Caller,
+    changed_by: ChangedBy,
     Path(id): Path<String>,
     JsonBody(input): JsonBody<SyncInput>,
 ) -> Result<axum::Json<ImportView>, ApiError> {
@@ -102,7 +111,7 @@ pub async fn sync(
     if !errs.is_empty() {
         return Err(errs.into());
     }
-    let (stored, errors) = sync_from_carrier(&state, &tenant, &record, &codes).await?;
+    let (stored, errors) = sync_from_carrier(&state, &tenant, &record, &codes, &changed_by).await?;
     Ok(axum::Json(ImportView { stored, errors }))
 }
 

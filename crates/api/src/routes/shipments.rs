@@ -171,6 +171,9 @@ pub enum LabelFormat {
 #[into_params(parameter_in = Query)]
 pub struct LabelParams {
     /// `pdf` (default), `pdf_a4` or `zpl`.
+    // Inline: the enum is not among the document's component schemas, and
+    // a reference to it would dangle.
+    #[param(inline)]
     format: Option<LabelFormat>,
 }
 

@@ -9,7 +9,7 @@ use shipgate_storage::{WebhookAttempt, WebhookEndpoint, WebhookMessage};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
-use crate::auth::Caller;
+use crate::auth::{Caller, ChangedBy};
 use crate::error::{ApiError, Problem};
 use crate::extract::{JsonBody, QueryParams};
 use crate::service::webhooks::{
@@ -191,9 +191,10 @@ impl ListParams {
 pub async fn create(
     State(state): State<AppState>,
     Caller(tenant): Caller,
+    changed_by: ChangedBy,
     JsonBody(input): JsonBody<NewWebhookEndpoint>,
 ) -> Result<Response, ApiError> {
-    let (endpoint, secret) = create_endpoint(&state, &tenant, input).await?;
+    let (endpoint, secret) = create_endpoint(&state, &tenant, input, &changed_by).await?;
     let location = format!("/v1/webhook-endpoints/{}", endpoint.id);
     let mut response = (
         StatusCode::CREATED,
@@ -271,10 +272,11 @@ pub async fn get(
 pub async fn update(
     State(state): State<AppState>,
     Caller(tenant): Caller,
+    changed_by: ChangedBy,
     Path(id): Path<String>,
     JsonBody(patch): JsonBody<WebhookEndpointPatch>,
 ) -> Result<axum::Json<WebhookEndpointView>, ApiError> {
-    let endpoint = webhooks::update_endpoint(&state, &tenant, &id, patch).await?;
+    let endpoint = webhooks::update_endpoint(&state, &tenant, &id, patch, &changed_by).await?;
     Ok(axum::Json(WebhookEndpointView::new(endpoint, None)))
 }
 
@@ -291,9 +293,15 @@ pub async fn update(
 pub async fn delete(
     State(state): State<AppState>,
     Caller(tenant): Caller,
+    changed_by: ChangedBy,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    if state.store.delete_webhook_endpoint(&tenant.id, &id).await? {
+    let audit = changed_by.entry("webhook_endpoint", "deleted", &id);
+    if state
+        .store
+        .delete_webhook_endpoint(&tenant.id, &id, &audit)
+        .await?
+    {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::not_found("webhook endpoint"))
@@ -317,9 +325,10 @@ pub async fn delete(
 pub async fn rotate_secret(
     State(state): State<AppState>,
     Caller(tenant): Caller,
+    changed_by: ChangedBy,
     Path(id): Path<String>,
 ) -> Result<axum::Json<WebhookEndpointView>, ApiError> {
-    let (endpoint, secret) = webhooks::rotate_secret(&state, &tenant, &id).await?;
+    let (endpoint, secret) = webhooks::rotate_secret(&state, &tenant, &id, &changed_by).await?;
     Ok(axum::Json(WebhookEndpointView::new(endpoint, Some(secret))))
 }
 

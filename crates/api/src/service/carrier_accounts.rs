@@ -12,6 +12,7 @@ use shipgate_storage::{CarrierAccountRecord, Tenant, new_id, now};
 use utoipa::ToSchema;
 
 use crate::AppState;
+use crate::auth::ChangedBy;
 use crate::error::ApiError;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -55,6 +56,7 @@ pub async fn create_account(
     state: &AppState,
     tenant: &Tenant,
     mut input: NewCarrierAccount,
+    changed_by: &ChangedBy,
 ) -> Result<(CarrierAccountRecord, Vec<String>), ApiError> {
     let mut errs = ValidationErrors::new();
     let code = input.carrier.trim().to_ascii_lowercase();
@@ -169,7 +171,11 @@ pub async fn create_account(
         created_at: at,
         updated_at: at,
     };
-    state.store.insert_carrier_account(&record).await?;
+    let names: Vec<String> = credentials.keys().cloned().collect();
+    let audit = changed_by
+        .entry("carrier_account", "created", &record.id)
+        .with_summary(super::audit::carrier_account(&record, &names));
+    state.store.insert_carrier_account(&record, &audit).await?;
     if let (Some(sandbox), Some(self_url), None) =
         (&state.sandbox, &state.self_url, &record.base_url)
     {
@@ -190,7 +196,7 @@ pub async fn create_account(
             });
     }
     state.serviceability_coverage.forget(&tenant.id);
-    Ok((record, credentials.into_keys().collect()))
+    Ok((record, names))
 }
 
 /// The account's credentials, decrypted.
@@ -250,7 +256,12 @@ pub async fn create_sandbox_accounts(
                 rate_card: None,
             },
         };
-        created.push(create_account(state, tenant, input).await?.0);
+        // Made by Shipgate's own setup (the sandbox's first start, benches).
+        created.push(
+            create_account(state, tenant, input, &ChangedBy::system())
+                .await?
+                .0,
+        );
     }
     Ok(created)
 }

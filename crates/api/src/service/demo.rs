@@ -60,8 +60,14 @@ pub async fn setup(state: &AppState, tenant: &Tenant) -> Result<DemoPage, ApiErr
     codes.push(ORIGIN_PIN.into());
     codes.push(NOT_SERVED_PIN.into());
     for account in &accounts {
-        let (_, errors) =
-            super::serviceability::sync_from_carrier(state, tenant, account, &codes).await?;
+        let (_, errors) = super::serviceability::sync_from_carrier(
+            state,
+            tenant,
+            account,
+            &codes,
+            &crate::auth::ChangedBy::system(),
+        )
+        .await?;
         if !errors.is_empty() {
             tracing::info!(carrier = %account.carrier, errors = errors.len(), "demo: serviceability sync incomplete");
         }
@@ -99,16 +105,26 @@ async fn demo_key(state: &AppState, tenant: &Tenant) -> Result<String, ApiError>
         }
     }
     let issued = crate::keys::issue_publishable();
-    state
-        .store
-        .create_publishable_key(&tenant.id, &issued.hash, &issued.prefix, &origins)
-        .await?;
+    let system = crate::auth::ChangedBy::system();
+    let key = crate::routes::publishable_keys::store_new(
+        state.store.as_ref(),
+        &tenant.id,
+        &issued,
+        &origins,
+        &system,
+    )
+    .await?;
+    // The entry names the key, never the key itself the setting holds.
+    let audit = system
+        .entry("demo_page", "configured", &tenant.id)
+        .with_summary(serde_json::json!({ "publishable_key_id": key.id }));
     state
         .store
         .set_tenant_setting(
             &tenant.id,
             SETTING,
             &serde_json::json!({"key": issued.secret}),
+            &audit,
         )
         .await?;
     Ok(issued.secret)

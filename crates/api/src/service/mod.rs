@@ -12,6 +12,7 @@ use crate::AppState;
 use crate::error::ApiError;
 
 pub mod allocation;
+pub mod audit;
 pub mod awb_pool;
 pub mod batch;
 pub mod carrier_accounts;

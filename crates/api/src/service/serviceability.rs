@@ -144,6 +144,7 @@ pub async fn sync_from_carrier(
     tenant: &Tenant,
     record: &CarrierAccountRecord,
     codes: &[String],
+    changed_by: &crate::auth::ChangedBy,
 ) -> Result<(u64, Vec<RowError>), ApiError> {
     let adapter = adapter(&record.carrier)
         .ok_or_else(|| ApiError::internal(&"carrier account for an unknown carrier"))?;
@@ -194,7 +195,13 @@ pub async fn sync_from_carrier(
     }
     let stored = state
         .store
-        .upsert_serviceability(&tenant.id, &entries)
+        .upsert_serviceability(
+            &tenant.id,
+            &entries,
+            &changed_by
+                .entry("serviceability", "imported", &record.id)
+                .with_summary(serde_json::json!({ "source": "carrier" })),
+        )
         .await?;
     state.serviceability_coverage.forget(&tenant.id);
     Ok((stored, errors))

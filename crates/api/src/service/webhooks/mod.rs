@@ -10,7 +10,9 @@ use shipgate_storage::{Tenant, WebhookEndpoint, new_id, now};
 use utoipa::ToSchema;
 
 use crate::AppState;
+use crate::auth::ChangedBy;
 use crate::error::ApiError;
+use crate::service::audit;
 
 pub mod delivery;
 pub mod events;
@@ -122,6 +124,7 @@ pub async fn create_endpoint(
     state: &AppState,
     tenant: &Tenant,
     input: NewWebhookEndpoint,
+    changed_by: &ChangedBy,
 ) -> Result<(WebhookEndpoint, String), ApiError> {
     let mut errs = ValidationErrors::new();
     let url = check_url(&input.url, &mut errs);
@@ -151,7 +154,13 @@ pub async fn create_endpoint(
         created_at: at,
         updated_at: at,
     };
-    state.store.insert_webhook_endpoint(&endpoint).await?;
+    let audit = changed_by
+        .entry("webhook_endpoint", "created", &endpoint.id)
+        .with_summary(audit::webhook_endpoint(&endpoint));
+    state
+        .store
+        .insert_webhook_endpoint(&endpoint, &audit)
+        .await?;
     Ok((endpoint, secret))
 }
 
@@ -172,8 +181,18 @@ pub async fn update_endpoint(
     tenant: &Tenant,
     id: &str,
     patch: WebhookEndpointPatch,
+    changed_by: &ChangedBy,
 ) -> Result<WebhookEndpoint, ApiError> {
     let mut endpoint = load_endpoint(state, tenant, id).await?;
+    let changed: Vec<&str> = [
+        ("url", patch.url.is_some()),
+        ("event_types", patch.event_types.is_some()),
+        ("description", patch.description.is_some()),
+        ("enabled", patch.enabled.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(field, given)| given.then_some(field))
+    .collect();
     let mut errs = ValidationErrors::new();
     let url = patch.url.as_deref().map(|u| check_url(u, &mut errs));
     let types = patch
@@ -201,7 +220,15 @@ pub async fn update_endpoint(
         endpoint.disabled_reason = None;
     }
     endpoint.updated_at = now();
-    state.store.update_webhook_endpoint(&endpoint).await?;
+    let mut summary = audit::webhook_endpoint(&endpoint);
+    summary["changed"] = changed.into();
+    let audit = changed_by
+        .entry("webhook_endpoint", "updated", &endpoint.id)
+        .with_summary(summary);
+    state
+        .store
+        .update_webhook_endpoint(&endpoint, &audit)
+        .await?;
     Ok(endpoint)
 }
 
@@ -211,6 +238,7 @@ pub async fn rotate_secret(
     state: &AppState,
     tenant: &Tenant,
     id: &str,
+    changed_by: &ChangedBy,
 ) -> Result<(WebhookEndpoint, String), ApiError> {
     let mut endpoint = load_endpoint(state, tenant, id).await?;
     let secret = signing::generate_secret();
@@ -220,7 +248,12 @@ pub async fn rotate_secret(
         Some(std::mem::replace(&mut endpoint.sealed_secret, new_sealed));
     endpoint.previous_secret_expires_at = Some(at + ROTATION_GRACE);
     endpoint.updated_at = at;
-    state.store.update_webhook_endpoint(&endpoint).await?;
+    // Neither secret goes in the entry.
+    let audit = changed_by.entry("webhook_endpoint", "secret_rotated", &endpoint.id);
+    state
+        .store
+        .update_webhook_endpoint(&endpoint, &audit)
+        .await?;
     Ok((endpoint, secret))
 }
 
