@@ -152,6 +152,23 @@ async fn api_changes_are_logged_with_their_key_and_without_secrets() {
     )
     .await;
 
+    // Another secret key, made and revoked.
+    let secret_key = send(
+        app.post("/v1/api-keys", key)
+            .json(&json!({"label": "scanner"})),
+        201,
+    )
+    .await;
+    let secret_key_id = secret_key["id"].as_str().unwrap();
+    let new_secret_key = secret_key["key"].as_str().unwrap().to_string();
+    send(
+        app.client
+            .delete(app.url(&format!("/v1/api-keys/{secret_key_id}")))
+            .bearer_auth(key),
+        204,
+    )
+    .await;
+
     // Refused changes write nothing.
     send(
         app.client
@@ -188,6 +205,8 @@ async fn api_changes_are_logged_with_their_key_and_without_secrets() {
     assert_eq!(
         actions(new),
         [
+            "api_key.revoked",
+            "api_key.created",
             "serviceability.imported",
             "branding.updated",
             "ndr_rules.replaced",
@@ -206,6 +225,11 @@ async fn api_changes_are_logged_with_their_key_and_without_secrets() {
         assert_eq!(entry["actor_type"], "api_key", "{entry}");
         assert_eq!(entry["actor_id"], key_id.as_str(), "{entry}");
     }
+    assert_eq!(new[0]["object_id"], secret_key_id);
+    assert_eq!(new[1]["object_id"], secret_key_id);
+    assert_eq!(new[1]["summary"]["label"], "scanner");
+    let all_new = new;
+    let new = &new[2..];
     let created = &new[10];
     assert_eq!(created["object_type"], "carrier_account");
     assert_eq!(created["object_id"], account_id);
@@ -221,11 +245,11 @@ async fn api_changes_are_logged_with_their_key_and_without_secrets() {
     assert_eq!(new[0]["object_id"], account_id);
     assert_eq!(new[0]["summary"]["entries_written"], 2);
     // Every entry has its own request id.
-    let ids: std::collections::BTreeSet<_> = new
+    let ids: std::collections::BTreeSet<_> = all_new
         .iter()
         .map(|e| e["request_id"].as_str().unwrap())
         .collect();
-    assert_eq!(ids.len(), new.len());
+    assert_eq!(ids.len(), all_new.len());
 
     let text = Value::from(log.clone()).to_string();
     for secret in [
@@ -234,6 +258,7 @@ async fn api_changes_are_logged_with_their_key_and_without_secrets() {
         first_secret.as_str(),
         second_secret.as_str(),
         publishable_key.as_str(),
+        new_secret_key.as_str(),
         app.key_a.as_str(),
     ] {
         assert!(!text.contains(secret), "{secret} is in the audit log");
@@ -257,8 +282,13 @@ async fn api_changes_are_logged_with_their_key_and_without_secrets() {
     let since = new[1]["at"].as_str().unwrap();
     let recent = audit_log(&app, key, &format!("since={since}")).await;
     assert_eq!(
-        actions(&recent)[..2],
-        ["serviceability.imported", "branding.updated"]
+        actions(&recent)[..4],
+        [
+            "api_key.revoked",
+            "api_key.created",
+            "serviceability.imported",
+            "branding.updated"
+        ]
     );
     assert!(
         audit_log(
