@@ -1140,7 +1140,7 @@ pub trait Store: Send + Sync + 'static {
 
     // The audit log. Entries are written by the methods that change
     // configuration (those taking an `AuditEntry`), in their transaction;
-    // creating a tenant's API key and a dashboard user record themselves
+    // creating a tenant with its first API key and a dashboard user record themselves
     // (actor `system`).
     /// The tenant's entries, newest first.
     async fn audit_log(
