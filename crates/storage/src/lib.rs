@@ -1140,8 +1140,8 @@ pub trait Store: Send + Sync + 'static {
 
     // The audit log. Entries are written by the methods that change
     // configuration (those taking an `AuditEntry`), in their transaction;
-    // creating a tenant with its first API key and a dashboard user record themselves
-    // (actor `system`).
+    // creating a tenant with its first API key and a dashboard user record
+    // themselves (actor `system`).
     /// The tenant's entries, newest first.
     async fn audit_log(
         &self,
