@@ -192,7 +192,12 @@ mod tests {
             created_at: now(),
             updated_at: now(),
         };
-        store.insert_carrier_account(&account).await.unwrap();
+        let audit =
+            crate::auth::ChangedBy::system().entry("carrier_account", "created", &account.id);
+        store
+            .insert_carrier_account(&account, &audit)
+            .await
+            .unwrap();
         let push = CarrierPush {
             id: new_id("push"),
             tenant_id: tenant.id.clone(),
