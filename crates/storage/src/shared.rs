@@ -2809,15 +2809,16 @@ pub(crate) use performance_sums;
 
 /// The tenant's (`$1`) busiest lanes overall (`$2` of them) with their
 /// counts summed over days `$3` to `$4`, those with shipments then: each
-/// lane's days read by the primary key. SQLite plans the join that way;
-/// PostgreSQL is told to with LATERAL, since before its statistics are
-/// gathered it may scan every day row of the tenant once per lane.
+/// lane's days read by the primary key. Both planners must be told so, or
+/// they may scan every day row of the tenant (as many as its shipments):
+/// SQLite keeps the left table of a CROSS JOIN outside, PostgreSQL runs a
+/// LATERAL subquery per lane.
 macro_rules! busiest_lanes_sql {
     (join) => {
         concat!(
             "SELECT s.carrier, s.origin_prefix, s.destination_prefix, ", $crate::shared::performance_sums!("s."),
             " FROM (", $crate::shared::busiest_lanes_sql!(ranked), ") l \
-             JOIN carrier_lane_daily_stats s ON s.tenant_id = $1 AND s.origin_prefix = l.origin_prefix \
+             CROSS JOIN carrier_lane_daily_stats s WHERE s.tenant_id = $1 AND s.origin_prefix = l.origin_prefix \
                AND s.destination_prefix = l.destination_prefix AND s.carrier = l.carrier AND s.day >= $3 AND s.day <= $4 \
              GROUP BY s.carrier, s.origin_prefix, s.destination_prefix HAVING SUM(s.shipments) > 0"
         )
