@@ -1,8 +1,8 @@
 //! Carrier pushes applied as they arrive, with group commit.
 //!
 //! The push endpoint authenticates and parses a push, resolves its AWBs and
-//! hands it here; one task per process takes every push waiting (up to a
-//! bound), stores them raw and records their scans, events, projections and
+//! hands it here; a committer task (one per process on SQLite, a few on
+//! PostgreSQL) takes every push waiting (up to a bound), stores them raw and records their scans, events, projections and
 //! webhook outbox rows in **one** write transaction, then lets each request
 //! acknowledge. A push is acknowledged only once it is committed, so a
 //! carrier never hears "stored" for something a crash could lose; and the
@@ -27,6 +27,8 @@ use crate::error::ApiError;
 const MAX_SHIPMENTS_PER_COMMIT: usize = 500;
 /// Pushes waiting before a new one waits for room (back-pressure).
 const QUEUE: usize = 1024;
+/// Transactions applying pushes at once on PostgreSQL (per process).
+const POSTGRES_COMMITTERS: usize = 4;
 
 struct Pending {
     push: CarrierPush,
@@ -51,11 +53,18 @@ impl PushIngest {
     ) -> Result<(), ApiError> {
         let queue = self.queue.get_or_init(|| {
             let (tx, rx) = mpsc::channel(QUEUE);
-            tokio::spawn(run(
-                state.store.clone(),
-                Arc::new(super::follow_up(state)),
-                rx,
-            ));
+            let rx = Arc::new(tokio::sync::Mutex::new(rx));
+            let follow_up: FollowUp = Arc::new(super::follow_up(state));
+            // SQLite has one writer: one committer. PostgreSQL runs writers
+            // side by side (the recording locks shipments in id order), so
+            // a few committers keep acknowledgements short.
+            let committers = match state.store.backend() {
+                shipgate_storage::Backend::Sqlite => 1,
+                shipgate_storage::Backend::Postgres => POSTGRES_COMMITTERS,
+            };
+            for _ in 0..committers {
+                tokio::spawn(run(state.store.clone(), follow_up.clone(), rx.clone()));
+            }
             tx
         });
         let (stored, outcome) = oneshot::channel();
@@ -77,19 +86,31 @@ impl PushIngest {
 type FollowUp =
     Arc<dyn Fn(&shipgate_storage::EventsRecorded) -> shipgate_storage::FollowUps + Send + Sync>;
 
-async fn run(store: Arc<dyn Store>, follow_up: FollowUp, mut queue: mpsc::Receiver<Pending>) {
-    while let Some(first) = queue.recv().await {
-        let mut shipments = first.reports.len();
-        let mut batch = vec![first];
-        while shipments < MAX_SHIPMENTS_PER_COMMIT {
-            match queue.try_recv() {
-                Ok(next) => {
-                    shipments += next.reports.len();
-                    batch.push(next);
+async fn run(
+    store: Arc<dyn Store>,
+    follow_up: FollowUp,
+    queue: Arc<tokio::sync::Mutex<mpsc::Receiver<Pending>>>,
+) {
+    loop {
+        // Take what is waiting, then let another committer take the next.
+        let batch = {
+            let mut queue = queue.lock().await;
+            let Some(first) = queue.recv().await else {
+                return;
+            };
+            let mut shipments = first.reports.len();
+            let mut batch = vec![first];
+            while shipments < MAX_SHIPMENTS_PER_COMMIT {
+                match queue.try_recv() {
+                    Ok(next) => {
+                        shipments += next.reports.len();
+                        batch.push(next);
+                    }
+                    Err(_) => break,
                 }
-                Err(_) => break,
             }
-        }
+            batch
+        };
         commit(store.as_ref(), follow_up.as_ref(), batch).await;
     }
 }
