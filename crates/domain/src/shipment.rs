@@ -122,11 +122,28 @@ impl ShipmentEvent {
         }
     }
 
-    /// Two reports of the same thing share this key: same code at the same
-    /// instant (the shipment already pins the carrier and AWB).
+    /// Two reports of the same thing share this key (the shipment already
+    /// pins the carrier and AWB).
+    ///
+    /// A carrier's scan is keyed by its normalized status and the minute it
+    /// happened, not by the raw code and the exact instant, because the same
+    /// scan reaches us in two shapes: carriers push one vocabulary and answer
+    /// tracking calls in another (Xpressbees pushes `"exception"` for the scan
+    /// its tracking API calls `EX`), and some give seconds in one and only
+    /// minutes in the other (Ecom Express). Keyed exactly, such a scan seen by
+    /// push and by pull was two events, and a failed delivery counted as two
+    /// attempts. The raw code is still kept on the event, and the raw push
+    /// whole. Shipgate's own events keep the exact instant.
     pub fn dedupe_key(&self) -> String {
-        let code = self.carrier_code.as_deref().unwrap_or(self.status.as_str());
-        format!("{code}@{}", self.occurred_at.as_microsecond())
+        let micros = self.occurred_at.as_microsecond();
+        match self.carrier_code {
+            Some(_) => format!(
+                "{}@m{}",
+                self.status.as_str(),
+                micros.div_euclid(60_000_000)
+            ),
+            None => format!("{}@{micros}", self.status.as_str()),
+        }
     }
 }
 
@@ -498,9 +515,9 @@ mod tests {
     }
 
     #[test]
-    fn dedupe_key_ignores_arrival() {
+    fn dedupe_key_ignores_arrival_and_vocabulary() {
         let at = Timestamp::from_second(1_764_000_000).unwrap();
-        let mut a = ShipmentEvent {
+        let a = ShipmentEvent {
             id: "a".into(),
             seq: 1,
             status: ShipmentStatus::InTransit,
@@ -517,7 +534,23 @@ mod tests {
         b.id = "b".into();
         b.source = EventSource::CarrierPull;
         assert_eq!(a.dedupe_key(), b.dedupe_key());
-        a.carrier_code = None;
+        // The same scan in the carrier's other vocabulary.
+        b.carrier_code = Some("in transit".into());
+        assert_eq!(a.dedupe_key(), b.dedupe_key());
+        // Another status, or another instant, is another report.
+        b.status = ShipmentStatus::OutForDelivery;
         assert_ne!(a.dedupe_key(), b.dedupe_key());
+        b.status = a.status;
+        // The same minute with and without its seconds.
+        b.occurred_at = at + jiff::SignedDuration::from_secs(12);
+        assert_eq!(a.dedupe_key(), b.dedupe_key());
+        b.occurred_at = at + jiff::SignedDuration::from_secs(60);
+        assert_ne!(a.dedupe_key(), b.dedupe_key());
+        // Shipgate's own events keep the exact instant.
+        let (mut own_a, mut own_b) = (a.clone(), a.clone());
+        own_a.carrier_code = None;
+        own_b.carrier_code = None;
+        own_b.occurred_at = at + jiff::SignedDuration::from_secs(12);
+        assert_ne!(own_a.dedupe_key(), own_b.dedupe_key());
     }
 }
