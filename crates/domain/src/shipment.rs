@@ -133,16 +133,20 @@ impl ShipmentEvent {
     /// minutes in the other (Ecom Express). Keyed exactly, such a scan seen by
     /// push and by pull was two events, and a failed delivery counted as two
     /// attempts. The raw code is still kept on the event, and the raw push
-    /// whole. Shipgate's own events keep the exact instant.
+    /// whole. Shipgate's own events and the fleet's scans (one source, one
+    /// vocabulary, exact times) keep their code and exact instant.
     pub fn dedupe_key(&self) -> String {
         let micros = self.occurred_at.as_microsecond();
-        match self.carrier_code {
-            Some(_) => format!(
+        match self.source {
+            EventSource::CarrierPush | EventSource::CarrierPull => format!(
                 "{}@m{}",
                 self.status.as_str(),
                 micros.div_euclid(60_000_000)
             ),
-            None => format!("{}@{micros}", self.status.as_str()),
+            EventSource::System | EventSource::FleetScan => {
+                let code = self.carrier_code.as_deref().unwrap_or(self.status.as_str());
+                format!("{code}@{micros}")
+            }
         }
     }
 }
@@ -546,11 +550,14 @@ mod tests {
         assert_eq!(a.dedupe_key(), b.dedupe_key());
         b.occurred_at = at + jiff::SignedDuration::from_secs(60);
         assert_ne!(a.dedupe_key(), b.dedupe_key());
-        // Shipgate's own events keep the exact instant.
-        let (mut own_a, mut own_b) = (a.clone(), a.clone());
-        own_a.carrier_code = None;
-        own_b.carrier_code = None;
-        own_b.occurred_at = at + jiff::SignedDuration::from_secs(12);
-        assert_ne!(own_a.dedupe_key(), own_b.dedupe_key());
+        // Shipgate's own events and the fleet's keep the exact instant.
+        for source in [EventSource::System, EventSource::FleetScan] {
+            let (mut own_a, mut own_b) = (a.clone(), a.clone());
+            own_a.source = source;
+            own_b.source = source;
+            assert_eq!(own_a.dedupe_key(), own_b.dedupe_key());
+            own_b.occurred_at = at + jiff::SignedDuration::from_secs(12);
+            assert_ne!(own_a.dedupe_key(), own_b.dedupe_key());
+        }
     }
 }

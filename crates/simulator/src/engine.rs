@@ -686,9 +686,17 @@ impl Simulator {
                 if shipment.scans.len() <= already {
                     continue;
                 }
-                let new_scans = &shipment.scans[already..];
-                if let Some(request) = adapter.sim_push(&target.secret, &shipment, new_scans) {
-                    due.push((target.url.clone(), request));
+                // One push per scan, in the order they happened, as carriers
+                // push each scan when it happens: the simulator's clock may
+                // have jumped over several, and carriers whose push holds one
+                // event (Xpressbees, Ekart, Shiprocket) would otherwise
+                // report only the newest.
+                for scan in &shipment.scans[already..] {
+                    if let Some(request) =
+                        adapter.sim_push(&target.secret, &shipment, std::slice::from_ref(scan))
+                    {
+                        due.push((target.url.clone(), request));
+                    }
                 }
                 pushed.insert(key, shipment.scans.len());
             }

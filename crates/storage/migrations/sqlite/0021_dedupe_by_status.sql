@@ -1,4 +1,4 @@
--- Carrier events were de-duplicated by the carrier's raw code at the exact
+-- Carrier scans (pushed or polled) were de-duplicated by the carrier's raw code at the exact
 -- instant; they now are by the normalized status in the minute it happened
 -- (`ShipmentEvent::dedupe_key`), because a carrier's push and its tracking
 -- answer can name the same scan with different codes and precisions.
@@ -8,10 +8,10 @@
 -- nothing is deleted.
 UPDATE shipment_events
 SET dedupe_key = status || '@m' || (occurred_at / 60000000)
-WHERE carrier_code IS NOT NULL
+WHERE source IN ('carrier_push', 'carrier_pull')
   AND seq IN (
       SELECT MIN(seq) FROM shipment_events
-      WHERE carrier_code IS NOT NULL
+      WHERE source IN ('carrier_push', 'carrier_pull')
       GROUP BY shipment_id, status, occurred_at / 60000000
   )
   AND NOT EXISTS (
