@@ -25,10 +25,13 @@
 //!     cargo bench -p shipgate --bench load
 //!     SHIPGATE_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test cargo bench -p shipgate --bench load
 //!     BENCH_SEED_SHIPMENTS=1000000 cargo bench -p shipgate --bench load   # memory with 1M shipments stored
+//!     SHIPGATE_TEST_POSTGRES_URL=… BENCH_PROCESSES=3 cargo bench -p shipgate --bench load  # three processes
 //!
 //! Knobs: BENCH_SECONDS (30), BENCH_CREATE_RATE (100/s), BENCH_SCAN_GAP_MS
 //! (1000), BENCH_EDD_RATE (1000/s), BENCH_GET_RATE (100/s), BENCH_HISTORY
-//! (100000 deliveries), BENCH_SEED_SHIPMENTS (0: none). With seeding, a
+//! (100000 deliveries), BENCH_SEED_SHIPMENTS (0: none), BENCH_PROCESSES (1;
+//! on PostgreSQL, that many `--role all` processes on the one database, the
+//! requests sent to them round robin as a load balancer would). With seeding, a
 //! template shipment is created through the API, the server stopped, the
 //! shipments (and their creation events) copied from it in bulk SQL, and
 //! the server started again. Memory is the server process's VmRSS (and
@@ -124,6 +127,27 @@ fn start_server(url: &str, port: u16) -> Child {
         .unwrap()
 }
 
+/// One `shipgate serve` per port, all on `url`, once each answers.
+async fn start_servers(url: &str, ports: &[u16], client: &reqwest::Client) -> Vec<Child> {
+    let servers: Vec<Child> = ports.iter().map(|port| start_server(url, *port)).collect();
+    for port in ports {
+        wait_healthy(client, &format!("http://127.0.0.1:{port}")).await;
+    }
+    servers
+}
+
+fn stop_servers(servers: &mut [Child]) {
+    for server in servers.iter() {
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(server.id().to_string())
+            .status();
+    }
+    for server in servers.iter_mut() {
+        let _ = server.wait();
+    }
+}
+
 async fn wait_healthy(client: &reqwest::Client, base: &str) {
     let started = Instant::now();
     while !client
@@ -157,7 +181,10 @@ fn shipment_body(reference: &str, account: Option<&str>, destination: &str) -> V
 
 struct Load {
     client: reqwest::Client,
-    base: String,
+    /// One per server process; requests go round robin, as through a load
+    /// balancer.
+    bases: Vec<String>,
+    next_base: std::sync::atomic::AtomicUsize,
     key: String,
     account_id: String,
     push_secret: String,
@@ -168,6 +195,12 @@ struct Load {
 }
 
 impl Load {
+    /// The next server process's address.
+    fn base(&self) -> &str {
+        let i = self.next_base.fetch_add(1, Ordering::Relaxed);
+        &self.bases[i % self.bases.len()]
+    }
+
     async fn timed(
         &self,
         name: &'static str,
@@ -205,7 +238,7 @@ impl Load {
         let body = shipment_body(&reference, account, &destination(n % 2_000));
         let create = self
             .client
-            .post(format!("{}/v1/shipments", self.base))
+            .post(format!("{}/v1/shipments", self.base()))
             .bearer_auth(&self.key)
             .header("idempotency-key", &reference)
             .json(&body);
@@ -224,7 +257,7 @@ impl Load {
         self.readable.lock().unwrap().push(id.clone());
         let label = self
             .client
-            .get(format!("{}/v1/shipments/{id}/label", self.base))
+            .get(format!("{}/v1/shipments/{id}/label", self.base()))
             .bearer_auth(&self.key);
         self.timed("GET /v1/shipments/{id}/label (pdf)", label)
             .await;
@@ -235,7 +268,7 @@ impl Load {
             let answered = if fleet {
                 let request = self
                     .client
-                    .post(format!("{}/v1/fleet/scans", self.base))
+                    .post(format!("{}/v1/fleet/scans", self.base()))
                     .bearer_auth(&self.key)
                     .json(&json!({"scans": [{"awb": awb, "status": status, "occurred_at": at.to_string()}]}));
                 self.timed("POST /v1/fleet/scans", request).await
@@ -268,9 +301,11 @@ impl Load {
                 let push = delhivery
                     .sim_push(&self.push_secret, &shipment, &[scan])
                     .unwrap();
-                let mut request = self
-                    .client
-                    .post(format!("{}/hooks/carriers/{}", self.base, self.account_id));
+                let mut request = self.client.post(format!(
+                    "{}/hooks/carriers/{}",
+                    self.base(),
+                    self.account_id
+                ));
                 for (k, v) in &push.headers {
                     request = request.header(k, v);
                 }
@@ -498,6 +533,7 @@ async fn main() {
     let get_rate = env("BENCH_GET_RATE", 100);
     let observations = env("BENCH_HISTORY", 100_000);
     let seeded = env("BENCH_SEED_SHIPMENTS", 0);
+    let processes = env("BENCH_PROCESSES", 1).max(1) as usize;
 
     let (url, store, _tenant, key) = bench_store().await;
     for chunk in history(observations).chunks(10_000) {
@@ -511,19 +547,30 @@ async fn main() {
     let webhooks: Arc<Webhooks> = Arc::default();
     let hook_url = start_receiver(signing_key.clone(), webhooks.clone()).await;
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let base = format!("http://127.0.0.1:{port}");
+    assert!(
+        processes == 1 || url.starts_with("postgres"),
+        "BENCH_PROCESSES > 1 needs PostgreSQL (one SQLite file serves one process)"
+    );
+    let ports: Vec<u16> = (0..processes)
+        .map(|_| {
+            std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port()
+        })
+        .collect();
+    let bases: Vec<String> = ports
+        .iter()
+        .map(|port| format!("http://127.0.0.1:{port}"))
+        .collect();
+    let base = bases[0].clone();
     let client = reqwest::Client::builder()
         .no_proxy()
         .timeout(Duration::from_secs(30))
         .build()
         .unwrap();
-    let mut server = start_server(&url, port);
-    wait_healthy(&client, &base).await;
+    let mut servers = start_servers(&url, &ports, &client).await;
     let post = |path: &str, body: Value| {
         client
             .post(format!("{base}{path}"))
@@ -583,38 +630,35 @@ async fn main() {
         .unwrap();
         let template = template["id"].as_str().unwrap().to_string();
         // Stopped while the rows go in, as a restore would be.
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(server.id().to_string())
-            .status();
-        server.wait().unwrap();
+        stop_servers(&mut servers);
         seed(&url, &template, seeded).await;
-        server = start_server(&url, port);
-        wait_healthy(&client, &base).await;
+        servers = start_servers(&url, &ports, &client).await;
         let mut rng = Lcg(3);
         readable = (0..10_000)
             .map(|_| format!("shp_00{:030}", 1 + rng.next(seeded)))
             .collect();
     }
-    let pid = server.id();
+    let pids: Vec<u32> = servers.iter().map(Child::id).collect();
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let (rss_start, _) = memory(pid);
+    let rss_start: Vec<u64> = pids.iter().map(|pid| memory(*pid).0).collect();
     let backend = if url.starts_with("postgres") {
         "PostgreSQL"
     } else {
         "SQLite"
     };
     println!(
-        "backend: {backend}; {seeded} shipments seeded; {observations} deliveries of EDD history; \
+        "backend: {backend}; {processes} server process(es), requests round robin; {seeded} shipments seeded; \
+         {observations} deliveries of EDD history; \
          {seconds} s at {create_rate} creations/s (each: a label, 4 scans {} ms apart), \
          {edd_rate} EDD lookups/s, {get_rate} shipment reads/s",
         gap.as_millis()
     );
-    println!("server RSS after start: {rss_start} MiB");
+    println!("server RSS after start: {rss_start:?} MiB");
 
     let load = Arc::new(Load {
         client: client.clone(),
-        base: base.clone(),
+        bases: bases.clone(),
+        next_base: Default::default(),
         key: key.clone(),
         account_id,
         push_secret,
@@ -627,7 +671,7 @@ async fn main() {
         (0..1_000)
             .map(|_| {
                 format!(
-                    "{base}/v1/edd?origin={}&destination={}&carrier=delhivery",
+                    "/v1/edd?origin={}&destination={}&carrier=delhivery",
                     origin(rng.next(20)),
                     destination(rng.next(2_500))
                 )
@@ -647,9 +691,10 @@ async fn main() {
         tokio::spawn(every(edd_rate, seconds, move |n| {
             let (load, lanes) = (load.clone(), lanes.clone());
             async move {
+                let path = &lanes[n as usize % lanes.len()];
                 let request = load
                     .client
-                    .get(&lanes[n as usize % lanes.len()])
+                    .get(format!("{}{path}", load.base()))
                     .bearer_auth(&load.key);
                 load.timed("GET /v1/edd", request).await;
             }
@@ -669,20 +714,21 @@ async fn main() {
                 };
                 let request = load
                     .client
-                    .get(format!("{}/v1/shipments/{id}", load.base))
+                    .get(format!("{}/v1/shipments/{id}", load.base()))
                     .bearer_auth(&load.key);
                 load.timed("GET /v1/shipments/{id}", request).await;
             }
         }))
     };
     let mut peak_rss = 0;
+    let sampled = pids.clone();
     let sampler = {
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let s = stop.clone();
         let task = tokio::spawn(async move {
             let mut peak = 0;
             while !s.load(Ordering::Relaxed) {
-                peak = peak.max(memory(pid).0);
+                peak = peak.max(sampled.iter().map(|pid| memory(*pid).0).sum());
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
             peak
@@ -716,7 +762,7 @@ async fn main() {
     sampler.0.store(true, Ordering::Relaxed);
     peak_rss = peak_rss.max(sampler.1.await.unwrap());
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let (rss_after, hwm) = memory(pid);
+    let (rss_after, hwm): (Vec<u64>, Vec<u64>) = pids.iter().map(|pid| memory(*pid)).unzip();
 
     println!(
         "{:<40} {:>8} {:>8} {:>8} {:>8} {:>8} {:>7}",
@@ -765,17 +811,13 @@ async fn main() {
         "(per s: answered ÷ the {seconds} s the load was offered; errors for webhooks: expected, never arrived)"
     );
     println!(
-        "requests for {:.1} s, webhooks done {:.1} s after the start; server RSS: {rss_start} MiB after start, \
-         {rss_after} MiB after the load (peak {} MiB sampled, VmHWM {hwm} MiB)",
+        "requests for {:.1} s, webhooks done {:.1} s after the start; server RSS per process: {rss_start:?} MiB after start, \
+         {rss_after:?} MiB after the load (peak {} MiB sampled, all processes together; VmHWM {hwm:?} MiB)",
         requests_done.as_secs_f64(),
         all_done.as_secs_f64(),
         peak_rss
     );
-    let _ = Command::new("kill")
-        .arg("-TERM")
-        .arg(pid.to_string())
-        .status();
-    let _ = server.wait();
+    stop_servers(&mut servers);
     if let Some(path) = url.strip_prefix("sqlite://") {
         let _ = std::fs::remove_file(path);
         let _ = std::fs::remove_file(format!("{path}-wal"));

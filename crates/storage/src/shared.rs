@@ -2223,6 +2223,7 @@ macro_rules! record_batch_in_tx {
             let mut ids = order.clone();
             ids.sort_unstable();
             let mut shipments: HashMap<String, (shipgate_domain::Shipment, Option<i64>)> = HashMap::new();
+            let mut fetched = 0;
             for chunk in ids.chunks(ROWS_PER_STATEMENT) {
                 let sql = format!(
                     concat!("SELECT ", $crate::rows::shipment_columns!(), ", latest_event_at FROM shipments WHERE tenant_id = $1 AND id IN ({}) ORDER BY id{}"),
@@ -2233,12 +2234,16 @@ macro_rules! record_batch_in_tx {
                 for id in chunk {
                     q = q.bind(*id);
                 }
-                for row in q.fetch_all(&mut *$tx).await? {
+                let fetch = std::time::Instant::now();
+                let rows = q.fetch_all(&mut *$tx).await?;
+                fetched += fetch.elapsed().as_micros();
+                for row in rows {
                     let latest = row.latest_event_at;
                     let shipment = shipgate_domain::Shipment::try_from(row.shipment)?;
                     shipments.insert(shipment.id.clone(), (shipment, latest));
                 }
             }
+            phases.push(("lock_fetch_alone", fetched));
             phases.push(("lock", phase.elapsed().as_micros()));
             order.retain(|id| shipments.contains_key(*id));
             // Every new event in one statement per chunk; what comes back was new.
