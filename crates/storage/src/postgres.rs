@@ -50,6 +50,13 @@ impl PgStore {
     /// fold one after another.
     const FOR_UPDATE: &'static str = " FOR UPDATE";
 
+    /// Concurrent recorders would all update a carrier's all-lanes row of
+    /// the day and queue on its lock until each commits (seen under mixed
+    /// load: most write transactions waiting on `transactionid`); each
+    /// transaction adds to one of this many copies of a row instead, and
+    /// readers sum them.
+    const PERFORMANCE_SHARDS: u32 = 8;
+
     /// Sequences give no such guarantee with concurrent writers: inserts
     /// return their rows.
     /// See `inserted_rowids`.

@@ -2853,12 +2853,14 @@ macro_rules! write_performance_changes {
             let tenant_id: &str = $tenant_id;
             let changes: &$crate::performance::StatsChanges = $changes;
             let rows = changes.nonzero();
+            // Which copy of each row this transaction adds to (readers sum them).
+            let shard = i64::from(rand::random::<u32>() % Self::PERFORMANCE_SHARDS);
             for chunk in rows.chunks(ROWS_PER_STATEMENT) {
                 let sql = format!(
                     "INSERT INTO carrier_lane_daily_stats (tenant_id, origin_prefix, destination_prefix, carrier, day, \
                      shipments, delivered, rto, with_ndr, promised, on_time, order_to_delivery_micros, \
-                     picked_up_and_delivered, pickup_to_delivery_micros) VALUES {} \
-                     ON CONFLICT (tenant_id, origin_prefix, destination_prefix, carrier, day) DO UPDATE SET \
+                     picked_up_and_delivered, pickup_to_delivery_micros, shard) VALUES {} \
+                     ON CONFLICT (tenant_id, origin_prefix, destination_prefix, carrier, day, shard) DO UPDATE SET \
                      shipments = carrier_lane_daily_stats.shipments + excluded.shipments, \
                      delivered = carrier_lane_daily_stats.delivered + excluded.delivered, \
                      rto = carrier_lane_daily_stats.rto + excluded.rto, \
@@ -2868,7 +2870,7 @@ macro_rules! write_performance_changes {
                      order_to_delivery_micros = carrier_lane_daily_stats.order_to_delivery_micros + excluded.order_to_delivery_micros, \
                      picked_up_and_delivered = carrier_lane_daily_stats.picked_up_and_delivered + excluded.picked_up_and_delivered, \
                      pickup_to_delivery_micros = carrier_lane_daily_stats.pickup_to_delivery_micros + excluded.pickup_to_delivery_micros",
-                    values_rows(chunk.len(), 14, 1)
+                    values_rows(chunk.len(), 15, 1)
                 );
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(Self::dynamic_sql(sql)));
                 for (k, c) in chunk {
@@ -2886,7 +2888,8 @@ macro_rules! write_performance_changes {
                         .bind(c.on_time)
                         .bind(c.order_to_delivery)
                         .bind(c.picked_up_and_delivered)
-                        .bind(c.pickup_to_delivery);
+                        .bind(c.pickup_to_delivery)
+                        .bind(shard);
                 }
                 q.execute(&mut *$tx).await?;
             }
