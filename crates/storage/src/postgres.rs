@@ -53,9 +53,11 @@ impl PgStore {
     /// Concurrent recorders would all update a carrier's all-lanes row of
     /// the day and queue on its lock until each commits (seen under mixed
     /// load: most write transactions waiting on `transactionid`); each
-    /// transaction adds to one of this many copies of a row instead, and
+    /// transaction adds to one of 8 copies of a row instead, chosen here, and
     /// readers sum them.
-    const PERFORMANCE_SHARDS: u32 = 8;
+    fn performance_shard() -> i64 {
+        i64::from(rand::random::<u8>() % 8)
+    }
 
     /// Sequences give no such guarantee with concurrent writers: inserts
     /// return their rows.

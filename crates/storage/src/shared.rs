@@ -2854,7 +2854,7 @@ macro_rules! write_performance_changes {
             let changes: &$crate::performance::StatsChanges = $changes;
             let rows = changes.nonzero();
             // Which copy of each row this transaction adds to (readers sum them).
-            let shard = i64::from(rand::random::<u32>() % Self::PERFORMANCE_SHARDS);
+            let shard = Self::performance_shard();
             for chunk in rows.chunks(ROWS_PER_STATEMENT) {
                 let sql = format!(
                     "INSERT INTO carrier_lane_daily_stats (tenant_id, origin_prefix, destination_prefix, carrier, day, \

@@ -69,8 +69,10 @@ impl SqliteStore {
     /// Nothing to add: the write transaction holds the only write lock.
     const FOR_UPDATE: &'static str = "";
 
-    /// One writer: no lock to spread (see the PostgreSQL store).
-    const PERFORMANCE_SHARDS: u32 = 1;
+    /// One writer: no lock to spread (see the PostgreSQL store), one copy.
+    fn performance_shard() -> i64 {
+        0
+    }
 
     /// The rowids (`seq`) one multi-row insert gave, when it inserted every
     /// row: consecutive, in `VALUES` order, ending at the last one (SQLite
