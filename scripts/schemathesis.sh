@@ -53,6 +53,48 @@ done
 key="$(grep -o 'sg_live_[0-9a-f]*' "$work/serve.log" | head -1)"
 [ -n "$key" ] || { echo "no API key in the server's output:"; cat "$work/serve.log"; exit 1; }
 
+# Real objects for the operations that take an id, so those are tested on
+# something that exists (random ids only reach the 404 answer): a sandbox
+# carrier account, a shipment booked through it, a webhook endpoint. They go
+# into schemathesis.toml in the temporary directory, which `st` reads from
+# its working directory. The destructive operations (cancel, delete) may run
+# before the others; what follows them then tests the answers for a
+# cancelled shipment or a deleted endpoint.
+api() {
+  curl -fsS -X "$1" "$base$2" -H "Authorization: Bearer $key" -H 'content-type: application/json' ${3:+-d "$3"}
+}
+field() { python3 -c "import json, sys; print(json.load(sys.stdin)['$1'])"; }
+account="$(api POST /v1/carrier-accounts '{"carrier": "delhivery", "sandbox": true}' | field id)"
+shipment_json="$(api POST /v1/shipments "{\"order_reference\": \"ST-REAL-1\", \"carrier_account_id\": \"$account\",
+  \"pickup\": {\"name\": \"Warehouse\", \"phone\": \"9876543210\", \"line1\": \"1 Road\", \"city\": \"Delhi\", \"state\": \"Delhi\", \"postal_code\": \"110020\"},
+  \"consignee\": {\"name\": \"Asha\", \"phone\": \"9812345678\", \"line1\": \"2 Road\", \"city\": \"Bengaluru\", \"state\": \"KA\", \"postal_code\": \"560001\"},
+  \"parcels\": [{\"weight_grams\": 500}], \"payment_mode\": \"prepaid\", \"declared_value\": 10000}")"
+shipment="$(printf '%s' "$shipment_json" | field id)"
+awb="$(printf '%s' "$shipment_json" | field awb)"
+endpoint="$(api POST /v1/webhook-endpoints '{"url": "https://example.com/hook", "event_types": ["shipment.status_changed"]}' | field id)"
+cat >"$work/schemathesis.toml" <<TOML
+[[operations]]
+include-path-regex = "^/v1/shipments/\\\\{id\\\\}"
+parameters = { "path.id" = "$shipment" }
+
+[[operations]]
+include-path-regex = "^/v1/carrier-accounts/\\\\{id\\\\}"
+parameters = { "path.id" = "$account" }
+
+[[operations]]
+include-path-regex = "^/hooks/carriers/"
+parameters = { "path.carrier_account_id" = "$account" }
+
+[[operations]]
+include-path-regex = "^/v1/webhook-endpoints/\\\\{id\\\\}"
+parameters = { "path.id" = "$endpoint" }
+
+[[operations]]
+include-path-regex = "^/v1/tracking/"
+parameters = { "path.awb" = "$awb" }
+TOML
+echo "real ids: shipment $shipment (AWB $awb), carrier account $account, webhook endpoint $endpoint"
+
 status=0
 # From the temporary directory: schemathesis keeps its cache in the working one.
 cd "$work"
