@@ -150,6 +150,12 @@ pub struct LookupCaller {
 }
 
 impl LookupCaller {
+    /// Whether the caller is a shop's page (a publishable key), not the
+    /// merchant's own server.
+    pub fn from_public_page(&self) -> bool {
+        self.cors_origin.is_some()
+    }
+
     /// The handler's answer (a problem too), with the CORS headers a
     /// publishable key's page needs to read it.
     pub fn respond<T: IntoResponse>(&self, result: Result<T, ApiError>) -> Response {

@@ -47,6 +47,13 @@ fn limited(per_key: (f64, f64), per_address: (f64, f64)) -> Arc<PublishableGuard
 async fn a_publishable_key_looks_up_from_its_origin_with_cors_headers() {
     let app = spawn_app().await;
     let key = publishable_key(&app).await;
+    let account = app
+        .post("/v1/carrier-accounts", &app.key_a)
+        .json(&json!({"carrier": "delhivery", "sandbox": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(account.status(), 201);
     for path in [EDD, "/v1/serviceability?postal_code=560001"] {
         let r = app
             .get(path, &key)
@@ -57,6 +64,28 @@ async fn a_publishable_key_looks_up_from_its_origin_with_cors_headers() {
         assert_eq!(r.status(), 200, "{path}");
         assert_eq!(r.headers()["access-control-allow-origin"], SHOP);
         assert_eq!(r.headers()["vary"], "Origin");
+        if path.starts_with("/v1/serviceability") {
+            // The shopper's page learns which carriers serve, not the
+            // tenant's account ids; the merchant's own key sees them.
+            let public: Value = r.json().await.unwrap();
+            let carriers = public["carriers"].as_array().unwrap();
+            assert!(!carriers.is_empty(), "{public}");
+            assert!(
+                carriers.iter().all(|c| c["carrier_account_id"].is_null()),
+                "{public}"
+            );
+            let own: Value = app.get_json(path, &app.key_a).await;
+            assert!(
+                own["carriers"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .all(|c| c["carrier_account_id"]
+                        .as_str()
+                        .is_some_and(|id| id.starts_with("ca_"))),
+                "{own}"
+            );
+        }
     }
     let r = app
         .post("/v1/edd/batch", &key)

@@ -131,7 +131,9 @@ pub struct ServiceabilityParams {
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct AccountServiceability {
-    pub carrier_account_id: String,
+    /// The tenant's carrier account; null when asked with a publishable key
+    /// (a shopper's page has no use for the tenant's account ids).
+    pub carrier_account_id: Option<String>,
     pub carrier: String,
     /// False when no serviceability is loaded for this account: import a CSV
     /// or sync from the carrier first.
@@ -172,7 +174,7 @@ pub async fn get(
 ) -> axum::response::Response {
     let answer = async {
         let QueryParams(p) = query?;
-        lookup(&state, &caller.tenant, p).await
+        lookup(&state, &caller.tenant, p, !caller.from_public_page()).await
     };
     caller.respond(answer.await)
 }
@@ -181,6 +183,7 @@ async fn lookup(
     state: &AppState,
     tenant: &shipgate_storage::Tenant,
     p: ServiceabilityParams,
+    show_account_ids: bool,
 ) -> Result<axum::Json<ServiceabilityView>, ApiError> {
     let india = CountryCode::india();
     let mut errs = ValidationErrors::new();
@@ -251,7 +254,7 @@ async fn lookup(
                     _ => true,
                 };
             AccountServiceability {
-                carrier_account_id: id,
+                carrier_account_id: show_account_ids.then_some(id),
                 carrier,
                 known,
                 serviceable,
