@@ -3462,3 +3462,124 @@ pub async fn audit_entries_commit_with_their_change(url: &str) {
     let paged: Vec<_> = first.items.iter().chain(&rest.items).cloned().collect();
     assert_eq!((paged, rest.next_after), (entries, None));
 }
+
+/// Migration 0021 rekeys stored carrier scans from raw code and exact
+/// instant to status and minute (`ShipmentEvent::dedupe_key`): one scan per
+/// status and minute takes the new key, a repeat the old key let in keeps
+/// its own (nothing is deleted), Shipgate's own events are left as they are;
+/// a repeat arriving afterwards is then one event.
+pub async fn carrier_scans_are_rekeyed_by_status_and_minute(url: &str) {
+    let store = open(url).await;
+    let tenant = store.create_tenant("Acme", "ha", "pa").await.unwrap();
+    let (shipment, first) = sample_shipment(&tenant.id, "AWB-REKEY");
+    store
+        .insert_shipment(&shipment, std::slice::from_ref(&first), &[])
+        .await
+        .unwrap();
+    // On a minute's start, as 0021 keys it: a failed delivery polled as
+    // `EX` and pushed as `exception` 12 s into that minute (both stored, as
+    // the old key allowed), and a delivery 10 minutes later.
+    let minute = 1_764_000_000_000_000_i64;
+    let failed_at = minute + 12_000_000;
+    let delivered_at = minute + 600_000_000;
+    let rows = [
+        (
+            "evt_rekey_1",
+            "delivery_failed",
+            failed_at,
+            "carrier_pull",
+            "EX",
+        ),
+        (
+            "evt_rekey_2",
+            "delivery_failed",
+            failed_at,
+            "carrier_push",
+            "exception",
+        ),
+        (
+            "evt_rekey_3",
+            "delivered",
+            delivered_at,
+            "carrier_push",
+            "DL",
+        ),
+    ];
+    let mut sql = String::new();
+    for (id, status, at, source, code) in rows {
+        sql.push_str(&format!(
+            "INSERT INTO shipment_events (id, tenant_id, shipment_id, status, occurred_at, recorded_at, source, dedupe_key, carrier_code) \
+             VALUES ('{id}', '{}', '{}', '{status}', {at}, {at}, '{source}', '{code}@{at}', '{code}');\n",
+            tenant.id, shipment.id
+        ));
+    }
+    let keys_sql = format!(
+        "SELECT id, dedupe_key FROM shipment_events WHERE shipment_id = '{}' ORDER BY id",
+        shipment.id
+    );
+    let keys: Vec<(String, String)> = if url.starts_with("postgres") {
+        let pool = sqlx::PgPool::connect(url).await.unwrap();
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&pool)
+            .await
+            .unwrap();
+        sqlx::raw_sql(include_str!(
+            "../migrations/postgres/0021_dedupe_by_status.sql"
+        ))
+        .execute(&pool)
+        .await
+        .unwrap();
+        sqlx::query_as(sqlx::AssertSqlSafe(keys_sql))
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+    } else {
+        let pool = sqlx::SqlitePool::connect(url).await.unwrap();
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&pool)
+            .await
+            .unwrap();
+        sqlx::raw_sql(include_str!(
+            "../migrations/sqlite/0021_dedupe_by_status.sql"
+        ))
+        .execute(&pool)
+        .await
+        .unwrap();
+        sqlx::query_as(sqlx::AssertSqlSafe(keys_sql))
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+    };
+    let minute_number = minute / 60_000_000;
+    let key_of = |id: &str| keys.iter().find(|(i, _)| i == id).map(|(_, k)| k.clone());
+    assert_eq!(
+        key_of("evt_rekey_1").as_deref(),
+        Some(format!("delivery_failed@m{minute_number}").as_str())
+    );
+    assert_eq!(
+        key_of("evt_rekey_2").as_deref(),
+        Some(format!("exception@{failed_at}").as_str()),
+        "the repeat keeps its old key"
+    );
+    assert_eq!(
+        key_of("evt_rekey_3").as_deref(),
+        Some(format!("delivered@m{}", minute_number + 10).as_str())
+    );
+    assert_eq!(
+        key_of(&first.id),
+        Some(first.dedupe_key()),
+        "own events untouched"
+    );
+    // The same delivery pushed again after the migration is a duplicate.
+    let mut again = event(
+        ShipmentStatus::Delivered,
+        Timestamp::from_microsecond(delivered_at + 30_000_000).unwrap(),
+        EventSource::CarrierPush,
+    );
+    again.carrier_code = Some("delivered".into());
+    let recorded = store
+        .record_events(&tenant.id, &shipment.id, &[again], &|_| Default::default())
+        .await
+        .unwrap();
+    assert!(recorded.inserted.is_empty(), "{:?}", recorded.inserted);
+}

@@ -19,6 +19,7 @@ conformance_tests!(
     audit_entries_commit_with_their_change,
     shipments_are_searched_and_reported_per_lane,
     performance_counts_equal_a_recount,
+    carrier_scans_are_rekeyed_by_status_and_minute,
     edd_observations_are_kept_once_in_order,
     serviceability_stays_within_its_tenant,
     tenants_are_found_by_key_hash_only,
