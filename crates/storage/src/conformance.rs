@@ -3517,38 +3517,35 @@ pub async fn carrier_scans_are_rekeyed_by_status_and_minute(url: &str) {
         "SELECT id, dedupe_key FROM shipment_events WHERE shipment_id = '{}' ORDER BY id",
         shipment.id
     );
+    // Straight to the database: the events as the old key stored them, then
+    // the migration's own file run again over them.
+    macro_rules! rekey {
+        ($pool:ty, $migration:literal) => {{
+            let pool = <$pool>::connect(url).await.unwrap();
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                .execute(&pool)
+                .await
+                .unwrap();
+            sqlx::raw_sql(include_str!($migration))
+                .execute(&pool)
+                .await
+                .unwrap();
+            sqlx::query_as(sqlx::AssertSqlSafe(keys_sql))
+                .fetch_all(&pool)
+                .await
+                .unwrap()
+        }};
+    }
     let keys: Vec<(String, String)> = if url.starts_with("postgres") {
-        let pool = sqlx::PgPool::connect(url).await.unwrap();
-        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-            .execute(&pool)
-            .await
-            .unwrap();
-        sqlx::raw_sql(include_str!(
+        rekey!(
+            sqlx::PgPool,
             "../migrations/postgres/0021_dedupe_by_status.sql"
-        ))
-        .execute(&pool)
-        .await
-        .unwrap();
-        sqlx::query_as(sqlx::AssertSqlSafe(keys_sql))
-            .fetch_all(&pool)
-            .await
-            .unwrap()
+        )
     } else {
-        let pool = sqlx::SqlitePool::connect(url).await.unwrap();
-        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-            .execute(&pool)
-            .await
-            .unwrap();
-        sqlx::raw_sql(include_str!(
+        rekey!(
+            sqlx::SqlitePool,
             "../migrations/sqlite/0021_dedupe_by_status.sql"
-        ))
-        .execute(&pool)
-        .await
-        .unwrap();
-        sqlx::query_as(sqlx::AssertSqlSafe(keys_sql))
-            .fetch_all(&pool)
-            .await
-            .unwrap()
+        )
     };
     let minute_number = minute / 60_000_000;
     let key_of = |id: &str| keys.iter().find(|(i, _)| i == id).map(|(_, k)| k.clone());

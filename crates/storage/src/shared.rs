@@ -2243,7 +2243,6 @@ macro_rules! record_batch_in_tx {
                     shipments.insert(shipment.id.clone(), (shipment, latest));
                 }
             }
-            phases.push(("lock_fetch_alone", fetched));
             phases.push(("lock", phase.elapsed().as_micros()));
             order.retain(|id| shipments.contains_key(*id));
             // Every new event in one statement per chunk; what comes back was new.
@@ -2447,7 +2446,7 @@ macro_rules! record_batch_in_tx {
                 $crate::shared::insert_webhook_messages!($tx, tenant_id, &webhooks, false)?;
             }
             phases.push(("outbox", phase.elapsed().as_micros()));
-            tracing::debug!(shipments = order.len(), refolded = refold.len(), phases = ?phases, "recording phases (µs since start)");
+            tracing::debug!(shipments = order.len(), refolded = refold.len(), lock_fetch_us = fetched as u64, phases = ?phases, "recording phases (µs since start)");
             Ok::<_, $crate::StoreError>(all)
         }
         .await
