@@ -2850,6 +2850,14 @@ pub async fn shipments_are_searched_and_reported_per_lane(url: &str) {
     for i in 0..6 {
         let (mut s, e) = sample_shipment(&a.id, &format!("SRCH{i}"));
         s.order_reference = format!("ORDER-{i}");
+        // One text matching two shipments by different columns, one of them
+        // by both its AWB and its order reference.
+        if i == 0 {
+            s.order_reference = "SRCH0".into();
+        }
+        if i == 3 {
+            s.order_reference = "SRCH0".into();
+        }
         if i == 4 {
             s.consignee = Address::parse(&AddressInput {
                 name: "Ravi".into(),
@@ -2923,6 +2931,11 @@ pub async fn shipments_are_searched_and_reported_per_lane(url: &str) {
         ]
     );
     assert!(found(search("OTHER1", None)).await.is_empty());
+    // Found by AWB and by order reference: each shipment once, newest first.
+    assert_eq!(
+        found(search("SRCH0", None)).await,
+        vec![ids[3].clone(), ids[0].clone()]
+    );
     // Combined with a carrier filter, and paged.
     let delhivery = ShipmentFilter {
         carrier: Some("delhivery".into()),

@@ -439,9 +439,11 @@ macro_rules! impl_store {
                     sql.push_str(" AND failed_attempts > 0");
                 }
                 if let Some(search) = &filter.search {
-                    // Each branch is one indexed lookup.
+                    // Each branch is one indexed lookup; the ids they find are
+                    // looked up by key (see `IN_SUBQUERY`).
+                    let [open, close] = Self::IN_SUBQUERY;
                     sql.push_str(&format!(
-                        " AND id IN (SELECT id FROM shipments WHERE awb = {} \
+                        " AND id {open}SELECT id FROM shipments WHERE awb = {} \
                          UNION ALL SELECT id FROM shipments WHERE tenant_id = {} AND order_reference = {}",
                         args.text(&search.text), args.text(tenant_id), args.text(&search.text)
                     ));
@@ -451,7 +453,7 @@ macro_rules! impl_store {
                             args.text(tenant_id), args.text(phone)
                         ));
                     }
-                    sql.push(')');
+                    sql.push_str(close);
                 }
                 // One extra row tells whether another page follows.
                 sql.push_str(&format!(" ORDER BY id DESC LIMIT {}", args.int(i64::from(limit) + 1)));

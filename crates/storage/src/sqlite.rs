@@ -66,6 +66,9 @@ impl SqliteStore {
         crate::shared::anonymous_placeholders(&sql)
     }
 
+    /// SQLite runs the subquery once into a list and looks each id up.
+    const IN_SUBQUERY: [&'static str; 2] = ["IN (", ")"];
+
     /// Nothing to add: the write transaction holds the only write lock.
     const FOR_UPDATE: &'static str = "";
 
