@@ -272,8 +272,13 @@ fn client_address(state: &AppState, req: &Parts) -> String {
     }
 }
 
+/// Whole seconds to wait, rounded up, at least 1 (`Retry-After`).
+fn retry_after_seconds(wait: Duration) -> u64 {
+    (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
+}
+
 fn rate_limited(wait: Duration) -> Response {
-    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    let seconds = retry_after_seconds(wait);
     let mut response = ApiError::new(
         StatusCode::TOO_MANY_REQUESTS,
         "rate_limited",
@@ -282,7 +287,7 @@ fn rate_limited(wait: Duration) -> Response {
     .into_response();
     response
         .headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
+        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
     response
 }
 
@@ -479,37 +484,95 @@ impl Default for PublishableGuard {
     }
 }
 
-/// Rate limit of each secret API key (a token bucket per key and process),
-/// or none. Checked on every authenticated request, so it is one map lookup
-/// under a lock, without allocating once the key's bucket exists.
-#[derive(Default)]
-pub struct SecretKeyLimits(Option<TokenBuckets<[u8; 32]>>);
+/// A rate limit per name (a secret key's digest, a client address) in each
+/// process, or none. Checked on every request it guards, so it is one map
+/// lookup under a lock, without allocating once the name's bucket exists.
+pub struct RateLimit<K = String>(Option<TokenBuckets<K>>);
 
-impl SecretKeyLimits {
+impl<K> Default for RateLimit<K> {
+    /// No limit: the library's default (tests and benches drive one key or
+    /// address hard); `shipgate serve` sets its own.
+    fn default() -> Self {
+        Self(None)
+    }
+}
+
+impl<K: std::hash::Hash + Eq> RateLimit<K> {
+    pub fn new(limit: Option<Limit>) -> Self {
+        Self(limit.map(TokenBuckets::new))
+    }
+
+    pub fn unlimited() -> Self {
+        Self(None)
+    }
+
+    /// Takes a token from `name`'s bucket, or says how long until one is
+    /// there. Free when there is no limit.
+    pub fn take<Q>(&self, name: &Q) -> Result<(), Duration>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: std::hash::Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    {
+        match &self.0 {
+            Some(buckets) => buckets.take(name),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Rate limit of each secret API key, by the key's SHA-256.
+pub type SecretKeyLimits = RateLimit<[u8; 32]>;
+
+impl RateLimit<[u8; 32]> {
     /// `shipgate serve`'s default: far above what one shop's integration
     /// needs, low enough that a runaway client cannot take a process alone.
     pub const DEFAULT: Limit = Limit {
         rate: 10_000.0,
         burst: 20_000.0,
     };
+}
 
-    pub fn new(limit: Option<Limit>) -> Self {
-        Self(limit.map(TokenBuckets::new))
-    }
+/// Rate limit of the public pages (tracking, NDR self-service) per client
+/// address.
+pub type PublicPageLimits = RateLimit<String>;
 
-    /// No limit (the library's default: tests and benches drive one key hard).
-    pub fn unlimited() -> Self {
-        Self(None)
-    }
+impl RateLimit<String> {
+    /// `shipgate serve`'s default: a customer reloading a page or a shared
+    /// office address stays well inside it; walking tracking numbers or NDR
+    /// links to find someone's shipment does not.
+    pub const PUBLIC_PAGES: Limit = Limit {
+        rate: 2.0,
+        burst: 60.0,
+    };
+}
 
-    /// Takes a token from the key's bucket (by its SHA-256), or says how
-    /// long until one is there. Free when there is no limit.
-    pub fn take(&self, key_digest: &[u8; 32]) -> Result<(), Duration> {
-        match &self.0 {
-            Some(buckets) => buckets.take(key_digest),
-            None => Ok(()),
-        }
+/// Guards the public pages (no key, reachable by anyone with a tracking
+/// number or an NDR link) with their per-address rate limit; over it, a page
+/// saying when to come back, with `Retry-After`.
+pub async fn limit_public_pages(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let (parts, body) = req.into_parts();
+    if let Err(wait) = state
+        .public_page_limits
+        .take(client_address(&state, &parts).as_str())
+    {
+        let seconds = retry_after_seconds(wait);
+        let body = crate::routes::tracking::page(
+            "Too many requests",
+            &format!("<p>Too many requests from your network. Try again in {seconds} s.</p>"),
+            crate::routes::tracking::DEFAULT_ACCENT,
+        );
+        let mut response =
+            (StatusCode::TOO_MANY_REQUESTS, axum::response::Html(body)).into_response();
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        return response;
     }
+    next.run(Request::from_parts(parts, body)).await
 }
 
 /// In-memory token buckets by name (a client address, a key's digest), per

@@ -86,6 +86,9 @@ pub struct SharedState {
     pub publishable: Arc<auth::PublishableGuard>,
     /// Secret API keys' rate limit (per key and process); none by default.
     pub secret_key_limits: Arc<auth::SecretKeyLimits>,
+    /// The public tracking and NDR pages' rate limit (per client address and
+    /// process); none by default.
+    pub public_page_limits: Arc<auth::PublicPageLimits>,
     /// Behind a reverse proxy: the header it appends the client's address to
     /// (e.g. `x-forwarded-for`; its rightmost entry counts), for the
     /// per-address rate limit. `None`: the TCP peer's address.
@@ -143,7 +146,8 @@ impl AppState {
             )),
             api_keys: Arc::default(),
             publishable: Arc::default(),
-            secret_key_limits: Arc::new(auth::SecretKeyLimits::unlimited()),
+            secret_key_limits: Arc::default(),
+            public_page_limits: Arc::default(),
             client_address_header: None,
             demo: Arc::default(),
             serviceability_coverage: Arc::default(),
@@ -225,13 +229,20 @@ pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
     openapi::declare_problem_responses(&mut doc);
     (
         router
-            .route("/track/{awb}", get(routes::tracking::page_by_awb))
+            .merge(
+                Router::new()
+                    .route("/track/{awb}", get(routes::tracking::page_by_awb))
+                    .route(
+                        "/ndr/{token}",
+                        get(self_service::show).post(self_service::answer),
+                    )
+                    .route_layer(middleware::from_fn_with_state(
+                        state.clone(),
+                        auth::limit_public_pages,
+                    )),
+            )
             .route("/widget/edd.js", get(routes::widget::script))
             .route("/demo/product", get(routes::widget::demo_product))
-            .route(
-                "/ndr/{token}",
-                get(self_service::show).post(self_service::answer),
-            )
             .merge(dashboard::router())
             .with_state(state),
         doc,

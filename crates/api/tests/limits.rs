@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use common::{problem, spawn_app, spawn_app_configured};
 use serde_json::{Value, json};
-use shipgate_api::auth::{Limit, SecretKeyLimits};
+use shipgate_api::auth::{Limit, PublicPageLimits, SecretKeyLimits};
 
 #[tokio::test]
 async fn a_secret_key_over_its_rate_gets_429_with_retry_after() {
@@ -57,6 +57,51 @@ async fn a_secret_key_over_its_rate_gets_429_with_retry_after() {
         .await
         .unwrap();
     assert!(listed.items.is_empty());
+}
+
+#[tokio::test]
+async fn the_public_pages_over_their_rate_per_address_get_429_with_retry_after() {
+    let app = spawn_app_configured(|state| {
+        state.public_page_limits = Arc::new(PublicPageLimits::new(Some(Limit {
+            rate: 0.5,
+            burst: 3.0,
+        })));
+        state.client_address_header = Some("x-forwarded-for".into());
+    })
+    .await;
+    let page = |path: &str, address: &str| {
+        app.client
+            .get(app.url(path))
+            .header("x-forwarded-for", address)
+            .send()
+    };
+    // One bucket for both pages: walking tracking numbers or NDR links alike.
+    for path in ["/track/NOPE1", "/ndr/nope", "/track/NOPE2"] {
+        let status = page(path, "203.0.113.7").await.unwrap().status();
+        assert!(status == 404 || status == 403, "{path}: {status}");
+    }
+    let r = page("/track/NOPE3", "203.0.113.7").await.unwrap();
+    assert_eq!(r.status(), 429);
+    let retry_after: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=2).contains(&retry_after), "{retry_after}");
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(r.text().await.unwrap().contains("Try again in"));
+    // Another address has its own bucket; the API is not limited by it.
+    assert_eq!(
+        page("/track/NOPE4", "198.51.100.9").await.unwrap().status(),
+        404
+    );
+    let r = app.get("/v1/shipments", &app.key_a).send().await.unwrap();
+    assert_eq!(r.status(), 200);
 }
 
 #[tokio::test]

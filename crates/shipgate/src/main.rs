@@ -177,6 +177,11 @@ struct Config {
     /// `rate_limited` with `Retry-After`.
     secret_rate_per_key: f64,
     secret_burst_per_key: f64,
+    /// The public tracking and NDR self-service pages' rate limit (token
+    /// bucket per client address in each process): pages a second and
+    /// burst; 0 turns it off. Over it: 429 with `Retry-After`.
+    public_page_rate_per_address: f64,
+    public_page_burst_per_address: f64,
     /// Seconds a worker's claim on a job (and, at least, on a batch of
     /// webhook messages) holds; work held by a process that died is taken
     /// over by another process after it. Must be longer than any job runs.
@@ -209,6 +214,8 @@ impl Default for Config {
             publishable_burst_per_address: PUBLISHABLE_DEFAULTS.per_address.burst,
             secret_rate_per_key: shipgate_api::auth::SecretKeyLimits::DEFAULT.rate,
             secret_burst_per_key: shipgate_api::auth::SecretKeyLimits::DEFAULT.burst,
+            public_page_rate_per_address: shipgate_api::auth::PublicPageLimits::PUBLIC_PAGES.rate,
+            public_page_burst_per_address: shipgate_api::auth::PublicPageLimits::PUBLIC_PAGES.burst,
             worker_lease_seconds: shipgate_api::worker::DEFAULT_LEASE.as_secs_f64(),
             webhook_timeout_seconds: shipgate_api::service::webhooks::WebhookConfig::default()
                 .request_timeout
@@ -500,9 +507,15 @@ async fn main() -> anyhow::Result<()> {
                     },
                 },
             ));
-            state.secret_key_limits = std::sync::Arc::new(secret_key_limits(
+            state.secret_key_limits = std::sync::Arc::new(rate_limit(
+                "secret_rate_per_key",
                 config.secret_rate_per_key,
                 config.secret_burst_per_key,
+            )?);
+            state.public_page_limits = std::sync::Arc::new(rate_limit(
+                "public_page_rate_per_address",
+                config.public_page_rate_per_address,
+                config.public_page_burst_per_address,
             )?);
             state.edd = std::sync::Arc::new(edd::server_engine(
                 config.edd_holidays_file.as_deref(),
@@ -585,17 +598,22 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The secret keys' limit from the configuration: both 0 turns it off.
-fn secret_key_limits(rate: f64, burst: f64) -> anyhow::Result<shipgate_api::auth::SecretKeyLimits> {
-    use shipgate_api::auth::{Limit, SecretKeyLimits};
+/// A rate limit from the configuration (`name` its rate setting, which has
+/// a `burst` twin): both 0 turns it off.
+fn rate_limit<K: std::hash::Hash + Eq>(
+    name: &str,
+    rate: f64,
+    burst: f64,
+) -> anyhow::Result<shipgate_api::auth::RateLimit<K>> {
+    use shipgate_api::auth::{Limit, RateLimit};
     if rate == 0.0 && burst == 0.0 {
-        return Ok(SecretKeyLimits::unlimited());
+        return Ok(RateLimit::unlimited());
     }
     anyhow::ensure!(
         rate.is_finite() && rate > 0.0 && burst.is_finite() && burst >= 1.0,
-        "secret_rate_per_key must be a positive number and secret_burst_per_key at least 1 (both 0: no limit)"
+        "{name} must be a positive number and its burst at least 1 (both 0: no limit)"
     );
-    Ok(SecretKeyLimits::new(Some(Limit { rate, burst })))
+    Ok(RateLimit::new(Some(Limit { rate, burst })))
 }
 
 /// The sandbox's dashboard user, made at the first sandbox start.
