@@ -733,3 +733,83 @@ async fn a_receiver_down_for_a_while_gets_every_event_once_it_is_back() {
         .collect();
     assert_eq!(delivered_ids, sent_ids, "no event lost, none invented");
 }
+
+/// Fan-out jobs claimed together are written per tenant at once: each
+/// tenant's endpoint gets its own events, a malformed job fails alone, and
+/// running the batch again writes nothing twice.
+#[tokio::test]
+async fn fan_out_jobs_claimed_together_write_each_tenants_events_once() {
+    use shipgate_api::service::webhooks::delivery::FanOutJob;
+    use shipgate_api::worker::JobHandler;
+    let app = spawn_app().await;
+    // Nothing listens there: the messages stay, undelivered, to be counted.
+    let a = create_endpoint(&app, "http://127.0.0.1:9/a", &["shipment.created"]).await;
+    let r = app
+        .post("/v1/webhook-endpoints", &app.key_b)
+        .json(&json!({"url": "http://127.0.0.1:9/b", "event_types": ["shipment.created"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let b: Value = r.json().await.unwrap();
+    let tenant_b = app
+        .store
+        .tenant_by_api_key_hash(&shipgate_api::keys::hash(&app.key_b))
+        .await
+        .unwrap()
+        .unwrap()
+        .tenant
+        .id;
+    let job = |tenant: &str, payload: Value| shipgate_storage::Job {
+        id: shipgate_storage::new_id("job"),
+        tenant_id: Some(tenant.to_string()),
+        kind: "webhook.fanout".into(),
+        payload,
+        status: shipgate_storage::JobStatus::Running,
+        attempts: 1,
+        max_attempts: 5,
+        run_at: jiff::Timestamp::now(),
+        locked_by: None,
+        locked_until: None,
+        last_error: None,
+    };
+    let created = |key: &str| json!({"events": [{"key": key, "type": "shipment.created", "payload": format!("{{\"key\":\"{key}\"}}")}]});
+    let jobs = [
+        job(&app.tenant_a.id, created("evt_a1")),
+        job(&app.tenant_a.id, json!({"events": "not a list"})),
+        job(&tenant_b, created("evt_b1")),
+        job(&app.tenant_a.id, created("evt_a2")),
+    ];
+    let handler = FanOutJob(app.state.clone());
+    for _ in 0..2 {
+        let outcomes = handler.run_batch(&jobs).await;
+        assert!(
+            outcomes[0].is_ok() && outcomes[2].is_ok() && outcomes[3].is_ok(),
+            "{outcomes:?}"
+        );
+        assert!(
+            outcomes[1].as_ref().unwrap_err().contains("malformed"),
+            "{outcomes:?}"
+        );
+    }
+    let mut keys: Vec<String> = deliveries(&app, a["id"].as_str().unwrap())
+        .await
+        .iter()
+        .map(|m| m["payload"]["key"].as_str().unwrap_or_default().to_string())
+        .collect();
+    keys.sort();
+    assert_eq!(keys, ["evt_a1", "evt_a2"]);
+    let r = app
+        .get(
+            &format!(
+                "/v1/webhook-endpoints/{}/deliveries",
+                b["id"].as_str().unwrap()
+            ),
+            &app.key_b,
+        )
+        .send()
+        .await
+        .unwrap();
+    let listed: Value = r.json().await.unwrap();
+    assert_eq!(listed["data"].as_array().unwrap().len(), 1, "{listed}");
+}

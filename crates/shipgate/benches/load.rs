@@ -29,7 +29,9 @@
 //!
 //! Knobs: BENCH_SECONDS (30), BENCH_CREATE_RATE (100/s), BENCH_SCAN_GAP_MS
 //! (1000), BENCH_EDD_RATE (1000/s), BENCH_GET_RATE (100/s), BENCH_HISTORY
-//! (100000 deliveries), BENCH_SEED_SHIPMENTS (0: none), BENCH_PROCESSES (1;
+//! (100000 deliveries), BENCH_RECEIVER_FAILS (0: percent of webhook messages
+//! whose first attempt the receiver answers 503, so they are retried 5 s
+//! later under the load), BENCH_SEED_SHIPMENTS (0: none), BENCH_PROCESSES (1;
 //! on PostgreSQL, that many `--role all` processes on the one database, the
 //! requests sent to them round robin as a load balancer would). With seeding, a
 //! template shipment is created through the API, the server stopped, the
@@ -95,6 +97,21 @@ struct Webhooks {
     arrived: Mutex<HashMap<(String, String, String), Instant>>,
     ids: Mutex<HashMap<String, u32>>,
     bad: AtomicU64,
+    /// Percent of messages whose first attempt the receiver answers 503
+    /// (BENCH_RECEIVER_FAILS), and the webhook-ids it refused so.
+    fail_percent: u64,
+    refused: Mutex<std::collections::HashSet<String>>,
+}
+
+impl Webhooks {
+    /// Whether this message's first attempt is refused: the same choice for
+    /// the same id whatever the order of arrival.
+    fn refuses_first(&self, id: &str) -> bool {
+        let hash = id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        });
+        hash % 100 < self.fail_percent
+    }
 }
 
 fn memory(pid: u32) -> (u64, u64) {
@@ -351,6 +368,9 @@ async fn start_receiver(key: Arc<std::sync::OnceLock<Vec<u8>>>, webhooks: Arc<We
                 webhooks.bad.fetch_add(1, Ordering::Relaxed);
                 return axum::http::StatusCode::BAD_REQUEST;
             }
+            if webhooks.refuses_first(&id) && webhooks.refused.lock().unwrap().insert(id.clone()) {
+                return axum::http::StatusCode::SERVICE_UNAVAILABLE;
+            }
             *webhooks.ids.lock().unwrap().entry(id).or_default() += 1;
             let v: Value = serde_json::from_str(&body).unwrap_or_default();
             let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
@@ -544,7 +564,10 @@ async fn main() {
         .await
         .unwrap();
     let signing_key: Arc<std::sync::OnceLock<Vec<u8>>> = Arc::default();
-    let webhooks: Arc<Webhooks> = Arc::default();
+    let webhooks = Arc::new(Webhooks {
+        fail_percent: env("BENCH_RECEIVER_FAILS", 0).min(100),
+        ..Default::default()
+    });
     let hook_url = start_receiver(signing_key.clone(), webhooks.clone()).await;
 
     assert!(
@@ -807,6 +830,14 @@ async fn main() {
         ids.len(),
         webhooks.bad.load(Ordering::Relaxed)
     );
+    let refused = webhooks.refused.lock().unwrap();
+    if webhooks.fail_percent > 0 {
+        println!(
+            "receiver refused the first attempt of {} messages (503); {} of them were delivered on a retry",
+            refused.len(),
+            refused.iter().filter(|id| ids.contains_key(*id)).count()
+        );
+    }
     println!(
         "(per s: answered ÷ the {seconds} s the load was offered; errors for webhooks: expected, never arrived)"
     );
