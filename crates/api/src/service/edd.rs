@@ -277,19 +277,24 @@ impl crate::worker::JobHandler for LearnJob {
             .unwrap_or(Ok(()))
     }
 
-    /// A claim's deliveries read at the same time, their observations
+    /// A claim's deliveries read a few at a time, their observations
     /// written in one transaction (one WAL flush on PostgreSQL, not one a
     /// job): one job at a time, a worker fell behind 100 deliveries a second
-    /// under the mixed load on PostgreSQL.
+    /// under the mixed load on PostgreSQL. At most `LEARN_READS` reads at
+    /// once, so the API's requests still find free connections.
     async fn run_batch(&self, jobs: &[shipgate_storage::Job]) -> Vec<Result<(), String>> {
+        const LEARN_READS: usize = 4;
+        let permits = Arc::new(tokio::sync::Semaphore::new(LEARN_READS));
         let mut reads = tokio::task::JoinSet::new();
         for (i, job) in jobs.iter().enumerate() {
-            let (state, tenant_id, shipment_id) = (
+            let (state, permits, tenant_id, shipment_id) = (
                 self.0.clone(),
+                permits.clone(),
                 job.tenant_id.clone(),
                 job.payload["shipment_id"].as_str().map(str::to_string),
             );
             reads.spawn(async move {
+                let _permit = permits.acquire_owned().await;
                 let read = async {
                     let tenant_id = tenant_id.ok_or("job has no tenant")?;
                     let shipment_id = shipment_id.ok_or("payload has no shipment_id")?;
