@@ -502,10 +502,6 @@ impl<K: std::hash::Hash + Eq> RateLimit<K> {
         Self(limit.map(TokenBuckets::new))
     }
 
-    pub fn unlimited() -> Self {
-        Self(None)
-    }
-
     /// Takes a token from `name`'s bucket, or says how long until one is
     /// there. Free when there is no limit.
     pub fn take<Q>(&self, name: &Q) -> Result<(), Duration>

@@ -607,7 +607,7 @@ fn rate_limit<K: std::hash::Hash + Eq>(
 ) -> anyhow::Result<shipgate_api::auth::RateLimit<K>> {
     use shipgate_api::auth::{Limit, RateLimit};
     if rate == 0.0 && burst == 0.0 {
-        return Ok(RateLimit::unlimited());
+        return Ok(RateLimit::default());
     }
     anyhow::ensure!(
         rate.is_finite() && rate > 0.0 && burst.is_finite() && burst >= 1.0,

@@ -284,17 +284,39 @@ impl crate::worker::JobHandler for LearnJob {
     /// once, so the API's requests still find free connections.
     async fn run_batch(&self, jobs: &[shipgate_storage::Job]) -> Vec<Result<(), String>> {
         const LEARN_READS: usize = 4;
-        let permits = Arc::new(tokio::sync::Semaphore::new(LEARN_READS));
+        // A read whose task panicked leaves its job failed (to be retried).
+        let mut outcomes: Vec<Result<(), String>> =
+            vec![Err("the read did not finish".to_string()); jobs.len()];
+        let mut records = Vec::new();
+        let mut recorded_by = Vec::new();
+        let mut take = |joined: Result<
+            (usize, Result<Option<EddObservationRecord>, String>),
+            tokio::task::JoinError,
+        >| {
+            match joined {
+                Ok((i, Ok(Some(record)))) => {
+                    records.push(record);
+                    recorded_by.push(i);
+                    outcomes[i] = Ok(());
+                }
+                Ok((i, Ok(None))) => outcomes[i] = Ok(()),
+                Ok((i, Err(e))) => outcomes[i] = Err(e),
+                Err(e) => tracing::error!(error = %e, "edd.learn read task failed"),
+            }
+        };
         let mut reads = tokio::task::JoinSet::new();
         for (i, job) in jobs.iter().enumerate() {
-            let (state, permits, tenant_id, shipment_id) = (
+            while reads.len() >= LEARN_READS {
+                if let Some(joined) = reads.join_next().await {
+                    take(joined);
+                }
+            }
+            let (state, tenant_id, shipment_id) = (
                 self.0.clone(),
-                permits.clone(),
                 job.tenant_id.clone(),
                 job.payload["shipment_id"].as_str().map(str::to_string),
             );
             reads.spawn(async move {
-                let _permit = permits.acquire_owned().await;
                 let read = async {
                     let tenant_id = tenant_id.ok_or("job has no tenant")?;
                     let shipment_id = shipment_id.ok_or("payload has no shipment_id")?;
@@ -303,22 +325,8 @@ impl crate::worker::JobHandler for LearnJob {
                 (i, read.await)
             });
         }
-        // A read that panicked leaves its job failed (to be retried).
-        let mut outcomes: Vec<Result<(), String>> =
-            vec![Err("the read did not finish".to_string()); jobs.len()];
-        let mut records = Vec::new();
-        let mut recorded_by = Vec::new();
         while let Some(joined) = reads.join_next().await {
-            let Ok((i, read)) = joined else { continue };
-            outcomes[i] = match read {
-                Ok(Some(record)) => {
-                    records.push(record);
-                    recorded_by.push(i);
-                    Ok(())
-                }
-                Ok(None) => Ok(()),
-                Err(e) => Err(e),
-            };
+            take(joined);
         }
         if !records.is_empty()
             && let Err(e) = self.0.store.record_edd_observations(&records).await
