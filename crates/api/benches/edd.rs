@@ -5,7 +5,8 @@
 //! from BENCH_HISTORY synthetic deliveries (7 carriers, 20 origins, 2,000
 //! destination PINs), then drives it with a minimal HTTP/1.1 keep-alive load
 //! generator (BENCH_CONNECTIONS connections, each one request at a time) for
-//! BENCH_SECONDS per endpoint:
+//! BENCH_SECONDS per endpoint, the endpoints taking turns a second at a
+//! time (BENCH_SLICE seconds; 0 runs each in one go):
 //!
 //!   - `GET /` (a redirect: no database, no auth) — the trivial baseline;
 //!   - `GET /v1/edd?…&carrier=delhivery` — one carrier;
@@ -138,20 +139,43 @@ async fn main() {
         "{:<34} {:>10} {:>8} {:>8} {:>8} {:>7} {:>12}",
         "endpoint", "req/s", "p50 ms", "p99 ms", "max ms", "errors", "CPU µs/req"
     );
-    let runs = [
+    let runs = vec![
         ("GET / (trivial)", vec![get("/", None)]),
         ("GET /v1/edd carrier=delhivery", edd(Some("delhivery"))),
         ("GET /v1/edd (7 carriers, best)", edd(None)),
     ];
-    let (mut trivial_rate, mut trivial_cpu) = (0.0, 0.0);
     // BENCH_ONLY=edd skips the trivial run (for profiling one endpoint).
     let only = std::env::var("BENCH_ONLY").unwrap_or_default();
-    for (label, requests) in runs {
-        if !label.contains(only.as_str()) {
-            continue;
-        }
+    let runs: Vec<_> = runs
+        .into_iter()
+        .filter(|(label, _)| label.contains(only.as_str()))
+        .collect();
+    for (_, requests) in &runs {
         run(addr, requests.clone(), connections, 1).await; // warm-up
-        let r = run(addr, requests, connections, seconds).await;
+    }
+    // The endpoints take turns a second at a time (BENCH_SLICE=0: each for
+    // its whole time in one go), so a machine whose speed drifts during the
+    // run (a shared VM) slows each about as much: the shares compare like
+    // with like.
+    let slice = env("BENCH_SLICE", 1);
+    let (slices, slice_seconds) = if slice == 0 {
+        (1, seconds)
+    } else {
+        (seconds.div_ceil(slice), slice)
+    };
+    let mut totals: Vec<Option<common::Run>> = runs.iter().map(|_| None).collect();
+    for _ in 0..slices {
+        for ((_, requests), total) in runs.iter().zip(&mut totals) {
+            let r = run(addr, requests.clone(), connections, slice_seconds).await;
+            match total {
+                Some(total) => total.absorb(r),
+                None => *total = Some(r),
+            }
+        }
+    }
+    let (mut trivial_rate, mut trivial_cpu) = (0.0, 0.0);
+    for ((label, _), r) in runs.iter().zip(totals) {
+        let r = r.expect("every endpoint ran");
         let rate = r.requests as f64 / r.elapsed.as_secs_f64();
         let cpu = r.cpu_micros_per_request();
         if trivial_rate == 0.0 {

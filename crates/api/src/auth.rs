@@ -2,6 +2,7 @@
 //! extensions for handlers to scope every query by.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
@@ -80,10 +81,10 @@ pub async fn require_api_key(
     let request_id = crate::telemetry::request_id(req.headers());
     let extensions = req.extensions_mut();
     extensions.insert(ChangedBy {
-        actor: Actor::ApiKey(owner.key_id),
+        actor: Actor::ApiKey(owner.key_id.clone()),
         request_id,
     });
-    extensions.insert(Caller(owner.tenant));
+    extensions.insert(Caller(owner.tenant.clone()));
     Ok(next.run(req).await)
 }
 
@@ -109,7 +110,7 @@ fn bearer_key(headers: &HeaderMap) -> Result<&str, ApiError> {
 async fn secret_key_tenant(
     state: &AppState,
     key: &str,
-) -> Result<(ApiKeyOwner, [u8; 32]), ApiError> {
+) -> Result<(Arc<ApiKeyOwner>, [u8; 32]), ApiError> {
     let digest = crate::keys::digest(key);
     if let Some(owner) = state.api_keys.get(&digest) {
         return Ok((owner, digest));
@@ -119,6 +120,7 @@ async fn secret_key_tenant(
         .tenant_by_api_key_hash(&hex::encode(digest))
         .await?
         .ok_or_else(|| ApiError::unauthorized("unknown or revoked API key"))?;
+    let owner = Arc::new(owner);
     state.api_keys.insert(digest, owner.clone());
     Ok((owner, digest))
 }
@@ -144,12 +146,27 @@ pub const PUBLISHABLE_ROUTES: &[(Method, &str)] = &[
 /// rather than a middleware layer because they serve every product-page view:
 /// a layer costs a boxed service clone and future per request.
 pub struct LookupCaller {
-    pub tenant: Tenant,
+    key: LookupKey,
     /// The page's origin, allowed by a publishable key: CORS headers name it.
     cors_origin: Option<String>,
 }
 
+/// The verified key behind a lookup, shared with the key cache (no copy of
+/// the tenant per request).
+enum LookupKey {
+    Secret(Arc<ApiKeyOwner>),
+    Publishable(Arc<(Tenant, PublishableKey)>),
+}
+
 impl LookupCaller {
+    /// The tenant whose data the lookup reads.
+    pub fn tenant(&self) -> &Tenant {
+        match &self.key {
+            LookupKey::Secret(owner) => &owner.tenant,
+            LookupKey::Publishable(found) => &found.0,
+        }
+    }
+
     /// Whether the caller is a shop's page (a publishable key), not the
     /// merchant's own server.
     pub fn from_public_page(&self) -> bool {
@@ -182,7 +199,7 @@ impl FromRequestParts<AppState> for LookupCaller {
         match secret_key_tenant(state, key).await {
             Ok((owner, hash)) => match state.secret_key_limits.take(&hash) {
                 Ok(()) => Ok(Self {
-                    tenant: owner.tenant,
+                    key: LookupKey::Secret(owner),
                     cors_origin: None,
                 }),
                 Err(wait) => Err(rate_limited(wait)),
@@ -197,24 +214,24 @@ impl FromRequestParts<AppState> for LookupCaller {
 async fn publishable(state: &AppState, key: &str, parts: &Parts) -> Result<LookupCaller, Response> {
     let guard = &state.publishable;
     let digest = crate::keys::digest(key);
-    let hash = hex::encode(digest);
-    let (tenant, pk) = match guard.keys.get(&digest) {
+    let found = match guard.keys.get(&digest) {
         Some(found) => found,
         None => {
             let found = state
                 .store
-                .publishable_key_by_hash(&hash)
+                .publishable_key_by_hash(&hex::encode(digest))
                 .await
                 .map_err(|e| ApiError::from(e).into_response())?
                 .ok_or_else(|| {
                     ApiError::unauthorized("unknown or revoked API key").into_response()
                 })?;
+            let found = Arc::new(found);
             guard.keys.insert(digest, found.clone());
             found
         }
     };
     let origin = page_origin(&parts.headers);
-    let Some(origin) = origin.filter(|o| pk.allowed_origins.iter().any(|a| a == o)) else {
+    let Some(origin) = origin.filter(|o| found.1.allowed_origins.iter().any(|a| a == o)) else {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             "origin_not_allowed",
@@ -225,7 +242,7 @@ async fn publishable(state: &AppState, key: &str, parts: &Parts) -> Result<Looku
     let address = client_address(state, parts);
     let limited = guard
         .per_key
-        .take(&hash)
+        .take(&digest)
         .err()
         .or_else(|| guard.per_address.take(&address).err());
     if let Some(wait) = limited {
@@ -234,7 +251,7 @@ async fn publishable(state: &AppState, key: &str, parts: &Parts) -> Result<Looku
         return Err(response);
     }
     Ok(LookupCaller {
-        tenant,
+        key: LookupKey::Publishable(found),
         cors_origin: Some(origin),
     })
 }
@@ -372,7 +389,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
 /// request), so a product page's lookups do not each cost a database read. An
 /// entry lives [`KEY_CACHE_TTL`]: a key revoked in the database stops working
 /// within that time on every process.
-pub struct KeyCache<V = ApiKeyOwner, K = [u8; 32]> {
+pub struct KeyCache<V = Arc<ApiKeyOwner>, K = [u8; 32]> {
     entries: std::sync::RwLock<std::collections::HashMap<K, (std::time::Instant, V)>>,
 }
 
@@ -455,9 +472,10 @@ impl Default for PublishableLimits {
 /// What publishable keys need per process: verified keys, origins known to
 /// preflights (both cached [`KEY_CACHE_TTL`]) and the rate limiters.
 pub struct PublishableGuard {
-    keys: KeyCache<(Tenant, PublishableKey)>,
+    keys: KeyCache<Arc<(Tenant, PublishableKey)>>,
     origins: KeyCache<bool, String>,
-    per_key: TokenBuckets,
+    /// By the key's SHA-256.
+    per_key: TokenBuckets<[u8; 32]>,
     per_address: TokenBuckets,
 }
 

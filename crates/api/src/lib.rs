@@ -250,11 +250,16 @@ pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
 }
 
 /// The whole app with its cross-cutting layers.
+///
+/// The layers wrap the router once, not each route: axum clones a route's
+/// whole layered service on every request it routes, so a dozen per-route
+/// layers cost dozens of boxed clones a request. Only the request metrics,
+/// which name the matched route, run per route.
 pub fn app(state: AppState) -> Router {
     telemetry::prometheus();
     let (router, doc) = router(state.clone());
     let doc = Arc::new(doc);
-    router
+    let routes = router
         .route("/openapi.json", get(routes::system::openapi_json))
         .route("/docs", get(routes::system::docs))
         .route(
@@ -271,13 +276,11 @@ pub fn app(state: AppState) -> Router {
                 "this route does not take that method; see /docs",
             )
         })
-        .layer(axum::Extension(doc))
-        .layer(middleware::from_fn_with_state(state, auth::cors_preflight))
-        .layer(DefaultBodyLimit::max(extract::BODY_LIMIT))
-        .layer(middleware::from_fn(limits::enforce))
-        .layer(middleware::from_fn(telemetry::request_id_in_problems))
-        .layer(middleware::from_fn(telemetry::record_http_metrics))
-        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(middleware::from_fn(telemetry::record_http_metrics));
+    // Outermost first.
+    let layered = tower::ServiceBuilder::new()
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(PropagateRequestIdLayer::x_request_id())
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
                 let request_id = req
@@ -298,8 +301,14 @@ pub fn app(state: AppState) -> Router {
                 )
             }),
         )
-        .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(middleware::from_fn(telemetry::request_id_in_problems))
+        .layer(middleware::from_fn(limits::enforce))
+        .layer(DefaultBodyLimit::max(extract::BODY_LIMIT))
+        .layer(middleware::from_fn_with_state(state, auth::cors_preflight))
+        .layer(axum::Extension(doc))
+        .service(routes);
+    Router::new().fallback_service(layered)
 }
 
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {

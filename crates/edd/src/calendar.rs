@@ -99,6 +99,28 @@ impl Calendar {
         day
     }
 
+    /// [`Calendar::add_working_days`] for several counts from one start, in
+    /// one walk over the days (a promise asks for four dates at once).
+    pub fn add_working_days_each<const N: usize>(
+        &self,
+        start: Date,
+        counts: [u32; N],
+    ) -> [Date; N] {
+        let mut order: [usize; N] = std::array::from_fn(|i| i);
+        order.sort_unstable_by_key(|&i| counts[i]);
+        let mut out = [start; N];
+        let mut day = self.next_working_day(start);
+        let mut walked = 0;
+        for i in order {
+            while walked < counts[i] {
+                day = self.next_working_day(next_day(day));
+                walked += 1;
+            }
+            out[i] = day;
+        }
+        out
+    }
+
     /// Working days from `from` until `to`, counting `to` as the next working
     /// day when it is not one (a Sunday delivery is as late as Monday's in a
     /// Monday-to-Saturday calendar). Zero when `to` is not after `from`.
@@ -180,6 +202,24 @@ pub fn holidays_from_csv(
 mod tests {
     use super::*;
     use jiff::civil::{date, time};
+
+    #[test]
+    fn several_counts_in_one_walk_land_where_each_alone_does() {
+        let calendars = [
+            Calendar::every_day(),
+            Calendar::default(),
+            Calendar::with_non_working_weekdays(&[Weekday::Saturday, Weekday::Sunday])
+                .with_holidays([date(2026, 12, 25), date(2026, 12, 31), date(2027, 1, 1)]),
+        ];
+        for calendar in &calendars {
+            for start in [date(2026, 12, 19), date(2026, 12, 24), date(2026, 12, 31)] {
+                for counts in [[0, 0, 0, 0], [3, 1, 0, 7], [9, 2, 2, 30], [1, 5, 3, 2]] {
+                    let each = counts.map(|n| calendar.add_working_days(start, n));
+                    assert_eq!(calendar.add_working_days_each(start, counts), each);
+                }
+            }
+        }
+    }
 
     fn mon_to_sat() -> Calendar {
         Calendar::default()

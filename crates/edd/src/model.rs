@@ -372,6 +372,92 @@ pub struct Model {
     /// Day (since 1970) weights are measured from; rebased as time goes on.
     epoch_day: Option<i64>,
     observations: u64,
+    lanes: LaneCache,
+}
+
+/// Each lane's and carrier's blended distribution, level and sample count,
+/// worked out on its first lookup and kept while the model does not change:
+/// product pages ask about the same lanes over and over, and the blending
+/// along the postal ladder is most of a lookup's work. Only what the start
+/// date and confidence do not change is kept (the calendar and quantiles
+/// are applied per lookup). Emptied when the model learns; a clone starts
+/// empty (a server publishes a fresh clone after learning).
+#[derive(Default)]
+struct LaneCache(std::sync::RwLock<LaneAnswers>);
+
+/// Answers by [`lane_key`]; `None`: the carrier has no history there.
+type LaneAnswers = HashMap<Box<[u8]>, Arc<Option<LaneAnswer>>, KeyHashState>;
+
+/// Lanes (per carrier) kept at most; past this the cache starts again, so
+/// memory stays bounded whatever codes are asked about.
+const LANE_CACHE_CAPACITY: usize = 100_000;
+
+#[derive(Debug)]
+struct LaneAnswer {
+    total: Distribution,
+    level: String,
+    samples: u32,
+}
+
+impl LaneCache {
+    fn get(&self, key: &[u8]) -> Option<Arc<Option<LaneAnswer>>> {
+        self.0.read().expect("poisoned").get(key).cloned()
+    }
+
+    fn insert(&self, key: Vec<u8>, answer: Arc<Option<LaneAnswer>>) {
+        let mut lanes = self.0.write().expect("poisoned");
+        if lanes.len() >= LANE_CACHE_CAPACITY {
+            lanes.clear();
+        }
+        lanes.insert(key.into_boxed_slice(), answer);
+    }
+
+    /// Forgets every answer (the model changed).
+    fn clear(&mut self) {
+        let lanes = self.0.get_mut().expect("poisoned");
+        if !lanes.is_empty() {
+            lanes.clear();
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.0.read().expect("poisoned").len()
+    }
+}
+
+impl Clone for LaneCache {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+}
+
+impl std::fmt::Debug for LaneCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "LaneCache({} lanes)", self.len())
+    }
+}
+
+/// The cache key of one lane and carrier: every input of [`LaneAnswer`],
+/// each ended by a byte no code or name holds.
+fn lane_key(parts: [&str; 6], with_processing: bool) -> Vec<u8> {
+    let mut key = Vec::with_capacity(parts.iter().map(|p| p.len() + 1).sum::<usize>() + 1);
+    for part in parts {
+        key.extend_from_slice(part.as_bytes());
+        key.push(0xFF);
+    }
+    key.push(u8::from(with_processing));
+    key
+}
+
+/// Builds [`LaneCache`]'s maps with the process's seeded foldhash.
+#[derive(Clone, Default)]
+struct KeyHashState;
+
+impl std::hash::BuildHasher for KeyHashState {
+    type Hasher = foldhash::quality::FoldHasher<'static>;
+    fn build_hasher(&self) -> Self::Hasher {
+        key_hasher()
+    }
 }
 
 impl Model {
@@ -384,6 +470,7 @@ impl Model {
             calibration: Calibration::default(),
             epoch_day: None,
             observations: 0,
+            lanes: LaneCache::default(),
         }
     }
 
@@ -400,6 +487,12 @@ impl Model {
         self.observations
     }
 
+    /// Forgets the lane answers worked out so far (they are worked out
+    /// again on their next lookup), e.g. to measure a first lookup.
+    pub fn forget_lanes(&self) {
+        self.lanes.0.write().expect("poisoned").clear();
+    }
+
     /// Lanes and origins tracked, over all hierarchy levels.
     pub fn keys(&self) -> usize {
         self.transit.len() + self.processing.len()
@@ -408,6 +501,7 @@ impl Model {
     /// Learns one delivery. Before learning it, scores what the model would
     /// have promised for it, which is what calibration learns from.
     pub fn observe(&mut self, obs: &Observation) -> Result<(), EddError> {
+        self.lanes.clear();
         let scheme = self.context.scheme(&obs.country)?.clone();
         let origin = scheme.normalize(&obs.origin)?;
         let destination = scheme.normalize(&obs.destination)?;
@@ -472,6 +566,7 @@ impl Model {
 
     /// Scales every weight so `day` becomes the new epoch (weights near 1).
     fn rebase(&mut self, day: i64) {
+        self.lanes.clear();
         let Some(epoch) = self.epoch_day else { return };
         let factor = (-((day - epoch) as f64) / self.config.half_life_days).exp2();
         let calibration_factor =
@@ -530,14 +625,83 @@ impl Model {
         let scheme = self.context.scheme(query.country)?;
         let origin = scheme.normalize(query.origin)?;
         let destination = scheme.normalize(query.destination)?;
+        let with_processing = matches!(query.start, Start::Order(_));
+        // The lane's areas and processing time: worked out only for a
+        // carrier whose answer is not cached yet, once for all of them.
+        let mut lane: Option<LaneWork<'_>> = None;
+        // The calibrated levels of the promise, the median and the range:
+        // the same for every carrier.
+        let min_samples = self.config.min_calibration_samples;
+        let levels = [query.confidence, 0.5, 0.05, 0.95].map(|confidence| {
+            self.calibration
+                .level(confidence.clamp(0.0, 1.0), min_samples)
+        });
+        let mut out = Vec::with_capacity(carriers.len());
+        for carrier in carriers {
+            let carrier = carrier.to_ascii_lowercase();
+            let key = lane_key(
+                [
+                    &scheme.country,
+                    query.scope,
+                    &origin,
+                    &destination,
+                    &carrier,
+                    query.service,
+                ],
+                with_processing,
+            );
+            let answer = match self.lanes.get(&key) {
+                Some(answer) => answer,
+                None => {
+                    let work = lane.get_or_insert_with(|| {
+                        self.lane_work(scheme, query.scope, &origin, &destination, with_processing)
+                    });
+                    let answer = Arc::new(self.lane_answer(work, scheme, &carrier, query.service));
+                    self.lanes.insert(key, answer.clone());
+                    answer
+                }
+            };
+            let Some(answer) = answer.as_ref() else {
+                out.push(None);
+                continue;
+            };
+            let calendar = self.context.calendar(&carrier);
+            let handover = match query.start {
+                Start::Order(at) => calendar.handover_date(at),
+                Start::Handover(date) => calendar.next_working_day(date),
+            };
+            let [date, p50, earliest, latest] = calendar
+                .add_working_days_each(handover, levels.map(|level| answer.total.quantile(level)));
+            out.push(Some(Estimate {
+                carrier,
+                date,
+                confidence: query.confidence,
+                p50,
+                earliest: earliest.min(date),
+                latest: latest.max(date),
+                handover,
+                level: answer.level.clone(),
+                samples: answer.samples,
+            }));
+        }
+        Ok(out)
+    }
+
+    fn lane_work<'a>(
+        &'a self,
+        scheme: &'a PostalScheme,
+        scope: &str,
+        origin: &'a str,
+        destination: &'a str,
+        with_processing: bool,
+    ) -> LaneWork<'a> {
         let geography = self.context.geography(&scheme.country);
-        let origin_areas = scheme.areas(&origin, geography);
-        let destination_areas = scheme.areas(&destination, geography);
+        let origin_areas = scheme.areas(origin, geography);
+        let destination_areas = scheme.areas(destination, geography);
         let ladder = lane_ladder(&origin_areas, &destination_areas);
         let rungs: Vec<u64> = ladder.iter().map(|&r| rung_hash(r)).collect();
-        let with_processing = matches!(query.start, Start::Order(_));
         let processing = if with_processing {
-            let owner = owner_hash(Kind::Processing, &scheme.country, query.scope, "");
+            let owner = owner_hash(Kind::Processing, &scheme.country, scope, "");
             let keys: Vec<u64> = origin_ladder(&origin_areas)
                 .into_iter()
                 .map(|r| combine(owner, rung_hash(r)))
@@ -546,58 +710,56 @@ impl Model {
         } else {
             None
         };
-        let min_samples = self.config.min_calibration_samples;
-        let mut out = Vec::with_capacity(carriers.len());
-        for carrier in carriers {
-            let carrier = carrier.to_ascii_lowercase();
-            let owner = owner_hash(Kind::Transit, &scheme.country, &carrier, query.service);
-            let keys: Vec<u64> = rungs.iter().map(|&r| combine(owner, r)).collect();
-            let Some(transit) = self.distribution(&self.transit, &keys) else {
-                out.push(None);
-                continue;
-            };
-            let total = match &processing {
-                Some(processing) => processing.convolve(&transit),
-                None => transit,
-            };
-            let calendar = self.context.calendar(&carrier);
-            let handover = match query.start {
-                Start::Order(at) => calendar.handover_date(at),
-                Start::Handover(date) => calendar.next_working_day(date),
-            };
-            // The most specific level with enough history names the answer.
-            let (level, samples) = ladder
-                .iter()
-                .zip(&keys)
-                .rev()
-                .find_map(|(rung, hash)| {
-                    self.transit
-                        .get(hash)
-                        .filter(|h| h.count >= self.config.min_level_samples)
-                        .map(|h| (rung_name(*rung), h.count))
-                })
-                .unwrap_or_else(|| ("carrier".to_string(), 0));
-            let at = |confidence: f64| {
-                let level = self
-                    .calibration
-                    .level(confidence.clamp(0.0, 1.0), min_samples);
-                calendar.add_working_days(handover, total.quantile(level))
-            };
-            let date = at(query.confidence);
-            out.push(Some(Estimate {
-                carrier,
-                date,
-                confidence: query.confidence,
-                p50: at(0.5),
-                earliest: at(0.05).min(date),
-                latest: at(0.95).max(date),
-                handover,
-                level,
-                samples,
-            }));
+        LaneWork {
+            ladder,
+            rungs,
+            processing,
         }
-        Ok(out)
     }
+
+    /// One carrier's answer on a lane, before the calendar: `None` when it
+    /// has no history at all.
+    fn lane_answer(
+        &self,
+        lane: &LaneWork<'_>,
+        scheme: &PostalScheme,
+        carrier: &str,
+        service: &str,
+    ) -> Option<LaneAnswer> {
+        let owner = owner_hash(Kind::Transit, &scheme.country, carrier, service);
+        let keys: Vec<u64> = lane.rungs.iter().map(|&r| combine(owner, r)).collect();
+        let transit = self.distribution(&self.transit, &keys)?;
+        let total = match &lane.processing {
+            Some(processing) => processing.convolve(&transit),
+            None => transit,
+        };
+        // The most specific level with enough history names the answer.
+        let (level, samples) = lane
+            .ladder
+            .iter()
+            .zip(&keys)
+            .rev()
+            .find_map(|(rung, hash)| {
+                self.transit
+                    .get(hash)
+                    .filter(|h| h.count >= self.config.min_level_samples)
+                    .map(|h| (rung_name(*rung), h.count))
+            })
+            .unwrap_or_else(|| ("carrier".to_string(), 0));
+        Some(LaneAnswer {
+            total,
+            level,
+            samples,
+        })
+    }
+}
+
+/// What a lane's answers for every carrier share.
+struct LaneWork<'a> {
+    /// The lane ladder, broadest rung first, and each rung hashed.
+    ladder: Vec<Rung<'a>>,
+    rungs: Vec<u64>,
+    processing: Option<Distribution>,
 }
 
 /// The hasher of table keys: foldhash (several times cheaper than SipHash
@@ -649,13 +811,23 @@ fn combine(owner: u64, rung: u64) -> u64 {
 }
 
 fn rung_name((origin, destination): Rung<'_>) -> String {
+    // One allocation per answer, written without `fmt` (every lookup names
+    // its level).
+    let mut name = String::with_capacity(24);
     match (origin, destination) {
-        (None, None) => "carrier".into(),
-        // One allocation per answer: the levels format straight into it.
-        (None, Some(d)) => format!("*→{}", d.level),
-        (Some(o), None) => o.level.to_string(),
-        (Some(o), Some(d)) => format!("{}→{}", o.level, d.level),
+        (None, None) => name.push_str("carrier"),
+        (None, Some(d)) => {
+            name.push_str("*→");
+            d.level.write_name(&mut name);
+        }
+        (Some(o), None) => o.level.write_name(&mut name),
+        (Some(o), Some(d)) => {
+            o.level.write_name(&mut name);
+            name.push('→');
+            d.level.write_name(&mut name);
+        }
     }
+    name
 }
 
 /// Lane levels from the broadest (carrier-wide) to the most specific:
@@ -730,6 +902,48 @@ mod tests {
             start: Start::Handover(date(2026, 3, 2)),
             confidence,
         }
+    }
+
+    #[test]
+    fn cached_lane_answers_are_the_fresh_ones_and_learning_forgets_them() {
+        let mut model = Model::new(ModelConfig::default(), context());
+        for day in 1..=20 {
+            model
+                .observe(&obs("110001", "560001", date(2026, 1, day), 3))
+                .unwrap();
+        }
+        let q = Query {
+            start: Start::Order(date(2026, 3, 2).at(9, 0, 0, 0)),
+            ..query("110001", "560001", 0.9)
+        };
+        let first = model.estimate(&q).unwrap().unwrap();
+        assert_eq!(model.lanes.len(), 1, "the lane's answer is kept");
+        assert_eq!(
+            model.estimate(&q).unwrap().unwrap(),
+            first,
+            "from the cache"
+        );
+        let fresh = model.clone();
+        assert_eq!(fresh.lanes.len(), 0, "a clone starts empty");
+        assert_eq!(fresh.estimate(&q).unwrap().unwrap(), first);
+        // Another confidence or start date reuses the lane, with its own dates.
+        let later = Query {
+            start: Start::Handover(date(2026, 3, 9)),
+            confidence: 0.5,
+            ..q
+        };
+        assert_eq!(
+            model.estimate(&later).unwrap(),
+            fresh.clone().estimate(&later).unwrap()
+        );
+        // Slower deliveries learned: the cached answer is gone, the promise later.
+        for day in 1..=28 {
+            model
+                .observe(&obs("110001", "560001", date(2026, 2, day), 12))
+                .unwrap();
+        }
+        assert_eq!(model.lanes.len(), 0);
+        assert!(model.estimate(&q).unwrap().unwrap().date > first.date);
     }
 
     #[test]

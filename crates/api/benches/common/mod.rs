@@ -91,6 +91,18 @@ pub struct Run {
 }
 
 impl Run {
+    /// Adds another run's counts, time and latencies (slices of one
+    /// endpoint's measurement taken apart).
+    #[allow(dead_code)] // not every bench slices its runs
+    pub fn absorb(&mut self, other: Run) {
+        self.requests += other.requests;
+        self.errors += other.errors;
+        self.latencies.extend(other.latencies);
+        self.latencies.sort_unstable();
+        self.elapsed += other.elapsed;
+        self.cpu += other.cpu;
+    }
+
     /// Microseconds of this process's CPU per request.
     pub fn cpu_micros_per_request(&self) -> f64 {
         self.cpu.as_secs_f64() * 1e6 / (self.requests + self.errors).max(1) as f64

@@ -1,3 +1,5 @@
+use std::borrow::Cow;
+
 use axum::extract::State;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
@@ -7,15 +9,17 @@ use utoipa::{IntoParams, ToSchema};
 use crate::AppState;
 use crate::auth::LookupCaller;
 use crate::error::{ApiError, Problem};
-use crate::extract::{JsonBody, QueryParams};
+use crate::extract::JsonBody;
 use crate::service::edd::{Promise, PromiseRequest, promise};
 
 /// Destinations one batch request may ask about.
 pub const MAX_BATCH_DESTINATIONS: usize = 100;
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
+/// The query of `GET /v1/edd`, for the OpenAPI document; requests are read
+/// by [`EddQuery`].
+#[derive(Debug, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[allow(dead_code)]
 pub struct EddParams {
     /// Pickup postal code.
     origin: String,
@@ -115,125 +119,90 @@ fn json_str(out: &mut Vec<u8>, s: &str) {
 fn json_date(out: &mut Vec<u8>, date: jiff::civil::Date) {
     let year = date.year();
     if (0..=9999).contains(&year) {
-        let digits = |n: i64, width: usize, out: &mut Vec<u8>| {
-            for shift in (0..width).rev() {
-                out.push(b'0' + (n / 10i64.pow(shift as u32) % 10) as u8);
-            }
-        };
-        out.push(b'"');
-        digits(year.into(), 4, out);
-        out.push(b'-');
-        digits(date.month().into(), 2, out);
-        out.push(b'-');
-        digits(date.day().into(), 2, out);
-        out.push(b'"');
+        let (year, month, day) = (year as u16, date.month() as u8, date.day() as u8);
+        let two = |n: u8| [b'0' + n / 10, b'0' + n % 10];
+        let (century, rest) = two_parts(year);
+        let [c1, c2] = two(century);
+        let [y1, y2] = two(rest);
+        let [m1, m2] = two(month);
+        let [d1, d2] = two(day);
+        out.extend_from_slice(&[b'"', c1, c2, y1, y2, b'-', m1, m2, b'-', d1, d2, b'"']);
     } else {
         serde_json::to_writer(&mut *out, &date).expect("a date serializes");
     }
 }
 
-impl EstimateView {
-    fn write_json(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(b"{\"carrier\":");
-        json_str(out, &self.carrier);
-        out.extend_from_slice(b",\"date\":");
-        json_date(out, self.date);
-        out.extend_from_slice(b",\"confidence\":");
-        serde_json::to_writer(&mut *out, &self.confidence).expect("a number serializes");
-        for (key, date) in [
-            (&b",\"p50\":"[..], self.p50),
-            (b",\"earliest\":", self.earliest),
-            (b",\"latest\":", self.latest),
-            (b",\"handover\":", self.handover),
-        ] {
-            out.extend_from_slice(key);
-            json_date(out, date);
-        }
-        out.extend_from_slice(b",\"level\":");
-        json_str(out, &self.level);
-        out.extend_from_slice(b",\"samples\":");
-        serde_json::to_writer(&mut *out, &self.samples).expect("a number serializes");
-        out.push(b'}');
-    }
+/// A year 0–9999 as its first two and last two digits.
+fn two_parts(year: u16) -> (u8, u8) {
+    ((year / 100) as u8, (year % 100) as u8)
 }
 
-impl EddView {
-    fn write_json(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(b"{\"origin\":");
-        json_str(out, &self.origin);
-        out.extend_from_slice(b",\"destination\":");
-        json_str(out, &self.destination);
-        out.extend_from_slice(b",\"best\":");
-        match &self.best {
-            Some(best) => best.write_json(out),
-            None => out.extend_from_slice(b"null"),
-        }
-        out.extend_from_slice(b",\"carriers\":[");
-        for (i, estimate) in self.carriers.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            estimate.write_json(out);
-        }
-        out.extend_from_slice(b"],\"unknown\":[");
-        for (i, carrier) in self.unknown.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            json_str(out, carrier);
-        }
-        out.extend_from_slice(b"]}");
+/// One estimate as [`EstimateView`]'s JSON.
+fn write_estimate(out: &mut Vec<u8>, e: &shipgate_edd::Estimate) {
+    out.extend_from_slice(b"{\"carrier\":");
+    json_str(out, &e.carrier);
+    out.extend_from_slice(b",\"date\":");
+    json_date(out, e.date);
+    out.extend_from_slice(b",\"confidence\":");
+    serde_json::to_writer(&mut *out, &e.confidence).expect("a number serializes");
+    for (key, date) in [
+        (&b",\"p50\":"[..], e.p50),
+        (b",\"earliest\":", e.earliest),
+        (b",\"latest\":", e.latest),
+        (b",\"handover\":", e.handover),
+    ] {
+        out.extend_from_slice(key);
+        json_date(out, date);
     }
-
-    fn to_json(&self) -> FastJson {
-        let mut out = Vec::with_capacity(256 + 256 * self.carriers.len());
-        self.write_json(&mut out);
-        FastJson(out)
-    }
+    out.extend_from_slice(b",\"level\":");
+    json_str(out, &e.level);
+    out.extend_from_slice(b",\"samples\":");
+    serde_json::to_writer(&mut *out, &e.samples).expect("a number serializes");
+    out.push(b'}');
 }
 
-impl EddBatchView {
-    fn to_json(&self) -> FastJson {
-        let mut out = Vec::with_capacity(64 + 512 * self.data.len());
-        out.extend_from_slice(b"{\"data\":[");
-        for (i, view) in self.data.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            view.write_json(&mut out);
-        }
-        out.extend_from_slice(b"]}");
-        FastJson(out)
+/// One destination's answer as [`EddView`]'s JSON, written from the
+/// promise itself (the best is the first estimate: written twice, not
+/// copied).
+fn write_promise(out: &mut Vec<u8>, origin: &str, p: &Promise) {
+    out.extend_from_slice(b"{\"origin\":");
+    json_str(out, origin);
+    out.extend_from_slice(b",\"destination\":");
+    json_str(out, &p.destination);
+    out.extend_from_slice(b",\"best\":");
+    match p.estimates.first() {
+        Some(best) => write_estimate(out, best),
+        None => out.extend_from_slice(b"null"),
     }
+    out.extend_from_slice(b",\"carriers\":[");
+    for (i, estimate) in p.estimates.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_estimate(out, estimate);
+    }
+    out.extend_from_slice(b"],\"unknown\":[");
+    for (i, carrier) in p.unknown.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        json_str(out, carrier);
+    }
+    out.extend_from_slice(b"]}");
 }
 
-fn view(origin: &str, p: Promise) -> EddView {
-    let carriers: Vec<EstimateView> = p
-        .estimates
-        .into_iter()
-        .map(|e| EstimateView {
-            carrier: e.carrier,
-            date: e.date,
-            confidence: e.confidence,
-            p50: e.p50,
-            earliest: e.earliest,
-            latest: e.latest,
-            handover: e.handover,
-            level: e.level,
-            samples: e.samples,
-        })
-        .collect();
-    EddView {
-        origin: origin.to_string(),
-        destination: p.destination,
-        best: carriers.first().map(|b| EstimateView {
-            carrier: b.carrier.clone(),
-            level: b.level.clone(),
-            ..*b
-        }),
-        carriers,
-        unknown: p.unknown,
+/// Many destinations' answers as [`EddBatchView`]'s JSON.
+fn write_batch(origin: &str, promises: &[Promise]) -> FastJson {
+    let mut out = Vec::with_capacity(64 + 512 * promises.len());
+    out.extend_from_slice(b"{\"data\":[");
+    for (i, promise) in promises.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_promise(&mut out, origin, promise);
     }
+    out.extend_from_slice(b"]}");
+    FastJson(out)
 }
 
 /// A carrier adapter's code, or the tenant's own fleet.
@@ -364,25 +333,96 @@ fn validate(
 pub async fn get(
     caller: LookupCaller,
     State(state): State<AppState>,
-    query: Result<QueryParams<EddParams>, ApiError>,
+    uri: axum::http::Uri,
 ) -> Response {
     let answer = async {
-        let QueryParams(p) = query?;
-        lookup(&state, &caller.tenant, p).await
+        let p = EddQuery::parse(uri.query().unwrap_or(""))?;
+        lookup(&state, caller.tenant(), p).await
     };
     caller.respond(answer.await)
+}
+
+/// [`EddParams`] as the query gave them, borrowed where nothing was
+/// percent-decoded. Parsed by hand, not through serde: a product page asks
+/// for this on every view, and the generic path (with its error-path
+/// tracking) cost more than the model's own lookup.
+#[derive(Debug, Default, PartialEq)]
+struct EddQuery<'a> {
+    origin: Option<Cow<'a, str>>,
+    destination: Option<Cow<'a, str>>,
+    carrier: Option<Cow<'a, str>>,
+    ship_date: Option<Cow<'a, str>>,
+    confidence: Option<f64>,
+    country: Option<Cow<'a, str>>,
+}
+
+const EDD_QUERY_FIELDS: &str =
+    "`origin`, `destination`, `carrier`, `ship_date`, `confidence`, `country`";
+
+impl<'a> EddQuery<'a> {
+    /// The query's fields; an unknown, repeated or missing field, or a
+    /// confidence that is not a number, is a 400 naming the field (as the
+    /// other endpoints' query errors do).
+    fn parse(query: &'a str) -> Result<Self, ApiError> {
+        let bad = |field: &str, message: String| {
+            ApiError::field(
+                axum::http::StatusCode::BAD_REQUEST,
+                "invalid_query",
+                field,
+                "invalid_value",
+                message,
+            )
+        };
+        let mut q = Self::default();
+        for (key, value) in crate::extract::query_pairs(query) {
+            let slot = match key.as_ref() {
+                "origin" => &mut q.origin,
+                "destination" => &mut q.destination,
+                "carrier" => &mut q.carrier,
+                "ship_date" => &mut q.ship_date,
+                "country" => &mut q.country,
+                "confidence" => {
+                    if q.confidence.is_some() {
+                        return Err(bad("confidence", "duplicate field `confidence`".into()));
+                    }
+                    let number = value
+                        .trim()
+                        .parse::<f64>()
+                        .map_err(|_| bad("confidence", format!("invalid number: `{value}`")))?;
+                    q.confidence = Some(number);
+                    continue;
+                }
+                other => {
+                    return Err(bad(
+                        other,
+                        format!("unknown field `{other}`, expected one of {EDD_QUERY_FIELDS}"),
+                    ));
+                }
+            };
+            if slot.is_some() {
+                return Err(bad(&key, format!("duplicate field `{key}`")));
+            }
+            *slot = Some(value);
+        }
+        for (field, value) in [("origin", &q.origin), ("destination", &q.destination)] {
+            if value.is_none() {
+                return Err(bad(field, format!("missing field `{field}`")));
+            }
+        }
+        Ok(q)
+    }
 }
 
 async fn lookup(
     state: &AppState,
     tenant: &shipgate_storage::Tenant,
-    p: EddParams,
+    p: EddQuery<'_>,
 ) -> Result<FastJson, ApiError> {
     let request = validate(
         state,
         Raw {
-            origin: &p.origin,
-            destinations: vec![&p.destination],
+            origin: p.origin.as_deref().unwrap_or_default(),
+            destinations: vec![p.destination.as_deref().unwrap_or_default()],
             carrier: p.carrier.as_deref(),
             ship_date: p.ship_date.as_deref(),
             confidence: p.confidence,
@@ -394,7 +434,9 @@ async fn lookup(
     let promise = promises
         .pop()
         .ok_or_else(|| ApiError::internal(&"no answer"))?;
-    Ok(view(&request.origin, promise).to_json())
+    let mut out = Vec::with_capacity(256 + 256 * promise.estimates.len());
+    write_promise(&mut out, &request.origin, &promise);
+    Ok(FastJson(out))
 }
 
 /// Estimated delivery dates from one origin to many destinations at once.
@@ -411,7 +453,7 @@ pub async fn batch(
 ) -> Response {
     let answer = async {
         let JsonBody(input) = body?;
-        lookup_batch(&state, &caller.tenant, input).await
+        lookup_batch(&state, caller.tenant(), input).await
     };
     caller.respond(answer.await)
 }
@@ -433,12 +475,8 @@ async fn lookup_batch(
         },
         "destinations",
     )?;
-    let data = promise(state, tenant, &request)
-        .await?
-        .into_iter()
-        .map(|p| view(&request.origin, p))
-        .collect();
-    Ok(EddBatchView { data }.to_json())
+    let promises = promise(state, tenant, &request).await?;
+    Ok(write_batch(&request.origin, &promises))
 }
 
 #[cfg(test)]
@@ -446,8 +484,8 @@ mod tests {
     use super::*;
     use jiff::civil::date;
 
-    fn estimate(carrier: &str, level: &str, year: i16) -> EstimateView {
-        EstimateView {
+    fn estimate(carrier: &str, level: &str, year: i16) -> shipgate_edd::Estimate {
+        shipgate_edd::Estimate {
             carrier: carrier.into(),
             date: date(year, 12, 31),
             confidence: 0.9,
@@ -460,60 +498,142 @@ mod tests {
         }
     }
 
-    #[test]
-    fn fast_json_is_what_serde_writes() {
-        let views = [
-            EddView {
-                origin: "110001".into(),
+    /// The documented view of a promise, through serde: what the fast
+    /// writers must match byte for byte.
+    fn view(origin: &str, p: &Promise) -> EddView {
+        let estimate = |e: &shipgate_edd::Estimate| EstimateView {
+            carrier: e.carrier.clone(),
+            date: e.date,
+            confidence: e.confidence,
+            p50: e.p50,
+            earliest: e.earliest,
+            latest: e.latest,
+            handover: e.handover,
+            level: e.level.clone(),
+            samples: e.samples,
+        };
+        EddView {
+            origin: origin.to_string(),
+            destination: p.destination.clone(),
+            best: p.estimates.first().map(estimate),
+            carriers: p.estimates.iter().map(estimate).collect(),
+            unknown: p.unknown.clone(),
+        }
+    }
+
+    fn promises() -> Vec<Promise> {
+        vec![
+            Promise {
                 destination: "560001".into(),
-                best: Some(estimate("delhivery", "prefix3→prefix3", 2026)),
-                carriers: vec![
+                estimates: vec![
                     estimate("delhivery", "prefix3→prefix3", 2026),
                     estimate("ek\"art\\", "tab\there\u{1}", 7),
                     estimate("far", "carrier", 9999),
                     estimate("zero", "carrier", 0),
                     estimate("past", "carrier", -44),
+                    estimate("y2k", "carrier", 2000),
                 ],
                 unknown: vec!["dtdc".into(), "quote\"d".into()],
             },
-            EddView {
-                origin: String::new(),
+            Promise {
                 destination: "01310-100".into(),
-                best: None,
-                carriers: vec![],
+                estimates: vec![],
                 unknown: vec![],
             },
-        ];
-        for view in &views {
-            assert_eq!(
-                String::from_utf8(view.to_json().0).unwrap(),
-                serde_json::to_string(view).unwrap()
-            );
-        }
-        let batch = EddBatchView {
-            data: views.into_iter().collect(),
-        };
-        assert_eq!(
-            String::from_utf8(batch.to_json().0).unwrap(),
-            serde_json::to_string(&batch).unwrap()
-        );
-        let empty = EddBatchView { data: vec![] };
-        assert_eq!(
-            String::from_utf8(empty.to_json().0).unwrap(),
-            serde_json::to_string(&empty).unwrap()
-        );
+        ]
     }
 
     #[test]
-    fn confidences_print_as_serde_prints_them() {
+    fn fast_json_is_what_serde_writes() {
+        for origin in ["110001", "", "o\"rigin"] {
+            for promise in &promises() {
+                let mut out = Vec::new();
+                write_promise(&mut out, origin, promise);
+                assert_eq!(
+                    String::from_utf8(out).unwrap(),
+                    serde_json::to_string(&view(origin, promise)).unwrap()
+                );
+            }
+            for batch in [promises(), vec![]] {
+                let expected = EddBatchView {
+                    data: batch.iter().map(|p| view(origin, p)).collect(),
+                };
+                assert_eq!(
+                    String::from_utf8(write_batch(origin, &batch).0).unwrap(),
+                    serde_json::to_string(&expected).unwrap()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn confidences_and_dates_print_as_serde_prints_them() {
         for confidence in [0.5, 0.9, 0.95, 0.999, 1e-7, 0.1 + 0.2] {
-            let mut e = estimate("c", "l", 2026);
-            e.confidence = confidence;
-            let mut out = Vec::new();
-            e.write_json(&mut out);
-            assert_eq!(
-                String::from_utf8(out).unwrap(),
-                serde_json::to_string(&e).unwrap()
+            for day in [date(2026, 1, 1), date(1999, 12, 31), date(10, 10, 10)] {
+                let mut e = estimate("c", "l", 2026);
+                e.confidence = confidence;
+                e.date = day;
+                let mut out = Vec::new();
+                write_estimate(&mut out, &e);
+                let promise = Promise {
+                    destination: String::new(),
+                    estimates: vec![e],
+                    unknown: vec![],
+                };
+                let expected = view("", &promise).best.unwrap();
+                assert_eq!(
+                    String::from_utf8(out).unwrap(),
+                    serde_json::to_string(&expected).unwrap()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_query_is_read_field_by_field() {
+        let q = EddQuery::parse(
+            "origin=110020&destination=560%20001&carrier=delhivery&ship_date=2026-12-01&confidence=0.5&country=in",
+        )
+        .unwrap();
+        assert_eq!(q.origin.as_deref(), Some("110020"));
+        assert_eq!(q.destination.as_deref(), Some("560 001"));
+        assert_eq!(q.carrier.as_deref(), Some("delhivery"));
+        assert_eq!(q.ship_date.as_deref(), Some("2026-12-01"));
+        assert_eq!(q.confidence, Some(0.5));
+        assert_eq!(q.country.as_deref(), Some("in"));
+        assert!(
+            matches!(q.origin, Some(Cow::Borrowed(_))),
+            "nothing decoded, nothing copied"
+        );
+
+        for (query, field, message) in [
+            ("destination=1", "origin", "missing field `origin`"),
+            ("origin=1", "destination", "missing field `destination`"),
+            ("origin=1&destination=2&pin=3", "pin", "unknown field `pin`"),
+            (
+                "origin=1&destination=2&origin=3",
+                "origin",
+                "duplicate field `origin`",
+            ),
+            (
+                "origin=1&destination=2&confidence=high",
+                "confidence",
+                "invalid number",
+            ),
+            (
+                "origin=1&destination=2&confidence=1&confidence=1",
+                "confidence",
+                "duplicate field",
+            ),
+        ] {
+            let e = EddQuery::parse(query).unwrap_err();
+            assert_eq!(e.status, axum::http::StatusCode::BAD_REQUEST, "{query}");
+            assert_eq!(e.code, "invalid_query", "{query}");
+            assert_eq!(e.errors[0].field, field, "{query}");
+            assert!(
+                e.errors[0].message.contains(message),
+                "{query}: {}",
+                e.errors[0].message
             );
         }
     }

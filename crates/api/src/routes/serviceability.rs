@@ -174,7 +174,7 @@ pub async fn get(
 ) -> axum::response::Response {
     let answer = async {
         let QueryParams(p) = query?;
-        lookup(&state, &caller.tenant, p, !caller.from_public_page()).await
+        lookup(&state, caller.tenant(), p, !caller.from_public_page()).await
     };
     caller.respond(answer.await)
 }
