@@ -386,7 +386,7 @@ pub struct Model {
 struct LaneCache(std::sync::RwLock<LaneAnswers>);
 
 /// Answers by [`lane_key`]; `None`: the carrier has no history there.
-type LaneAnswers = HashMap<Box<[u8]>, Arc<Option<LaneAnswer>>, KeyHashState>;
+type LaneAnswers = HashMap<Box<[u8]>, Option<LaneAnswer>, KeyHashState>;
 
 /// Lanes (per carrier) kept at most; past this the cache starts again, so
 /// memory stays bounded whatever codes are asked about.
@@ -400,16 +400,12 @@ struct LaneAnswer {
 }
 
 impl LaneCache {
-    fn get(&self, key: &[u8]) -> Option<Arc<Option<LaneAnswer>>> {
-        self.0.read().expect("poisoned").get(key).cloned()
-    }
-
-    fn insert(&self, key: Vec<u8>, answer: Arc<Option<LaneAnswer>>) {
+    fn insert(&self, key: &[u8], answer: Option<LaneAnswer>) {
         let mut lanes = self.0.write().expect("poisoned");
         if lanes.len() >= LANE_CACHE_CAPACITY {
             lanes.clear();
         }
-        lanes.insert(key.into_boxed_slice(), answer);
+        lanes.insert(key.into(), answer);
     }
 
     /// Forgets every answer (the model changed).
@@ -437,16 +433,14 @@ impl std::fmt::Debug for LaneCache {
     }
 }
 
-/// The cache key of one lane and carrier: every input of [`LaneAnswer`],
+/// Appends the cache key of one lane and carrier: every input of [`LaneAnswer`],
 /// each ended by a byte no code or name holds.
-fn lane_key(parts: [&str; 6], with_processing: bool) -> Vec<u8> {
-    let mut key = Vec::with_capacity(parts.iter().map(|p| p.len() + 1).sum::<usize>() + 1);
+fn lane_key(key: &mut Vec<u8>, parts: [&str; 6], with_processing: bool) {
     for part in parts {
         key.extend_from_slice(part.as_bytes());
         key.push(0xFF);
     }
     key.push(u8::from(with_processing));
-    key
 }
 
 /// Builds [`LaneCache`]'s maps with the process's seeded foldhash.
@@ -636,44 +630,45 @@ impl Model {
             self.calibration
                 .level(confidence.clamp(0.0, 1.0), min_samples)
         });
-        let mut out = Vec::with_capacity(carriers.len());
-        for carrier in carriers {
-            let carrier = carrier.to_ascii_lowercase();
-            let key = lane_key(
-                [
-                    &scheme.country,
+        // Codes as given when already lowercase (no copy); every carrier's
+        // cache key in one buffer.
+        let carriers: Vec<std::borrow::Cow<'_, str>> = carriers
+            .iter()
+            .map(|c| {
+                if c.bytes().any(|b| b.is_ascii_uppercase()) {
+                    std::borrow::Cow::Owned(c.to_ascii_lowercase())
+                } else {
+                    std::borrow::Cow::Borrowed(*c)
+                }
+            })
+            .collect();
+        let mut key_bytes = Vec::with_capacity(carriers.len() * 64);
+        let keys: Vec<std::ops::Range<usize>> = carriers
+            .iter()
+            .map(|carrier| {
+                let parts = [
+                    scheme.country.as_str(),
                     query.scope,
                     &origin,
                     &destination,
-                    &carrier,
+                    carrier,
                     query.service,
-                ],
-                with_processing,
-            );
-            let answer = match self.lanes.get(&key) {
-                Some(answer) => answer,
-                None => {
-                    let work = lane.get_or_insert_with(|| {
-                        self.lane_work(scheme, query.scope, &origin, &destination, with_processing)
-                    });
-                    let answer = Arc::new(self.lane_answer(work, scheme, &carrier, query.service));
-                    self.lanes.insert(key, answer.clone());
-                    answer
-                }
-            };
-            let Some(answer) = answer.as_ref() else {
-                out.push(None);
-                continue;
-            };
-            let calendar = self.context.calendar(&carrier);
+                ];
+                let start = key_bytes.len();
+                lane_key(&mut key_bytes, parts, with_processing);
+                start..key_bytes.len()
+            })
+            .collect();
+        let dated = |answer: &LaneAnswer, carrier: &str| {
+            let calendar = self.context.calendar(carrier);
             let handover = match query.start {
                 Start::Order(at) => calendar.handover_date(at),
                 Start::Handover(date) => calendar.next_working_day(date),
             };
-            let [date, p50, earliest, latest] = calendar
-                .add_working_days_each(handover, levels.map(|level| answer.total.quantile(level)));
-            out.push(Some(Estimate {
-                carrier,
+            let days = levels.map(|level| answer.total.quantile(level));
+            let [date, p50, earliest, latest] = calendar.add_working_days_each(handover, days);
+            Estimate {
+                carrier: carrier.to_string(),
                 date,
                 confidence: query.confidence,
                 p50,
@@ -682,7 +677,31 @@ impl Model {
                 handover,
                 level: answer.level.clone(),
                 samples: answer.samples,
-            }));
+            }
+        };
+        // Cached answers under one read lock (taken once, not per carrier:
+        // both cores take it on every lookup), the others after it.
+        let mut out = Vec::with_capacity(carriers.len());
+        let mut missing = Vec::new();
+        {
+            let lanes = self.lanes.0.read().expect("poisoned");
+            for (i, (carrier, key)) in carriers.iter().zip(&keys).enumerate() {
+                match lanes.get(&key_bytes[key.clone()]) {
+                    Some(answer) => out.push(answer.as_ref().map(|a| dated(a, carrier))),
+                    None => {
+                        out.push(None);
+                        missing.push(i);
+                    }
+                }
+            }
+        }
+        for i in missing {
+            let work = lane.get_or_insert_with(|| {
+                self.lane_work(scheme, query.scope, &origin, &destination, with_processing)
+            });
+            let answer = self.lane_answer(work, scheme, &carriers[i], query.service);
+            out[i] = answer.as_ref().map(|a| dated(a, &carriers[i]));
+            self.lanes.insert(&key_bytes[keys[i].clone()], answer);
         }
         Ok(out)
     }

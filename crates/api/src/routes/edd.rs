@@ -137,14 +137,32 @@ fn two_parts(year: u16) -> (u8, u8) {
     ((year / 100) as u8, (year % 100) as u8)
 }
 
+/// A number as JSON, remembered: every estimate of an answer carries the
+/// same confidence, and printing a float is the dearest part of writing one.
+#[derive(Default)]
+struct NumberMemo(Option<(u64, Vec<u8>)>);
+
+impl NumberMemo {
+    fn write(&mut self, out: &mut Vec<u8>, value: f64) {
+        match &self.0 {
+            Some((bits, json)) if *bits == value.to_bits() => out.extend_from_slice(json),
+            _ => {
+                let json = serde_json::to_vec(&value).expect("a number serializes");
+                out.extend_from_slice(&json);
+                self.0 = Some((value.to_bits(), json));
+            }
+        }
+    }
+}
+
 /// One estimate as [`EstimateView`]'s JSON.
-fn write_estimate(out: &mut Vec<u8>, e: &shipgate_edd::Estimate) {
+fn write_estimate(out: &mut Vec<u8>, e: &shipgate_edd::Estimate, confidence: &mut NumberMemo) {
     out.extend_from_slice(b"{\"carrier\":");
     json_str(out, &e.carrier);
     out.extend_from_slice(b",\"date\":");
     json_date(out, e.date);
     out.extend_from_slice(b",\"confidence\":");
-    serde_json::to_writer(&mut *out, &e.confidence).expect("a number serializes");
+    confidence.write(out, e.confidence);
     for (key, date) in [
         (&b",\"p50\":"[..], e.p50),
         (b",\"earliest\":", e.earliest),
@@ -162,24 +180,29 @@ fn write_estimate(out: &mut Vec<u8>, e: &shipgate_edd::Estimate) {
 }
 
 /// One destination's answer as [`EddView`]'s JSON, written from the
-/// promise itself (the best is the first estimate: written twice, not
+/// promise itself (the best is the first estimate: written once, its bytes
 /// copied).
 fn write_promise(out: &mut Vec<u8>, origin: &str, p: &Promise) {
+    let mut confidence = NumberMemo::default();
     out.extend_from_slice(b"{\"origin\":");
     json_str(out, origin);
     out.extend_from_slice(b",\"destination\":");
     json_str(out, &p.destination);
     out.extend_from_slice(b",\"best\":");
+    let best = out.len();
     match p.estimates.first() {
-        Some(best) => write_estimate(out, best),
+        Some(first) => write_estimate(out, first, &mut confidence),
         None => out.extend_from_slice(b"null"),
     }
+    let best = best..out.len();
     out.extend_from_slice(b",\"carriers\":[");
     for (i, estimate) in p.estimates.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
+        if i == 0 {
+            out.extend_from_within(best.clone());
+            continue;
         }
-        write_estimate(out, estimate);
+        out.push(b',');
+        write_estimate(out, estimate, &mut confidence);
     }
     out.extend_from_slice(b"],\"unknown\":[");
     for (i, carrier) in p.unknown.iter().enumerate() {
@@ -528,7 +551,10 @@ mod tests {
                 estimates: vec![
                     estimate("delhivery", "prefix3→prefix3", 2026),
                     estimate("ek\"art\\", "tab\there\u{1}", 7),
-                    estimate("far", "carrier", 9999),
+                    shipgate_edd::Estimate {
+                        confidence: 0.95,
+                        ..estimate("far", "carrier", 9999)
+                    },
                     estimate("zero", "carrier", 0),
                     estimate("past", "carrier", -44),
                     estimate("y2k", "carrier", 2000),
@@ -574,7 +600,7 @@ mod tests {
                 e.confidence = confidence;
                 e.date = day;
                 let mut out = Vec::new();
-                write_estimate(&mut out, &e);
+                write_estimate(&mut out, &e, &mut NumberMemo::default());
                 let promise = Promise {
                     destination: String::new(),
                     estimates: vec![e],
