@@ -21,6 +21,8 @@ pub struct SqliteStore {
     /// queueing them here (in order, without sleeping) beats its busy
     /// handler's back-off, which put 100 ms sleeps into tail latency.
     writer: SqlitePool,
+    /// Stops the background checkpoint when the store goes.
+    _checkpoint: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
 impl SqliteStore {
@@ -38,11 +40,22 @@ impl SqliteStore {
             .max_connections(8)
             .connect_with(options.clone())
             .await?;
+        // The writer does not copy the log back into the database file as
+        // it commits (SQLite's default, every 1,000 pages: the committing
+        // connection then waits for the copy and its fsync); a reader does
+        // it alongside (`checkpoint_in_background`). Far past the usual
+        // size the writer still does it itself, so the log stays bounded
+        // even when readers never let the background copy finish.
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
-            .connect_with(options)
+            .connect_with(options.pragma("wal_autocheckpoint", WRITER_CHECKPOINT_PAGES.to_string()))
             .await?;
-        Ok(Self { pool, writer })
+        let checkpoint = checkpoint_in_background(pool.clone());
+        Ok(Self {
+            pool,
+            writer,
+            _checkpoint: checkpoint,
+        })
     }
 
     async fn run_migrations(&self) -> Result<()> {
@@ -112,3 +125,79 @@ impl SqliteStore {
 }
 
 impl_store!(SqliteStore, Backend::Sqlite);
+
+/// Log pages past which the writer copies the log back itself.
+const WRITER_CHECKPOINT_PAGES: u32 = 16_384;
+/// How often the background checkpoint runs.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+
+/// Copies the write-ahead log back into the database file every
+/// [`CHECKPOINT_EVERY`] from a reader connection (`PASSIVE`: it never waits
+/// for, or blocks, the writer), until the returned sender is dropped (with
+/// the store). Off the writer's path, so commits do not wait for it.
+/// Without a runtime there is no background copy: the writer's own
+/// checkpoint past [`WRITER_CHECKPOINT_PAGES`] still bounds the log.
+fn checkpoint_in_background(pool: SqlitePool) -> Option<tokio::sync::oneshot::Sender<()>> {
+    let runtime = tokio::runtime::Handle::try_current().ok()?;
+    let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
+    runtime.spawn(async move {
+        let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = &mut stopped => return,
+            }
+            if pool.is_closed() {
+                return;
+            }
+            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                .execute(&pool)
+                .await
+            {
+                if pool.is_closed() {
+                    return;
+                }
+                tracing::warn!(error = %e, "background checkpoint failed");
+            }
+        }
+    });
+    Some(stop)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_log_is_copied_back_in_the_background_not_by_the_writer() {
+        let dir = std::env::temp_dir().join("shipgate-tests");
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(format!("{}.db", uuid::Uuid::now_v7().simple()));
+        let path = path.to_str().unwrap();
+        let store = SqliteStore::open(path).await.unwrap();
+        let autocheckpoint: i64 = sqlx::query_scalar("PRAGMA wal_autocheckpoint")
+            .fetch_one(&store.writer)
+            .await
+            .unwrap();
+        assert_eq!(autocheckpoint, i64::from(WRITER_CHECKPOINT_PAGES));
+        // The migrations' pages land in the log; the background checkpoint
+        // copies them into the database file.
+        store.run_migrations().await.unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            // In WAL mode pages reach the database file only by a checkpoint.
+            let file = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+            if file > 16 * 4096 {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "log not copied back: database file {file} bytes"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        drop(store);
+        let _ = std::fs::remove_file(path);
+    }
+}
