@@ -201,6 +201,7 @@ impl<'a> Iterator for QueryPairs<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde::Deserialize;
 
     #[test]
     fn query_pairs_read_as_form_urlencoded_reads_them() {
@@ -218,7 +219,6 @@ mod tests {
             assert_eq!(fast, reference, "{query}");
         }
     }
-    use serde::Deserialize;
 
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]

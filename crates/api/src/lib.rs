@@ -253,8 +253,8 @@ pub fn router(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
 ///
 /// The layers wrap the router once, not each route: axum clones a route's
 /// whole layered service on every request it routes, so a dozen per-route
-/// layers cost dozens of boxed clones a request. Only the request metrics,
-/// which name the matched route, run per route.
+/// layers cost dozens of boxed clones a request. Only a tag naming the
+/// matched route (for the request metrics) runs per route.
 pub fn app(state: AppState) -> Router {
     telemetry::prometheus();
     let (router, doc) = router(state.clone());
@@ -276,7 +276,7 @@ pub fn app(state: AppState) -> Router {
                 "this route does not take that method; see /docs",
             )
         })
-        .layer(middleware::from_fn(telemetry::record_http_metrics));
+        .layer(middleware::from_fn(telemetry::tag_route));
     // Outermost first.
     let layered = tower::ServiceBuilder::new()
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
@@ -301,6 +301,7 @@ pub fn app(state: AppState) -> Router {
                 )
             }),
         )
+        .layer(middleware::from_fn(telemetry::record_http_metrics))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(middleware::from_fn(telemetry::request_id_in_problems))
         .layer(middleware::from_fn(limits::enforce))

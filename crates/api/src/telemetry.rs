@@ -29,20 +29,35 @@ pub fn prometheus() -> &'static PrometheusHandle {
     })
 }
 
+/// Counts and times every response, refused ones included (oversized
+/// URIs, CORS preflights): it wraps the whole app. The route label comes
+/// from [`tag_route`], which runs inside the router where the matched
+/// route is known.
 pub async fn record_http_metrics(req: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = req.method().to_string();
+    let response = next.run(req).await;
     // The route template, not the raw path, keeps label cardinality bounded.
-    let route = req
+    let route = response
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
-    let response = next.run(req).await;
     let status = response.status().as_u16().to_string();
     let labels = [("method", method), ("route", route), ("status", status)];
     metrics::counter!("http_requests_total", &labels).increment(1);
     metrics::histogram!("http_request_duration_seconds", &labels)
         .record(started.elapsed().as_secs_f64());
+    response
+}
+
+/// Hands the matched route to [`record_http_metrics`] on the response:
+/// the one layer that runs per route.
+pub async fn tag_route(req: Request, next: Next) -> Response {
+    let route = req.extensions().get::<MatchedPath>().cloned();
+    let mut response = next.run(req).await;
+    if let Some(route) = route {
+        response.extensions_mut().insert(route);
+    }
     response
 }
 

@@ -173,6 +173,22 @@ async fn oversized_requests_get_clear_problems() {
         .await
         .unwrap();
     assert_eq!(problem(r, 414).await["code"], "uri_too_long");
+    // Refused before routing, and still counted.
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.lines().any(|l| l.starts_with("http_requests_total")
+            && l.contains("route=\"unmatched\"")
+            && l.contains("status=\"414\"")),
+        "{metrics}"
+    );
     // Beyond hyper's own limit the connection gets a bare 431, never a 5xx.
     let r = app
         .get("/v1/shipments", &app.key_a)

@@ -408,9 +408,9 @@ impl LaneCache {
         lanes.insert(key.into(), answer);
     }
 
-    /// Forgets every answer (the model changed).
-    fn clear(&mut self) {
-        let lanes = self.0.get_mut().expect("poisoned");
+    /// Forgets every answer.
+    fn clear(&self) {
+        let mut lanes = self.0.write().expect("poisoned");
         if !lanes.is_empty() {
             lanes.clear();
         }
@@ -484,7 +484,7 @@ impl Model {
     /// Forgets the lane answers worked out so far (they are worked out
     /// again on their next lookup), e.g. to measure a first lookup.
     pub fn forget_lanes(&self) {
-        self.lanes.0.write().expect("poisoned").clear();
+        self.lanes.clear();
     }
 
     /// Lanes and origins tracked, over all hierarchy levels.
@@ -495,6 +495,7 @@ impl Model {
     /// Learns one delivery. Before learning it, scores what the model would
     /// have promised for it, which is what calibration learns from.
     pub fn observe(&mut self, obs: &Observation) -> Result<(), EddError> {
+        // Every answer worked out so far may change (rebasing included).
         self.lanes.clear();
         let scheme = self.context.scheme(&obs.country)?.clone();
         let origin = scheme.normalize(&obs.origin)?;
@@ -560,7 +561,6 @@ impl Model {
 
     /// Scales every weight so `day` becomes the new epoch (weights near 1).
     fn rebase(&mut self, day: i64) {
-        self.lanes.clear();
         let Some(epoch) = self.epoch_day else { return };
         let factor = (-((day - epoch) as f64) / self.config.half_life_days).exp2();
         let calibration_factor =

@@ -121,20 +121,14 @@ fn json_date(out: &mut Vec<u8>, date: jiff::civil::Date) {
     if (0..=9999).contains(&year) {
         let (year, month, day) = (year as u16, date.month() as u8, date.day() as u8);
         let two = |n: u8| [b'0' + n / 10, b'0' + n % 10];
-        let (century, rest) = two_parts(year);
-        let [c1, c2] = two(century);
-        let [y1, y2] = two(rest);
+        let [c1, c2] = two((year / 100) as u8);
+        let [y1, y2] = two((year % 100) as u8);
         let [m1, m2] = two(month);
         let [d1, d2] = two(day);
         out.extend_from_slice(&[b'"', c1, c2, y1, y2, b'-', m1, m2, b'-', d1, d2, b'"']);
     } else {
         serde_json::to_writer(&mut *out, &date).expect("a date serializes");
     }
-}
-
-/// A year 0–9999 as its first two and last two digits.
-fn two_parts(year: u16) -> (u8, u8) {
-    ((year / 100) as u8, (year % 100) as u8)
 }
 
 /// A number as JSON, remembered: every estimate of an answer carries the
@@ -369,10 +363,10 @@ pub async fn get(
 /// percent-decoded. Parsed by hand, not through serde: a product page asks
 /// for this on every view, and the generic path (with its error-path
 /// tracking) cost more than the model's own lookup.
-#[derive(Debug, Default, PartialEq)]
+#[derive(Debug, PartialEq)]
 struct EddQuery<'a> {
-    origin: Option<Cow<'a, str>>,
-    destination: Option<Cow<'a, str>>,
+    origin: Cow<'a, str>,
+    destination: Cow<'a, str>,
     carrier: Option<Cow<'a, str>>,
     ship_date: Option<Cow<'a, str>>,
     confidence: Option<f64>,
@@ -396,23 +390,25 @@ impl<'a> EddQuery<'a> {
                 message,
             )
         };
-        let mut q = Self::default();
+        let (mut origin, mut destination, mut carrier, mut ship_date, mut country) =
+            (None, None, None, None, None);
+        let mut confidence = None;
         for (key, value) in crate::extract::query_pairs(query) {
             let slot = match key.as_ref() {
-                "origin" => &mut q.origin,
-                "destination" => &mut q.destination,
-                "carrier" => &mut q.carrier,
-                "ship_date" => &mut q.ship_date,
-                "country" => &mut q.country,
+                "origin" => &mut origin,
+                "destination" => &mut destination,
+                "carrier" => &mut carrier,
+                "ship_date" => &mut ship_date,
+                "country" => &mut country,
                 "confidence" => {
-                    if q.confidence.is_some() {
+                    if confidence.is_some() {
                         return Err(bad("confidence", "duplicate field `confidence`".into()));
                     }
                     let number = value
                         .trim()
                         .parse::<f64>()
                         .map_err(|_| bad("confidence", format!("invalid number: `{value}`")))?;
-                    q.confidence = Some(number);
+                    confidence = Some(number);
                     continue;
                 }
                 other => {
@@ -427,12 +423,15 @@ impl<'a> EddQuery<'a> {
             }
             *slot = Some(value);
         }
-        for (field, value) in [("origin", &q.origin), ("destination", &q.destination)] {
-            if value.is_none() {
-                return Err(bad(field, format!("missing field `{field}`")));
-            }
-        }
-        Ok(q)
+        let missing = |field: &str| bad(field, format!("missing field `{field}`"));
+        Ok(Self {
+            origin: origin.ok_or_else(|| missing("origin"))?,
+            destination: destination.ok_or_else(|| missing("destination"))?,
+            carrier,
+            ship_date,
+            confidence,
+            country,
+        })
     }
 }
 
@@ -444,8 +443,8 @@ async fn lookup(
     let request = validate(
         state,
         Raw {
-            origin: p.origin.as_deref().unwrap_or_default(),
-            destinations: vec![p.destination.as_deref().unwrap_or_default()],
+            origin: &p.origin,
+            destinations: vec![&p.destination],
             carrier: p.carrier.as_deref(),
             ship_date: p.ship_date.as_deref(),
             confidence: p.confidence,
@@ -621,14 +620,14 @@ mod tests {
             "origin=110020&destination=560%20001&carrier=delhivery&ship_date=2026-12-01&confidence=0.5&country=in",
         )
         .unwrap();
-        assert_eq!(q.origin.as_deref(), Some("110020"));
-        assert_eq!(q.destination.as_deref(), Some("560 001"));
+        assert_eq!(q.origin, "110020");
+        assert_eq!(q.destination, "560 001");
         assert_eq!(q.carrier.as_deref(), Some("delhivery"));
         assert_eq!(q.ship_date.as_deref(), Some("2026-12-01"));
         assert_eq!(q.confidence, Some(0.5));
         assert_eq!(q.country.as_deref(), Some("in"));
         assert!(
-            matches!(q.origin, Some(Cow::Borrowed(_))),
+            matches!(q.origin, Cow::Borrowed(_)),
             "nothing decoded, nothing copied"
         );
 
