@@ -587,15 +587,7 @@ async fn service_endpoints_answer() {
     assert!(docs.contains("/v1/shipments") && docs.contains("problem-validation_failed"));
 
     app.create_shipment("ORD-M").await;
-    let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics().await;
     assert!(
         metrics.contains("http_requests_total") && metrics.contains("route=\"/v1/shipments\""),
         "{metrics}"

@@ -174,15 +174,7 @@ async fn oversized_requests_get_clear_problems() {
         .unwrap();
     assert_eq!(problem(r, 414).await["code"], "uri_too_long");
     // Refused before routing, and still counted.
-    let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics().await;
     assert!(
         metrics.lines().any(|l| l.starts_with("http_requests_total")
             && l.contains("route=\"unmatched\"")

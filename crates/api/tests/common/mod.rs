@@ -130,6 +130,18 @@ impl TestApp {
         self.client.get(self.url(path)).bearer_auth(key)
     }
 
+    /// The Prometheus text of `GET /metrics`.
+    pub async fn metrics(&self) -> String {
+        self.client
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     /// GETs `path` and reads the JSON body, whatever the status.
     pub async fn get_json(&self, path: &str, key: &str) -> Value {
         self.get(path, key)
