@@ -99,6 +99,11 @@ async fn main() {
                 ),
                 Some(format!("Bearer {secret}")),
             ),
+            (
+                "GET /v1/edd seven carriers",
+                format!("/v1/edd?origin={}&destination={}", lane.0, lane.1),
+                Some(format!("Bearer {secret}")),
+            ),
         ] {
             if !label.contains(only.as_str()) {
                 continue;

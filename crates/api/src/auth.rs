@@ -111,17 +111,17 @@ async fn secret_key_tenant(
     state: &AppState,
     key: &str,
 ) -> Result<(Arc<ApiKeyOwner>, [u8; 32]), ApiError> {
-    let digest = crate::keys::digest(key);
-    if let Some(owner) = state.api_keys.get(&digest) {
-        return Ok((owner, digest));
+    if let Some(found) = state.api_keys.get(key) {
+        return Ok((found.value.clone(), found.digest));
     }
+    let digest = crate::keys::digest(key);
     let owner = state
         .store
         .tenant_by_api_key_hash(&hex::encode(digest))
         .await?
         .ok_or_else(|| ApiError::unauthorized("unknown or revoked API key"))?;
     let owner = Arc::new(owner);
-    state.api_keys.insert(digest, owner.clone());
+    state.api_keys.insert(key, digest, owner.clone());
     Ok((owner, digest))
 }
 
@@ -213,10 +213,10 @@ impl FromRequestParts<AppState> for LookupCaller {
 /// and both the key and the client address within their rate limits.
 async fn publishable(state: &AppState, key: &str, parts: &Parts) -> Result<LookupCaller, Response> {
     let guard = &state.publishable;
-    let digest = crate::keys::digest(key);
-    let found = match guard.keys.get(&digest) {
-        Some(found) => found,
+    let (found, digest) = match guard.keys.get(key) {
+        Some(found) => (found.value.clone(), found.digest),
         None => {
+            let digest = crate::keys::digest(key);
             let found = state
                 .store
                 .publishable_key_by_hash(&hex::encode(digest))
@@ -226,8 +226,8 @@ async fn publishable(state: &AppState, key: &str, parts: &Parts) -> Result<Looku
                     ApiError::unauthorized("unknown or revoked API key").into_response()
                 })?;
             let found = Arc::new(found);
-            guard.keys.insert(digest, found.clone());
-            found
+            guard.keys.insert(key, digest, found.clone());
+            (found, digest)
         }
     };
     let origin = page_origin(&parts.headers);
@@ -385,11 +385,9 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
     }
 }
 
-/// Recently verified API keys (by their SHA-256 digest: no hex encoding per
-/// request), so a product page's lookups do not each cost a database read. An
-/// entry lives [`KEY_CACHE_TTL`]: a key revoked in the database stops working
-/// within that time on every process.
-pub struct KeyCache<V = Arc<ApiKeyOwner>, K = [u8; 32]> {
+/// Entries kept [`KEY_CACHE_TTL`], by a hashable name: the per-process
+/// store of what was recently verified (keys, origins).
+pub struct KeyCache<V, K> {
     entries: std::sync::RwLock<std::collections::HashMap<K, (std::time::Instant, V)>>,
 }
 
@@ -433,6 +431,65 @@ impl<V: Clone, K: std::hash::Hash + Eq> KeyCache<V, K> {
     }
 }
 
+/// Recently verified API keys, so a product page's lookups do not each cost a
+/// database read. An entry lives [`KEY_CACHE_TTL`]: a key revoked in the
+/// database stops working within that time on every process.
+///
+/// Found by a per-process keyed hash of the key as presented, then confirmed
+/// by comparing the whole key in constant time: hashing each request's key
+/// with SHA-256 (what the database is searched by) cost more than the rest
+/// of a lookup's authentication. The seed is random, so nobody outside can
+/// aim keys at one slot; a stale or colliding slot only sends the key to
+/// the database.
+pub struct VerifiedKeys<V = Arc<ApiKeyOwner>> {
+    entries: KeyCache<Arc<VerifiedKey<V>>, u64>,
+    seed: foldhash::quality::RandomState,
+}
+
+/// A key found in the database, and what it resolved to.
+pub struct VerifiedKey<V> {
+    key: Box<str>,
+    /// The key's SHA-256: its rate-limit bucket.
+    pub digest: [u8; 32],
+    pub value: V,
+}
+
+impl<V> Default for VerifiedKeys<V> {
+    fn default() -> Self {
+        Self {
+            entries: KeyCache::default(),
+            seed: Default::default(),
+        }
+    }
+}
+
+impl<V> VerifiedKeys<V> {
+    fn slot(&self, key: &str) -> u64 {
+        std::hash::BuildHasher::hash_one(&self.seed, key.as_bytes())
+    }
+
+    /// The entry of exactly `key`, while fresh.
+    fn get(&self, key: &str) -> Option<Arc<VerifiedKey<V>>> {
+        use subtle::ConstantTimeEq;
+        let found = self.entries.get(&self.slot(key))?;
+        bool::from(found.key.as_bytes().ct_eq(key.as_bytes())).then_some(found)
+    }
+
+    fn insert(&self, key: &str, digest: [u8; 32], value: V) {
+        let entry = VerifiedKey {
+            key: key.into(),
+            digest,
+            value,
+        };
+        self.entries.insert(self.slot(key), Arc::new(entry));
+    }
+
+    /// Forgets every entry (after a revocation here).
+    pub fn forget(&self) {
+        self.entries.forget();
+    }
+}
+
 /// Token-bucket limits of publishable keys: `rate` lookups a second on
 /// average, up to `burst` at once.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -472,7 +529,7 @@ impl Default for PublishableLimits {
 /// What publishable keys need per process: verified keys, origins known to
 /// preflights (both cached [`KEY_CACHE_TTL`]) and the rate limiters.
 pub struct PublishableGuard {
-    keys: KeyCache<Arc<(Tenant, PublishableKey)>>,
+    keys: VerifiedKeys<Arc<(Tenant, PublishableKey)>>,
     origins: KeyCache<bool, String>,
     /// By the key's SHA-256.
     per_key: TokenBuckets<[u8; 32]>,
@@ -482,7 +539,7 @@ pub struct PublishableGuard {
 impl PublishableGuard {
     pub fn new(limits: PublishableLimits) -> Self {
         Self {
-            keys: KeyCache::default(),
+            keys: VerifiedKeys::default(),
             origins: KeyCache::default(),
             per_key: TokenBuckets::new(limits.per_key),
             per_address: TokenBuckets::new(limits.per_address),
@@ -646,6 +703,24 @@ impl<K: std::hash::Hash + Eq> TokenBuckets<K> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn verified_keys_answer_only_the_exact_key() {
+        let keys = VerifiedKeys::<u32>::default();
+        let (a, b) = (crate::keys::issue().secret, crate::keys::issue().secret);
+        keys.insert(&a, crate::keys::digest(&a), 7);
+        let found = keys.get(&a).expect("cached");
+        assert_eq!((found.value, found.digest), (7, crate::keys::digest(&a)));
+        assert!(keys.get(&b).is_none());
+        // A key one character off, or cut short, is another key.
+        let mut near = a.clone();
+        near.pop();
+        assert!(keys.get(&near).is_none());
+        near.push('x');
+        assert!(keys.get(&near).is_none());
+        keys.forget();
+        assert!(keys.get(&a).is_none());
+    }
 
     #[test]
     fn buckets_allow_the_burst_then_refill_at_the_rate() {

@@ -81,7 +81,7 @@ pub struct SharedState {
     /// Sends customer emails; `None` when no SMTP server is configured.
     pub mailer: Option<service::email::Mailer>,
     pub edd: Arc<service::edd::EddEngine>,
-    pub api_keys: Arc<auth::KeyCache>,
+    pub api_keys: Arc<auth::VerifiedKeys>,
     /// Publishable keys' cache and rate limits (per process).
     pub publishable: Arc<auth::PublishableGuard>,
     /// Secret API keys' rate limit (per key and process); none by default.

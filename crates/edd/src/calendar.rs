@@ -99,26 +99,14 @@ impl Calendar {
         day
     }
 
-    /// [`Calendar::add_working_days`] for several counts from one start, in
-    /// one walk over the days (a promise asks for four dates at once).
-    pub fn add_working_days_each<const N: usize>(
-        &self,
-        start: Date,
-        counts: [u32; N],
-    ) -> [Date; N] {
-        let mut order: [usize; N] = std::array::from_fn(|i| i);
-        order.sort_unstable_by_key(|&i| counts[i]);
-        let mut out = [start; N];
-        let mut day = self.next_working_day(start);
-        let mut walked = 0;
-        for i in order {
-            while walked < counts[i] {
-                day = self.next_working_day(next_day(day));
-                walked += 1;
-            }
-            out[i] = day;
+    /// The working days from `start` on, walked as far as asked and kept:
+    /// `nth(n)` is [`Calendar::add_working_days`]`(start, n)`. A promise asks
+    /// for four dates per carrier, and most carriers share one calendar.
+    pub fn working_days(&self, start: Date) -> WorkingDays<'_> {
+        WorkingDays {
+            calendar: self,
+            days: vec![self.next_working_day(start)],
         }
-        out
     }
 
     /// Working days from `from` until `to`, counting `to` as the next working
@@ -151,6 +139,37 @@ impl Calendar {
         } else {
             self.next_working_day(next_day(date))
         }
+    }
+}
+
+/// See [`Calendar::working_days`].
+#[derive(Debug)]
+pub struct WorkingDays<'c> {
+    calendar: &'c Calendar,
+    /// The first working day, then each one after: never empty.
+    days: Vec<Date>,
+}
+
+impl WorkingDays<'_> {
+    /// Whether these are `calendar`'s days.
+    pub fn of(&self, calendar: &Calendar) -> bool {
+        std::ptr::eq(self.calendar, calendar)
+    }
+
+    /// The first working day: the start, or the next working day after it.
+    pub fn first(&self) -> Date {
+        self.days[0]
+    }
+
+    /// The `n`th working day after the first.
+    pub fn nth(&mut self, n: u32) -> Date {
+        let n = n as usize;
+        while self.days.len() <= n {
+            let last = *self.days.last().expect("never empty");
+            self.days
+                .push(self.calendar.next_working_day(next_day(last)));
+        }
+        self.days[n]
     }
 }
 
@@ -204,7 +223,7 @@ mod tests {
     use jiff::civil::{date, time};
 
     #[test]
-    fn several_counts_in_one_walk_land_where_each_alone_does() {
+    fn a_kept_walk_lands_where_each_count_alone_does() {
         let calendars = [
             Calendar::every_day(),
             Calendar::default(),
@@ -213,9 +232,14 @@ mod tests {
         ];
         for calendar in &calendars {
             for start in [date(2026, 12, 19), date(2026, 12, 24), date(2026, 12, 31)] {
-                for counts in [[0, 0, 0, 0], [3, 1, 0, 7], [9, 2, 2, 30], [1, 5, 3, 2]] {
-                    let each = counts.map(|n| calendar.add_working_days(start, n));
-                    assert_eq!(calendar.add_working_days_each(start, counts), each);
+                let mut walk = calendar.working_days(start);
+                assert_eq!(walk.first(), calendar.next_working_day(start));
+                for n in [3, 1, 0, 7, 9, 2, 30, 5] {
+                    assert_eq!(
+                        walk.nth(n),
+                        calendar.add_working_days(start, n),
+                        "{start} + {n}"
+                    );
                 }
             }
         }

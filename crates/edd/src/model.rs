@@ -100,7 +100,8 @@ pub struct Query<'a> {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Estimate {
-    pub carrier: String,
+    /// Shared with the model's cached answer for the lane (no copy per lookup).
+    pub carrier: Arc<str>,
     /// The promise at the requested confidence.
     pub date: Date,
     pub confidence: f64,
@@ -113,7 +114,7 @@ pub struct Estimate {
     pub handover: Date,
     /// The most specific hierarchy level with enough history, e.g.
     /// `prefix3→prefix3`, or `carrier` when only carrier-wide history answered.
-    pub level: String,
+    pub level: Arc<str>,
     /// Deliveries behind that level.
     pub samples: u32,
 }
@@ -215,6 +216,7 @@ impl Distribution {
     }
 
     /// The smallest day count whose cumulative probability reaches `level`.
+    #[cfg(test)]
     fn quantile(&self, level: f64) -> u32 {
         let mut cumulative = 0.0;
         for (days, p) in self.p.iter().enumerate() {
@@ -385,27 +387,67 @@ pub struct Model {
 #[derive(Default)]
 struct LaneCache(std::sync::RwLock<LaneAnswers>);
 
-/// Answers by [`lane_key`]; `None`: the carrier has no history there.
-type LaneAnswers = HashMap<Box<[u8]>, Option<LaneAnswer>, KeyHashState>;
+/// Per lane (by [`lane_key`]), each carrier's answer asked so far: one hash
+/// per lookup, however many carriers it asks about.
+type LaneAnswers = HashMap<Box<[u8]>, Vec<CarrierAnswer>, KeyHashState>;
 
-/// Lanes (per carrier) kept at most; past this the cache starts again, so
-/// memory stays bounded whatever codes are asked about.
+/// Lanes kept at most (each with at most one answer per known carrier); past
+/// this the cache starts again, so memory stays bounded whatever codes are
+/// asked about.
 const LANE_CACHE_CAPACITY: usize = 100_000;
 
 #[derive(Debug)]
+struct CarrierAnswer {
+    carrier: Arc<str>,
+    /// `None`: the carrier has no history at all.
+    answer: Option<LaneAnswer>,
+}
+
+#[derive(Debug)]
 struct LaneAnswer {
-    total: Distribution,
-    level: String,
+    /// P(days <= n) for each n: quantiles by binary search.
+    cumulative: Box<[f64]>,
+    level: Arc<str>,
     samples: u32,
 }
 
+impl LaneAnswer {
+    fn new(total: &Distribution, level: String, samples: u32) -> Self {
+        let cumulative = total
+            .p
+            .iter()
+            .scan(0.0, |sum, p| {
+                *sum += p;
+                Some(*sum)
+            })
+            .collect();
+        Self {
+            cumulative,
+            level: level.into(),
+            samples,
+        }
+    }
+
+    /// [`Distribution::quantile`] of the total.
+    fn quantile(&self, level: f64) -> u32 {
+        let days = self.cumulative.partition_point(|c| *c < level - 1e-9);
+        days.min(self.cumulative.len().saturating_sub(1)) as u32
+    }
+}
+
 impl LaneCache {
-    fn insert(&self, key: &[u8], answer: Option<LaneAnswer>) {
+    fn insert(&self, key: &[u8], carrier: Arc<str>, answer: Option<LaneAnswer>) {
         let mut lanes = self.0.write().expect("poisoned");
+        if let Some(answers) = lanes.get_mut(key) {
+            if !answers.iter().any(|a| a.carrier == carrier) {
+                answers.push(CarrierAnswer { carrier, answer });
+            }
+            return;
+        }
         if lanes.len() >= LANE_CACHE_CAPACITY {
             lanes.clear();
         }
-        lanes.insert(key.into(), answer);
+        lanes.insert(key.into(), vec![CarrierAnswer { carrier, answer }]);
     }
 
     /// Forgets every answer.
@@ -433,9 +475,9 @@ impl std::fmt::Debug for LaneCache {
     }
 }
 
-/// Appends the cache key of one lane and carrier: every input of [`LaneAnswer`],
-/// each ended by a byte no code or name holds.
-fn lane_key(key: &mut Vec<u8>, parts: [&str; 6], with_processing: bool) {
+/// Appends the cache key of one lane: every input of its [`LaneAnswer`]s but
+/// the carrier, each ended by a byte no code or name holds.
+fn lane_key(key: &mut Vec<u8>, parts: [&str; 5], with_processing: bool) {
     for part in parts {
         key.extend_from_slice(part.as_bytes());
         key.push(0xFF);
@@ -630,8 +672,7 @@ impl Model {
             self.calibration
                 .level(confidence.clamp(0.0, 1.0), min_samples)
         });
-        // Codes as given when already lowercase (no copy); every carrier's
-        // cache key in one buffer.
+        // Codes as given when already lowercase (no copy).
         let carriers: Vec<std::borrow::Cow<'_, str>> = carriers
             .iter()
             .map(|c| {
@@ -642,33 +683,36 @@ impl Model {
                 }
             })
             .collect();
-        let mut key_bytes = Vec::with_capacity(carriers.len() * 64);
-        let keys: Vec<std::ops::Range<usize>> = carriers
-            .iter()
-            .map(|carrier| {
-                let parts = [
-                    scheme.country.as_str(),
-                    query.scope,
-                    &origin,
-                    &destination,
-                    carrier,
-                    query.service,
-                ];
-                let start = key_bytes.len();
-                lane_key(&mut key_bytes, parts, with_processing);
-                start..key_bytes.len()
-            })
-            .collect();
-        let dated = |answer: &LaneAnswer, carrier: &str| {
+        let mut key = Vec::with_capacity(64);
+        let parts = [
+            scheme.country.as_str(),
+            query.scope,
+            &origin,
+            &destination,
+            query.service,
+        ];
+        lane_key(&mut key, parts, with_processing);
+        // Each calendar's working days from its handover date, walked once
+        // for all the carriers that share it.
+        let mut walks: Vec<crate::calendar::WorkingDays<'_>> = Vec::with_capacity(1);
+        let mut dated = |answer: &LaneAnswer, carrier: &Arc<str>| {
             let calendar = self.context.calendar(carrier);
-            let handover = match query.start {
-                Start::Order(at) => calendar.handover_date(at),
-                Start::Handover(date) => calendar.next_working_day(date),
+            let walk = match walks.iter().position(|w| w.of(calendar)) {
+                Some(i) => &mut walks[i],
+                None => {
+                    let handover = match query.start {
+                        Start::Order(at) => calendar.handover_date(at),
+                        Start::Handover(date) => date,
+                    };
+                    walks.push(calendar.working_days(handover));
+                    walks.last_mut().expect("just pushed")
+                }
             };
-            let days = levels.map(|level| answer.total.quantile(level));
-            let [date, p50, earliest, latest] = calendar.add_working_days_each(handover, days);
+            let handover = walk.first();
+            let [date, p50, earliest, latest] =
+                levels.map(|level| walk.nth(answer.quantile(level)));
             Estimate {
-                carrier: carrier.to_string(),
+                carrier: carrier.clone(),
                 date,
                 confidence: query.confidence,
                 p50,
@@ -685,9 +729,10 @@ impl Model {
         let mut missing = Vec::new();
         {
             let lanes = self.lanes.0.read().expect("poisoned");
-            for (i, (carrier, key)) in carriers.iter().zip(&keys).enumerate() {
-                match lanes.get(&key_bytes[key.clone()]) {
-                    Some(answer) => out.push(answer.as_ref().map(|a| dated(a, carrier))),
+            let cached = lanes.get(key.as_slice()).map_or(&[][..], Vec::as_slice);
+            for (i, carrier) in carriers.iter().enumerate() {
+                match cached.iter().find(|c| *c.carrier == **carrier) {
+                    Some(c) => out.push(c.answer.as_ref().map(|a| dated(a, &c.carrier))),
                     None => {
                         out.push(None);
                         missing.push(i);
@@ -699,9 +744,10 @@ impl Model {
             let work = lane.get_or_insert_with(|| {
                 self.lane_work(scheme, query.scope, &origin, &destination, with_processing)
             });
-            let answer = self.lane_answer(work, scheme, &carriers[i], query.service);
-            out[i] = answer.as_ref().map(|a| dated(a, &carriers[i]));
-            self.lanes.insert(&key_bytes[keys[i].clone()], answer);
+            let carrier: Arc<str> = carriers[i].as_ref().into();
+            let answer = self.lane_answer(work, scheme, &carrier, query.service);
+            out[i] = answer.as_ref().map(|a| dated(a, &carrier));
+            self.lanes.insert(&key, carrier, answer);
         }
         Ok(out)
     }
@@ -765,11 +811,7 @@ impl Model {
                     .map(|h| (rung_name(*rung), h.count))
             })
             .unwrap_or_else(|| ("carrier".to_string(), 0));
-        Some(LaneAnswer {
-            total,
-            level,
-            samples,
-        })
+        Some(LaneAnswer::new(&total, level, samples))
     }
 }
 
@@ -924,6 +966,43 @@ mod tests {
     }
 
     #[test]
+    fn a_cached_answers_quantiles_are_the_distributions() {
+        let spread = Distribution {
+            p: vec![0.0, 0.1, 0.0, 0.25, 0.3, 0.05, 0.2, 0.1],
+        };
+        let short = Distribution {
+            p: vec![0.2, 0.3, 0.4],
+        };
+        for total in [
+            Distribution::point(0),
+            Distribution::point(6),
+            spread,
+            short,
+        ] {
+            let cached = LaneAnswer::new(&total, "carrier".into(), 0);
+            for level in [
+                0.0,
+                0.05,
+                0.1,
+                0.1 + 1e-12,
+                0.35,
+                0.5,
+                0.9,
+                0.95,
+                0.999,
+                1.0,
+                1.5,
+            ] {
+                assert_eq!(
+                    cached.quantile(level),
+                    total.quantile(level),
+                    "{total:?} at {level}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn cached_lane_answers_are_the_fresh_ones_and_learning_forgets_them() {
         let mut model = Model::new(ModelConfig::default(), context());
         for day in 1..=20 {
@@ -978,7 +1057,7 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(fast.date, date(2026, 3, 4));
-        assert_eq!(fast.level, "code→code");
+        assert_eq!(&*fast.level, "code→code");
         assert_eq!(fast.samples, 40);
         let slow = model
             .estimate(&query("400001", "700001", 0.9))
@@ -990,7 +1069,7 @@ mod tests {
             .estimate(&query("600001", "800001", 0.5))
             .unwrap()
             .unwrap();
-        assert_eq!(unseen.level, "carrier");
+        assert_eq!(&*unseen.level, "carrier");
         assert!(unseen.date >= fast.date && unseen.date <= slow.date);
     }
 

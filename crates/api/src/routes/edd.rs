@@ -524,14 +524,14 @@ mod tests {
     /// writers must match byte for byte.
     fn view(origin: &str, p: &Promise) -> EddView {
         let estimate = |e: &shipgate_edd::Estimate| EstimateView {
-            carrier: e.carrier.clone(),
+            carrier: e.carrier.to_string(),
             date: e.date,
             confidence: e.confidence,
             p50: e.p50,
             earliest: e.earliest,
             latest: e.latest,
             handover: e.handover,
-            level: e.level.clone(),
+            level: e.level.to_string(),
             samples: e.samples,
         };
         EddView {
