@@ -294,6 +294,11 @@ async fn main() {
         .collect();
     let total_scans = scans.len();
     let hook = format!("{base}/hooks/carriers/{account_id}");
+    // A mark on stderr, e.g. to attach a profiler for the ingestion alone.
+    eprintln!(
+        "pushing {total_scans} scans (process {})",
+        std::process::id()
+    );
     let started = Instant::now();
     let cpu_before = common::process_cpu();
     let reverse = std::env::var("BENCH_ORDER").is_ok_and(|o| o == "reverse");

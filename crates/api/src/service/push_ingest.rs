@@ -58,12 +58,15 @@ impl PushIngest {
             // SQLite has one writer: one committer. PostgreSQL runs writers
             // side by side (the recording locks shipments in id order), so
             // a few committers keep acknowledgements short.
-            let committers = match state.store.backend() {
-                shipgate_storage::Backend::Sqlite => 1,
-                shipgate_storage::Backend::Postgres => POSTGRES_COMMITTERS,
-            };
-            for _ in 0..committers {
-                tokio::spawn(run(state.store.clone(), follow_up.clone(), rx.clone()));
+            match state.store.backend() {
+                shipgate_storage::Backend::Sqlite => {
+                    spawn_writer_thread(run(state.store.clone(), follow_up, rx));
+                }
+                shipgate_storage::Backend::Postgres => {
+                    for _ in 0..POSTGRES_COMMITTERS {
+                        tokio::spawn(run(state.store.clone(), follow_up.clone(), rx.clone()));
+                    }
+                }
             }
             tx
         });
@@ -80,6 +83,26 @@ impl PushIngest {
         outcome
             .await
             .unwrap_or_else(|_| Err(ApiError::internal(&"the push applier stopped")))
+    }
+}
+
+/// Runs SQLite's one committer on a thread of its own. The transaction is a
+/// chain of statements, each run on SQLite's connection thread and each
+/// followed by Rust work (binding, folding, webhook payloads) on this task:
+/// on the shared runtime every hop back waited in line behind request
+/// handlers, and the one writer sat idle half the time.
+fn spawn_writer_thread(committer: impl std::future::Future<Output = ()> + Send + 'static) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build();
+    let spawned = runtime.map_err(std::io::Error::other).and_then(|runtime| {
+        std::thread::Builder::new()
+            .name("push-committer".into())
+            .spawn(move || runtime.block_on(committer))
+    });
+    if let Err(e) = spawned {
+        // The queue went with the committer: pushes go to the job worker.
+        tracing::error!(error = %e, "the push committer thread did not start");
     }
 }
 
