@@ -391,10 +391,11 @@ struct LaneCache(std::sync::RwLock<LaneAnswers>);
 /// per lookup, however many carriers it asks about.
 type LaneAnswers = HashMap<Box<[u8]>, Vec<CarrierAnswer>, KeyHashState>;
 
-/// Lanes kept at most (each with at most one answer per known carrier); past
-/// this the cache starts again, so memory stays bounded whatever codes are
+/// Lanes kept at most, and carriers per lane; past either the cache (or the
+/// lane's list) starts again, so memory stays bounded whatever codes are
 /// asked about.
 const LANE_CACHE_CAPACITY: usize = 100_000;
+const CARRIERS_PER_LANE: usize = 32;
 
 #[derive(Debug)]
 struct CarrierAnswer {
@@ -440,6 +441,9 @@ impl LaneCache {
         let mut lanes = self.0.write().expect("poisoned");
         if let Some(answers) = lanes.get_mut(key) {
             if !answers.iter().any(|a| a.carrier == carrier) {
+                if answers.len() >= CARRIERS_PER_LANE {
+                    answers.clear();
+                }
                 answers.push(CarrierAnswer { carrier, answer });
             }
             return;

@@ -16,7 +16,7 @@ use crate::service::edd::{Promise, PromiseRequest, promise};
 pub const MAX_BATCH_DESTINATIONS: usize = 100;
 
 /// The query of `GET /v1/edd`, for the OpenAPI document; requests are read
-/// by [`EddQuery`].
+/// by [`EddQuery`] (a test checks the two agree).
 #[derive(Debug, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)]
@@ -505,6 +505,40 @@ async fn lookup_batch(
 mod tests {
     use super::*;
     use jiff::civil::date;
+
+    #[test]
+    fn the_documented_query_is_the_one_read() {
+        use utoipa::openapi::Required;
+        let documented: Vec<(String, bool)> = EddParams::into_params(|| None)
+            .into_iter()
+            .map(|p| (p.name, matches!(p.required, Required::True)))
+            .collect();
+        let listed: Vec<&str> = EDD_QUERY_FIELDS.split('`').skip(1).step_by(2).collect();
+        let names: Vec<&str> = documented.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, listed);
+        let value = |name: &str| {
+            if name == "confidence" {
+                "0.9"
+            } else {
+                "110001"
+            }
+        };
+        for (name, required) in &documented {
+            // Every documented field is read; only the required ones must be there.
+            let all: Vec<String> = names.iter().map(|n| format!("{n}={}", value(n))).collect();
+            assert!(EddQuery::parse(&all.join("&")).is_ok(), "{name}");
+            let without: Vec<&String> = all
+                .iter()
+                .filter(|p| !p.starts_with(&format!("{name}=")))
+                .collect();
+            let without = without
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join("&");
+            assert_eq!(EddQuery::parse(&without).is_err(), *required, "{name}");
+        }
+    }
 
     fn estimate(carrier: &str, level: &str, year: i16) -> shipgate_edd::Estimate {
         shipgate_edd::Estimate {

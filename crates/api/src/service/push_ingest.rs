@@ -95,7 +95,7 @@ fn spawn_writer_thread(committer: impl std::future::Future<Output = ()> + Send +
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build();
-    let spawned = runtime.map_err(std::io::Error::other).and_then(|runtime| {
+    let spawned = runtime.and_then(|runtime| {
         std::thread::Builder::new()
             .name("push-committer".into())
             .spawn(move || runtime.block_on(committer))
