@@ -876,23 +876,13 @@ fn combine(owner: u64, rung: u64) -> u64 {
 }
 
 fn rung_name((origin, destination): Rung<'_>) -> String {
-    // One allocation per answer, written without `fmt` (every lookup names
-    // its level).
-    let mut name = String::with_capacity(24);
+    // Worked out once per lane and carrier (the lane cache keeps it).
     match (origin, destination) {
-        (None, None) => name.push_str("carrier"),
-        (None, Some(d)) => {
-            name.push_str("*→");
-            d.level.write_name(&mut name);
-        }
-        (Some(o), None) => o.level.write_name(&mut name),
-        (Some(o), Some(d)) => {
-            o.level.write_name(&mut name);
-            name.push('→');
-            d.level.write_name(&mut name);
-        }
+        (None, None) => "carrier".into(),
+        (None, Some(d)) => format!("*→{}", d.level),
+        (Some(o), None) => o.level.to_string(),
+        (Some(o), Some(d)) => format!("{}→{}", o.level, d.level),
     }
-    name
 }
 
 /// Lane levels from the broadest (carrier-wide) to the most specific:

@@ -36,23 +36,6 @@ impl std::fmt::Display for AreaLevel {
 }
 
 impl AreaLevel {
-    /// Appends the level's name (as `Display` writes it) without `fmt`.
-    pub(crate) fn write_name(self, out: &mut String) {
-        match self {
-            AreaLevel::Full => out.push_str("code"),
-            AreaLevel::Prefix(n) => {
-                out.push_str("prefix");
-                if n < 10 {
-                    out.push(char::from(b'0' + n as u8));
-                } else {
-                    out.push_str(&n.to_string());
-                }
-            }
-            AreaLevel::District => out.push_str("district"),
-            AreaLevel::State => out.push_str("state"),
-        }
-    }
-
     fn tag(self) -> u8 {
         match self {
             AreaLevel::Full => 0,
@@ -322,22 +305,6 @@ impl Geography {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn level_names_are_written_as_displayed() {
-        for level in [
-            AreaLevel::Full,
-            AreaLevel::Prefix(0),
-            AreaLevel::Prefix(3),
-            AreaLevel::Prefix(12),
-            AreaLevel::District,
-            AreaLevel::State,
-        ] {
-            let mut name = String::new();
-            level.write_name(&mut name);
-            assert_eq!(name, level.to_string());
-        }
-    }
 
     #[test]
     fn india_pins_are_six_digits() {

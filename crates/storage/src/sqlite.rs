@@ -198,6 +198,22 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         drop(store);
-        let _ = std::fs::remove_file(path);
+
+        // Without the background task nothing copies the log back: the
+        // database file stays as small as SQLite created it.
+        let quiet = dir.join(format!("{}.db", uuid::Uuid::now_v7().simple()));
+        let quiet = quiet.to_str().unwrap();
+        let mut store = SqliteStore::open(quiet).await.unwrap();
+        store._checkpoint.take();
+        store.run_migrations().await.unwrap();
+        tokio::time::sleep(CHECKPOINT_EVERY * 4).await;
+        let file = std::fs::metadata(quiet).map(|m| m.len()).unwrap_or(0);
+        assert!(file <= 4 * 4096, "database file {file} bytes");
+        drop(store);
+        for db in [path, quiet] {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{db}{suffix}"));
+            }
+        }
     }
 }
