@@ -56,6 +56,34 @@ impl PgStore {
     /// fold one after another.
     const FOR_UPDATE: &'static str = " FOR UPDATE";
 
+    /// The shipments a recording folds (of those in `ids`, sorted, the ones
+    /// the tenant has), locked in id order so that concurrent recordings
+    /// take turns without deadlocking.
+    async fn lock_for_fold(
+        tx: &mut sqlx::PgConnection,
+        tenant_id: &str,
+        ids: &[&str],
+    ) -> Result<Vec<crate::rows::FoldShipmentRow>> {
+        let mut rows = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(crate::shared::ROWS_PER_STATEMENT) {
+            let sql = format!(
+                concat!(
+                    "SELECT ",
+                    crate::rows::shipment_columns!(),
+                    ", latest_event_at FROM shipments WHERE tenant_id = $1 AND id IN ({}) ORDER BY id FOR UPDATE"
+                ),
+                crate::shared::placeholders(chunk.len(), 2),
+            );
+            let mut q = sqlx::query_as::<_, crate::rows::FoldShipmentRow>(sqlx::AssertSqlSafe(sql))
+                .bind(tenant_id);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            rows.extend(q.fetch_all(&mut *tx).await?);
+        }
+        Ok(rows)
+    }
+
     /// Concurrent recorders would all update a carrier's all-lanes row of
     /// the day and queue on its lock until each commits (seen under mixed
     /// load: most write transactions waiting on `transactionid`); each

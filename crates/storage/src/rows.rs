@@ -65,7 +65,9 @@ pub(crate) struct ShipmentDetails {
     pub promise: Option<shipgate_domain::shipment::DeliveryPromise>,
 }
 
-#[derive(sqlx::FromRow)]
+/// Also read from a JSON array of its columns, in this order (see
+/// `FoldShipmentRow::from_json_rows`).
+#[derive(sqlx::FromRow, Deserialize)]
 pub(crate) struct ShipmentRow {
     pub id: String,
     pub tenant_id: String,
@@ -716,6 +718,21 @@ pub(crate) struct FoldShipmentRow {
     #[sqlx(flatten)]
     pub shipment: ShipmentRow,
     pub latest_event_at: Option<i64>,
+}
+
+impl FoldShipmentRow {
+    /// Rows given as a JSON array of `[[shipment_columns…], latest_event_at]`.
+    pub(crate) fn from_json_rows(json: &str) -> Result<Vec<Self>, StoreError> {
+        let rows: Vec<(ShipmentRow, Option<i64>)> = serde_json::from_str(json)
+            .map_err(|e| StoreError::Corrupt(format!("shipment rows: {e}")))?;
+        Ok(rows
+            .into_iter()
+            .map(|(shipment, latest_event_at)| Self {
+                shipment,
+                latest_event_at,
+            })
+            .collect())
+    }
 }
 
 /// An event with the shipment it belongs to (histories of many shipments at once).

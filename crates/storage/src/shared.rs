@@ -2224,50 +2224,161 @@ macro_rules! record_batch_in_tx {
             // Locked (PostgreSQL) in id order, so concurrent batches fold in turn without deadlocking.
             let mut ids = order.clone();
             ids.sort_unstable();
-            let mut shipments: HashMap<String, (shipgate_domain::Shipment, Option<i64>)> = HashMap::new();
-            let mut fetched = 0;
-            for chunk in ids.chunks(ROWS_PER_STATEMENT) {
-                let sql = format!(
-                    concat!("SELECT ", $crate::rows::shipment_columns!(), ", latest_event_at FROM shipments WHERE tenant_id = $1 AND id IN ({}) ORDER BY id{}"),
-                    $crate::shared::placeholders(chunk.len(), 2),
-                    Self::FOR_UPDATE
-                );
-                let mut q = sqlx::query_as::<_, $crate::rows::FoldShipmentRow>(sqlx::AssertSqlSafe(Self::dynamic_sql(sql))).bind(tenant_id);
-                for id in chunk {
-                    q = q.bind(*id);
-                }
-                let fetch = std::time::Instant::now();
-                let rows = q.fetch_all(&mut *$tx).await?;
-                fetched += fetch.elapsed().as_micros();
-                for row in rows {
-                    let latest = row.latest_event_at;
-                    let shipment = shipgate_domain::Shipment::try_from(row.shipment)?;
-                    shipments.insert(shipment.id.clone(), (shipment, latest));
-                }
-            }
-            phases.push(("lock", phase.elapsed().as_micros()));
-            order.retain(|id| shipments.contains_key(*id));
             // Every new event in one statement per chunk; what comes back was new.
-            let rows: Vec<(&str, &shipgate_domain::ShipmentEvent)> = order
-                .iter()
-                .flat_map(|id| merged[id].0.iter().map(move |e| (*id, *e)))
-                .collect();
-            let mut seqs: HashMap<String, i64> = HashMap::with_capacity(rows.len());
-            for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-                let insert = format!(
+            let insert_sql = |rows: usize| {
+                format!(
                     "INSERT INTO shipment_events (id, tenant_id, shipment_id, status, occurred_at, recorded_at, source, \
                      dedupe_key, carrier_code, description, location, ndr_reason, actor) VALUES {} \
                      ON CONFLICT (shipment_id, dedupe_key) DO NOTHING",
-                    values_rows(chunk.len(), 13, 1)
-                );
-                // Where the backend numbers a full insert's rows predictably
-                // (SQLite), nothing comes back unless some rows were repeats.
-                if Self::NUMBERS_FULL_INSERTS {
-                    let mut q = sqlx::query(sqlx::AssertSqlSafe(Self::dynamic_sql(insert)));
-                    for (shipment_id, e) in chunk {
-                        q = $crate::shared::bind_event!(q, tenant_id, *shipment_id, e);
+                    values_rows(rows, 13, 1)
+                )
+            };
+            let insert_events = |chunk: &[(&str, &shipgate_domain::ShipmentEvent)]| {
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(Self::dynamic_sql(insert_sql(chunk.len()))));
+                for (shipment_id, e) in chunk {
+                    q = $crate::shared::bind_event!(q, tenant_id, *shipment_id, e);
+                }
+                q
+            };
+            // Where the backend numbers a full insert's rows predictably
+            // (SQLite), the inserts need nothing back, so they are bound while
+            // the shipments are read: they depend only on which shipments
+            // exist, and normally all do.
+            let (locked, mut rows, mut bound) = {
+                let mut lock = std::pin::pin!(Self::lock_for_fold(&mut *$tx, tenant_id, &ids));
+                // The first poll sends the read to the database.
+                let sent = std::future::poll_fn(|cx| std::task::Poll::Ready(std::future::Future::poll(lock.as_mut(), cx))).await;
+                let rows: Vec<(&str, &shipgate_domain::ShipmentEvent)> = order
+                    .iter()
+                    .flat_map(|id| merged[id].0.iter().map(move |e| (*id, *e)))
+                    .collect();
+                let bound: Vec<_> = if Self::NUMBERS_FULL_INSERTS {
+                    rows.chunks(ROWS_PER_STATEMENT).map(|chunk| insert_events(chunk)).collect()
+                } else {
+                    Vec::new()
+                };
+                let locked = match sent {
+                    std::task::Poll::Ready(locked) => locked,
+                    std::task::Poll::Pending => lock.await,
+                }?;
+                (locked, rows, bound)
+            };
+            let fetched = phase.elapsed().as_micros();
+            let mut shipments: HashMap<String, (shipgate_domain::Shipment, Option<i64>)> = HashMap::with_capacity(ids.len());
+            for row in locked {
+                let latest = row.latest_event_at;
+                let shipment = shipgate_domain::Shipment::try_from(row.shipment)?;
+                shipments.insert(shipment.id.clone(), (shipment, latest));
+            }
+            phases.push(("lock", phase.elapsed().as_micros()));
+            let before = order.len();
+            order.retain(|id| shipments.contains_key(*id));
+            if order.len() != before {
+                // Some are not the tenant's shipments: bound again without their events.
+                rows = order
+                    .iter()
+                    .flat_map(|id| merged[id].0.iter().map(move |e| (*id, *e)))
+                    .collect();
+                bound = if Self::NUMBERS_FULL_INSERTS {
+                    rows.chunks(ROWS_PER_STATEMENT).map(|chunk| insert_events(chunk)).collect()
+                } else {
+                    Vec::new()
+                };
+            }
+            // Fold: from the stored state where the new events are not older
+            // than the history, else from the whole history (read in one query,
+            // below). Yields, per shipment, the events that went in and its
+            // timeline (the new events' only, when folded onto the stored state),
+            // when its latest event happened, and whether it was folded onto the
+            // stored state; and the shipments to fold from their history.
+            let fold_new = |seq_of: &dyn Fn(&str) -> Option<i64>| {
+                let mut inserted_of: HashMap<&str, Vec<shipgate_domain::ShipmentEvent>> = HashMap::new();
+                let mut folds: HashMap<&str, (shipgate_domain::Timeline, Option<jiff::Timestamp>, bool)> = HashMap::new();
+                let mut refold: Vec<&str> = Vec::new();
+                for id in &order {
+                    let inserted: Vec<shipgate_domain::ShipmentEvent> = merged[id]
+                        .0
+                        .iter()
+                        .filter_map(|e| seq_of(&e.id).map(|seq| shipgate_domain::ShipmentEvent { seq, ..(*e).clone() }))
+                        .collect();
+                    if inserted.is_empty() {
+                        continue;
                     }
-                    let result = q.execute(&mut *$tx).await?;
+                    let (shipment, latest) = &shipments[*id];
+                    let latest = latest.map($crate::rows::timestamp).transpose()?;
+                    let newest = inserted.iter().map(|e| e.occurred_at).max();
+                    match shipgate_domain::Timeline::fold_after(&shipment.state, latest, inserted.clone()) {
+                        Some(timeline) => {
+                            folds.insert(*id, (timeline, latest.max(newest), true));
+                        }
+                        None => refold.push(*id),
+                    }
+                    inserted_of.insert(*id, inserted);
+                }
+                Ok::<_, $crate::StoreError>((inserted_of, folds, refold))
+            };
+            // The projections of the shipments that got events.
+            let updated_at = jiff::Timestamp::now();
+            let bind_updates = |folds: &HashMap<&str, (shipgate_domain::Timeline, Option<jiff::Timestamp>, bool)>| {
+                let changed: Vec<&str> = order.iter().copied().filter(|id| folds.contains_key(id)).collect();
+                changed
+                    .chunks(ROWS_PER_STATEMENT)
+                    .map(|chunk| {
+                        let sql = format!(
+                            "UPDATE shipments SET status = v.column2, progress = v.column3, failed_attempts = v.column4, \
+                             ndr_reason = v.column5, last_event_at = v.column6, updated_at = v.column7, next_poll_at = v.column8, \
+                             latest_event_at = v.column9, picked_up_at = v.column10 FROM (VALUES {}) AS v WHERE shipments.id = v.column1",
+                            values_rows(chunk.len(), 10, 1)
+                        );
+                        let mut q = sqlx::query(sqlx::AssertSqlSafe(Self::dynamic_sql(sql)));
+                        for id in chunk {
+                            let (timeline, latest, _) = &folds[id];
+                            let st = &timeline.state;
+                            let has_account = shipments[*id].0.carrier_account_id.is_some();
+                            q = q
+                                .bind(*id)
+                                .bind(st.status.as_str())
+                                .bind(st.progress.as_str())
+                                .bind(i64::from(st.failed_attempts))
+                                .bind(st.ndr_reason.map(|r| r.as_str()))
+                                .bind(st.last_event_at.map(micros))
+                                .bind(micros(updated_at))
+                                .bind($crate::shared::next_poll(has_account, st.status, updated_at))
+                                .bind(latest.map(micros))
+                                .bind(st.picked_up_at.map(micros));
+                        }
+                        q
+                    })
+                    .collect::<Vec<_>>()
+            };
+            let mut bound = bound.into_iter();
+            let mut seqs: HashMap<String, i64> = HashMap::with_capacity(rows.len());
+            // Where the backend numbers a full insert's rows (SQLite), the fold
+            // and the projections' statements are worked out while the last
+            // insert runs, on the guess that every event is new (carriers
+            // seldom send a scan twice), numbered in the order given; the
+            // guess is checked when the inserts return.
+            let mut guessed = None;
+            let last = rows.len().div_ceil(ROWS_PER_STATEMENT).saturating_sub(1);
+            for (i, chunk) in rows.chunks(ROWS_PER_STATEMENT).enumerate() {
+                if Self::NUMBERS_FULL_INSERTS {
+                    let q = bound.next().expect("one insert bound per chunk");
+                    let result = if i == last {
+                        let mut running = std::pin::pin!(q.execute(&mut *$tx));
+                        let sent = std::future::poll_fn(|cx| std::task::Poll::Ready(std::future::Future::poll(running.as_mut(), cx))).await;
+                        let order_given: HashMap<&str, i64> =
+                            rows.iter().enumerate().map(|(n, (_, e))| (e.id.as_str(), n as i64)).collect();
+                        let (inserted_of, folds, refold) = fold_new(&|id| order_given.get(id).copied())?;
+                        // Folded from history, the projections wait for that read.
+                        let updates = refold.is_empty().then(|| bind_updates(&folds));
+                        guessed = Some((inserted_of, folds, refold, updates));
+                        match sent {
+                            std::task::Poll::Ready(done) => done,
+                            std::task::Poll::Pending => running.await,
+                        }?
+                    } else {
+                        q.execute(&mut *$tx).await?
+                    };
                     match Self::inserted_rowids(&result, chunk.len()) {
                         Some(range) => seqs.extend(chunk.iter().map(|(_, e)| e.id.clone()).zip(range)),
                         None if result.rows_affected() > 0 => {
@@ -2285,7 +2396,7 @@ macro_rules! record_batch_in_tx {
                         None => {}
                     }
                 } else {
-                    let sql = format!("{insert} RETURNING id, seq");
+                    let sql = format!("{} RETURNING id, seq", insert_sql(chunk.len()));
                     let mut q = sqlx::query_as::<_, (String, i64)>(sqlx::AssertSqlSafe(Self::dynamic_sql(sql)));
                     for (shipment_id, e) in chunk {
                         q = $crate::shared::bind_event!(q, tenant_id, *shipment_id, e);
@@ -2294,33 +2405,24 @@ macro_rules! record_batch_in_tx {
                 }
             }
             phases.push(("insert_events", phase.elapsed().as_micros()));
-            // Fold: from the stored state where the new events are not older
-            // than the history, else from the whole history (read in one query).
-            let mut inserted_of: HashMap<&str, Vec<shipgate_domain::ShipmentEvent>> = HashMap::new();
-            // Per shipment: its timeline (the new events' only, when folded onto the
-            // stored state), when its latest event happened, and whether it was folded onto the stored state.
-            let mut folds: HashMap<&str, (shipgate_domain::Timeline, Option<jiff::Timestamp>, bool)> = HashMap::new();
-            let mut refold: Vec<&str> = Vec::new();
-            for id in &order {
-                let inserted: Vec<shipgate_domain::ShipmentEvent> = merged[id]
-                    .0
-                    .iter()
-                    .filter_map(|e| seqs.get(&e.id).map(|seq| shipgate_domain::ShipmentEvent { seq: *seq, ..(*e).clone() }))
-                    .collect();
-                if inserted.is_empty() {
-                    continue;
-                }
-                let (shipment, latest) = &shipments[*id];
-                let latest = latest.map($crate::rows::timestamp).transpose()?;
-                let newest = inserted.iter().map(|e| e.occurred_at).max();
-                match shipgate_domain::Timeline::fold_after(&shipment.state, latest, inserted.clone()) {
-                    Some(timeline) => {
-                        folds.insert(*id, (timeline, latest.max(newest), true));
+            let (mut inserted_of, mut folds, refold, bound_updates) = match guessed {
+                // All new: the guess holds, with the numbers the database gave.
+                Some((mut inserted_of, mut folds, refold, updates)) if seqs.len() == rows.len() => {
+                    for e in inserted_of.values_mut().flatten() {
+                        e.seq = seqs[&e.id];
                     }
-                    None => refold.push(*id),
+                    for (timeline, _, _) in folds.values_mut() {
+                        for entry in &mut timeline.entries {
+                            entry.event.seq = seqs[&entry.event.id];
+                        }
+                    }
+                    (inserted_of, folds, refold, updates)
                 }
-                inserted_of.insert(*id, inserted);
-            }
+                _ => {
+                    let (inserted_of, folds, refold) = fold_new(&|id| seqs.get(id).copied())?;
+                    (inserted_of, folds, refold, None)
+                }
+            };
             for chunk in refold.chunks(ROWS_PER_STATEMENT) {
                 let sql = format!(
                     concat!("SELECT shipment_id, ", $crate::rows::event_columns!(), " FROM shipment_events WHERE shipment_id IN ({})"),
@@ -2341,33 +2443,67 @@ macro_rules! record_batch_in_tx {
                 }
             }
             phases.push(("fold", phase.elapsed().as_micros()));
-            // The projections of the shipments that got events.
-            let updated_at = jiff::Timestamp::now();
-            let changed: Vec<&str> = order.iter().copied().filter(|id| folds.contains_key(id)).collect();
-            for chunk in changed.chunks(ROWS_PER_STATEMENT) {
-                let sql = format!(
-                    "UPDATE shipments SET status = v.column2, progress = v.column3, failed_attempts = v.column4, \
-                     ndr_reason = v.column5, last_event_at = v.column6, updated_at = v.column7, next_poll_at = v.column8, \
-                     latest_event_at = v.column9, picked_up_at = v.column10 FROM (VALUES {}) AS v WHERE shipments.id = v.column1",
-                    values_rows(chunk.len(), 10, 1)
-                );
-                let mut q = sqlx::query(sqlx::AssertSqlSafe(Self::dynamic_sql(sql)));
-                for id in chunk {
-                    let (timeline, latest, _) = &folds[id];
-                    let st = &timeline.state;
-                    let has_account = shipments[*id].0.carrier_account_id.is_some();
-                    q = q
-                        .bind(*id)
-                        .bind(st.status.as_str())
-                        .bind(st.progress.as_str())
-                        .bind(i64::from(st.failed_attempts))
-                        .bind(st.ndr_reason.map(|r| r.as_str()))
-                        .bind(st.last_event_at.map(micros))
-                        .bind(micros(updated_at))
-                        .bind($crate::shared::next_poll(has_account, st.status, updated_at))
-                        .bind(latest.map(micros))
-                        .bind(st.picked_up_at.map(micros));
+            let mut updates = bound_updates.unwrap_or_else(|| bind_updates(&folds)).into_iter();
+            // What each recording did, and what it calls for, but for the NDR
+            // records' writes and what follows from the NDRs they raise.
+            let mut stats = $crate::performance::StatsChanges::default();
+            let mut work_out = || {
+                let mut recordings = Vec::with_capacity(order.len());
+                for id in &order {
+                    let (mut shipment, _) = shipments.remove(*id).expect("locked above");
+                    let previous = shipment.state.clone();
+                    let facts = &merged[id].1;
+                    shipment.carrier_facts.edd = facts.edd.or(shipment.carrier_facts.edd);
+                    shipment.carrier_facts.attempts = facts.attempts.or(shipment.carrier_facts.attempts);
+                    if facts.proof_of_delivery.is_some() {
+                        shipment.carrier_facts.proof_of_delivery = facts.proof_of_delivery.clone();
+                    }
+                    let inserted = inserted_of.remove(*id).unwrap_or_default();
+                    let mut not_applied = Vec::new();
+                    let mut ndrs = $crate::shared::NdrPlan::default();
+                    if let Some((timeline, _, onto_stored)) = folds.remove(*id) {
+                        not_applied = timeline
+                            .entries
+                            .iter()
+                            .filter(|e| !e.applied && inserted.iter().any(|i| i.id == e.event.id))
+                            .map(|e| e.event.id.clone())
+                            .collect();
+                        shipment.state = timeline.state.clone();
+                        shipment.updated_at = updated_at;
+                        stats.state_change(&shipment, &previous);
+                        // Attempts counted as the fold counts them: onto the stored
+                        // state, from its count and status; else from the start.
+                        let (attempts, last) = if onto_stored {
+                            (i64::from(previous.failed_attempts), Some(previous.status))
+                        } else {
+                            (0, None)
+                        };
+                        ndrs = $crate::shared::NdrPlan::of(&shipment, &timeline, attempts, last);
+                    }
+                    let duplicates = merged[id].0.len() - inserted.len();
+                    let recorded = $crate::EventsRecorded { previous, shipment, inserted, duplicates, not_applied, raised_ndrs: Vec::new() };
+                    // None raised: what it calls for is known now.
+                    let more = ndrs.raise.is_empty().then(|| follow_up(&recorded));
+                    recordings.push((recorded, ndrs, more));
                 }
+                recordings
+            };
+            // SQLite's thread runs the first projections statement while this
+            // one works that out.
+            let recordings = match updates.next() {
+                Some(first) => {
+                    let mut running = std::pin::pin!(first.execute(&mut *$tx));
+                    let sent = std::future::poll_fn(|cx| std::task::Poll::Ready(std::future::Future::poll(running.as_mut(), cx))).await;
+                    let recordings = work_out();
+                    match sent {
+                        std::task::Poll::Ready(done) => done,
+                        std::task::Poll::Pending => running.await,
+                    }?;
+                    recordings
+                }
+                None => work_out(),
+            };
+            for q in updates {
                 q.execute(&mut *$tx).await?;
             }
             phases.push(("update", phase.elapsed().as_micros()));
@@ -2393,45 +2529,16 @@ macro_rules! record_batch_in_tx {
                 q.execute(&mut *$tx).await?;
             }
             phases.push(("facts", phase.elapsed().as_micros()));
-            // What each recording did, and what it calls for.
-            let mut all = Vec::with_capacity(order.len());
+            // The NDR records, then what the rest calls for.
+            let mut all = Vec::with_capacity(recordings.len());
             let mut jobs = Vec::new();
             let mut webhooks = Vec::new();
-            let mut stats = $crate::performance::StatsChanges::default();
-            for id in &order {
-                let (mut shipment, _) = shipments.remove(*id).expect("locked above");
-                let previous = shipment.state.clone();
-                let facts = &merged[id].1;
-                shipment.carrier_facts.edd = facts.edd.or(shipment.carrier_facts.edd);
-                shipment.carrier_facts.attempts = facts.attempts.or(shipment.carrier_facts.attempts);
-                if facts.proof_of_delivery.is_some() {
-                    shipment.carrier_facts.proof_of_delivery = facts.proof_of_delivery.clone();
-                }
-                let inserted = inserted_of.remove(*id).unwrap_or_default();
-                let mut not_applied = Vec::new();
-                let mut raised_ndrs = Vec::new();
-                if let Some((timeline, _, onto_stored)) = folds.remove(*id) {
-                    not_applied = timeline
-                        .entries
-                        .iter()
-                        .filter(|e| !e.applied && inserted.iter().any(|i| i.id == e.event.id))
-                        .map(|e| e.event.id.clone())
-                        .collect();
-                    shipment.state = timeline.state.clone();
-                    shipment.updated_at = updated_at;
-                    stats.state_change(&shipment, &previous);
-                    // Attempts counted as the fold counts them: onto the stored
-                    // state, from its count and status; else from the start.
-                    let (attempts, last) = if onto_stored {
-                        (i64::from(previous.failed_attempts), Some(previous.status))
-                    } else {
-                        (0, None)
-                    };
-                    raised_ndrs = $crate::shared::track_ndrs!(&mut $tx, &shipment, &timeline, attempts, last);
-                }
-                let duplicates = merged[id].0.len() - inserted.len();
-                let recorded = $crate::EventsRecorded { previous, shipment, inserted, duplicates, not_applied, raised_ndrs };
-                let more = follow_up(&recorded);
+            for (mut recorded, ndrs, more) in recordings {
+                recorded.raised_ndrs = $crate::shared::write_ndrs!(&mut $tx, &recorded.shipment, ndrs);
+                let more = match more {
+                    Some(more) => more,
+                    None => follow_up(&recorded),
+                };
                 jobs.extend(more.jobs);
                 webhooks.extend(more.webhooks);
                 all.push(recorded);
@@ -2652,34 +2759,72 @@ pub(crate) fn placeholders(n: usize, first: usize) -> String {
         .join(", ")
 }
 
-/// Keeps a shipment's NDR records in step with its re-folded timeline, inside
-/// the recording transaction: every failed attempt in it has a record
+/// What keeps a shipment's NDR records in step with its re-folded timeline,
+/// decided before the recording transaction writes it: every failed attempt in it has a record
 /// (numbered by its place among the attempts; one that only became a new
 /// attempt now, because a late scan landed before it, gets its record now),
 /// and the new state settles earlier ones (delivered, returning, superseded
-/// by a later failure, or ended otherwise). Yields the ids of records raised.
+/// by a later failure, or ended otherwise). The writes are `write_ndrs`'s.
 /// A timeline folded onto the stored state holds only the new events: the
 /// count of attempts and the last applied status before them are given.
-macro_rules! track_ndrs {
-    ($tx:expr, $shipment:expr, $timeline:expr, $attempts_before:expr, $last_before:expr) => {{
+#[derive(Default)]
+pub(crate) struct NdrPlan {
+    /// Attempt number, reason, remarks and time of each failed attempt to record.
+    pub raise: Vec<(i64, shipgate_domain::NdrReason, Option<String>, i64)>,
+    /// The state earlier records settle into, and the attempt they are below.
+    pub settle: Option<(shipgate_domain::ndr::NdrState, i64)>,
+}
+
+impl NdrPlan {
+    pub(crate) fn of(
+        shipment: &shipgate_domain::Shipment,
+        timeline: &shipgate_domain::Timeline,
+        attempts_before: i64,
+        last_before: Option<shipgate_domain::ShipmentStatus>,
+    ) -> Self {
+        use shipgate_domain::ShipmentStatus as S;
         use shipgate_domain::ndr::NdrState;
         use shipgate_domain::status::Phase;
-        use shipgate_domain::ShipmentStatus as S;
-        let shipment: &shipgate_domain::Shipment = $shipment;
-        let now = $crate::rows::micros(jiff::Timestamp::now());
-        let mut raised = Vec::new();
-        let mut attempt: i64 = $attempts_before;
-        let mut previous: Option<S> = $last_before;
-        for entry in $timeline.entries.iter().filter(|e| e.applied) {
+        let mut raise = Vec::new();
+        let mut attempt = attempts_before;
+        let mut previous = last_before;
+        for entry in timeline.entries.iter().filter(|e| e.applied) {
             let e = &entry.event;
             // As the fold counts them: another failure scan while already
             // failed (a carrier reporting one attempt twice) is no new attempt.
             let new_attempt = e.status == S::DeliveryFailed && previous != Some(S::DeliveryFailed);
             previous = Some(e.status);
-            if !new_attempt {
-                continue;
+            if new_attempt {
+                attempt += 1;
+                raise.push((
+                    attempt,
+                    e.ndr_reason.unwrap_or(shipgate_domain::NdrReason::Unknown),
+                    e.description.clone(),
+                    crate::rows::micros(e.occurred_at),
+                ));
             }
-            attempt += 1;
+        }
+        let status = shipment.state.status;
+        let settle = match status {
+            S::Delivered => Some((NdrState::ResolvedDelivered, i64::MAX)),
+            s if matches!(s.phase(), Phase::Rto { .. }) => Some((NdrState::ResolvedRto, i64::MAX)),
+            S::DeliveryFailed => Some((NdrState::Closed, attempt)),
+            s if s.is_terminal() => Some((NdrState::Closed, i64::MAX)),
+            _ => None,
+        };
+        Self { raise, settle }
+    }
+}
+
+/// Writes an `NdrPlan` inside the recording transaction; yields the ids of
+/// the records raised.
+macro_rules! write_ndrs {
+    ($tx:expr, $shipment:expr, $plan:expr) => {{
+        let shipment: &shipgate_domain::Shipment = $shipment;
+        let plan: $crate::shared::NdrPlan = $plan;
+        let now = $crate::rows::micros(jiff::Timestamp::now());
+        let mut raised = Vec::new();
+        for (attempt, reason, remarks, occurred_at) in plan.raise {
             let id = sqlx::query_scalar::<_, String>(
                 "INSERT INTO ndrs (id, tenant_id, shipment_id, carrier, awb, attempt, reason, remarks, occurred_at, state, created_at, updated_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'open', $10, $10) ON CONFLICT (shipment_id, attempt) DO NOTHING RETURNING id",
@@ -2690,23 +2835,15 @@ macro_rules! track_ndrs {
             .bind(&shipment.carrier)
             .bind(&shipment.awb)
             .bind(attempt)
-            .bind(e.ndr_reason.unwrap_or(shipgate_domain::NdrReason::Unknown).as_str())
-            .bind(e.description.as_deref())
-            .bind($crate::rows::micros(e.occurred_at))
+            .bind(reason.as_str())
+            .bind(remarks)
+            .bind(occurred_at)
             .bind(now)
             .fetch_optional(&mut **$tx)
             .await?;
             raised.extend(id);
         }
-        let status = shipment.state.status;
-        let settle = match status {
-            S::Delivered => Some((NdrState::ResolvedDelivered, i64::MAX)),
-            s if matches!(s.phase(), Phase::Rto { .. }) => Some((NdrState::ResolvedRto, i64::MAX)),
-            S::DeliveryFailed => Some((NdrState::Closed, attempt)),
-            s if s.is_terminal() => Some((NdrState::Closed, i64::MAX)),
-            _ => None,
-        };
-        if let Some((state, below)) = settle {
+        if let Some((state, below)) = plan.settle {
             sqlx::query(
                 "UPDATE ndrs SET state = $1, resolved_at = $2, updated_at = $2 WHERE shipment_id = $3 AND attempt < $4 \
                  AND state IN ('open', 'action_requested', 'action_sent', 'failed')",
@@ -2721,7 +2858,7 @@ macro_rules! track_ndrs {
         raised
     }};
 }
-pub(crate) use track_ndrs;
+pub(crate) use write_ndrs;
 
 /// Inserts an event unless the same report is stored already; yields its
 /// recording sequence number if it was new.

@@ -85,6 +85,28 @@ impl SqliteStore {
     /// Nothing to add: the write transaction holds the only write lock.
     const FOR_UPDATE: &'static str = "";
 
+    /// The shipments a recording folds (of those in `ids`, the ones the
+    /// tenant has); the write transaction already excludes other writers.
+    /// They come back as **one** JSON value: sqlx hands every row from
+    /// SQLite's thread to the caller through a channel, copying each of its
+    /// values, which cost more than SQLite's lookups and its JSON together.
+    async fn lock_for_fold(
+        tx: &mut sqlx::SqliteConnection,
+        tenant_id: &str,
+        ids: &[&str],
+    ) -> Result<Vec<crate::rows::FoldShipmentRow>> {
+        let json: String = sqlx::query_scalar(concat!(
+            "SELECT json_group_array(json_array(json_array(",
+            crate::rows::shipment_columns!(),
+            "), latest_event_at)) FROM shipments WHERE tenant_id = $1 AND id IN (SELECT value FROM json_each($2))"
+        ))
+        .bind(tenant_id)
+        .bind(serde_json::to_string(ids).map_err(|e| crate::StoreError::Corrupt(e.to_string()))?)
+        .fetch_one(&mut *tx)
+        .await?;
+        crate::rows::FoldShipmentRow::from_json_rows(&json)
+    }
+
     /// One writer: no lock to spread (see the PostgreSQL store), one copy.
     fn performance_shard() -> i64 {
         0
@@ -168,6 +190,70 @@ fn checkpoint_in_background(pool: SqlitePool) -> Option<tokio::sync::oneshot::Se
 #[cfg(test)]
 mod tests {
     use super::*;
+    use shipgate_domain::Shipment;
+
+    #[tokio::test]
+    async fn shipments_read_as_one_json_value_are_the_shipments_stored() {
+        use crate::Store;
+        // SQLite's own path, whatever backend the suite runs against.
+        let dir = std::env::temp_dir().join("shipgate-tests");
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(format!("{}.db", uuid::Uuid::now_v7().simple()));
+        let path = path.to_str().unwrap();
+        let store = SqliteStore::open(path).await.unwrap();
+        store.run_migrations().await.unwrap();
+        let tenant = store.create_tenant("Acme", "h", "p").await.unwrap();
+        let other = store.create_tenant("Bolt", "h2", "p2").await.unwrap();
+        // Every optional column set, text with quotes and non-ASCII in it.
+        let (mut full, first) = crate::conformance::sample_shipment(&tenant.id, "AWB\"1");
+        full.order_reference = "ORD \"ünïcode\" \\ 1".into();
+        full.carrier_facts.edd = Some(jiff::civil::date(2026, 12, 24));
+        full.carrier_facts.attempts = Some(2);
+        full.carrier_facts.proof_of_delivery = Some("signed: \"R\"".into());
+        full.state.last_event_at = Some(first.occurred_at);
+        full.state.picked_up_at = Some(first.occurred_at);
+        full.state.failed_attempts = 1;
+        full.state.ndr_reason = Some(shipgate_domain::NdrReason::CustomerUnavailable);
+        let (bare, _) = crate::conformance::sample_shipment(&tenant.id, "AWB2");
+        let (theirs, _) = crate::conformance::sample_shipment(&other.id, "AWB3");
+        for s in [&full, &bare, &theirs] {
+            store.insert_shipment(s, &[], &[]).await.unwrap();
+        }
+        let mut tx = store.begin_write().await.unwrap();
+        let ids = [
+            full.id.as_str(),
+            bare.id.as_str(),
+            theirs.id.as_str(),
+            "shp_missing",
+        ];
+        let rows = SqliteStore::lock_for_fold(&mut tx, &tenant.id, &ids)
+            .await
+            .unwrap();
+        tx.rollback().await.unwrap();
+        let mut read: Vec<Shipment> = rows
+            .into_iter()
+            .map(|r| Shipment::try_from(r.shipment).unwrap())
+            .collect();
+        read.sort_by(|a, b| a.id.cmp(&b.id));
+        let mut stored = Vec::new();
+        for s in [&full, &bare] {
+            stored.push(store.shipment(&tenant.id, &s.id).await.unwrap().unwrap());
+        }
+        stored.sort_by(|a, b| a.id.cmp(&b.id));
+        assert_eq!(read, stored);
+        assert_eq!(
+            stored
+                .iter()
+                .find(|s| s.id == full.id)
+                .unwrap()
+                .carrier_facts,
+            full.carrier_facts
+        );
+        drop(store);
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{path}{suffix}"));
+        }
+    }
 
     #[tokio::test]
     async fn the_log_is_copied_back_in_the_background_not_by_the_writer() {
