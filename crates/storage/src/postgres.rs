@@ -56,6 +56,31 @@ impl PgStore {
     /// fold one after another.
     const FOR_UPDATE: &'static str = " FOR UPDATE";
 
+    /// The ids of the tenant's shipments with these AWBs at `carrier`, as
+    /// `(awb, id)`.
+    async fn ids_by_awbs(
+        pool: &sqlx::PgPool,
+        tenant_id: &str,
+        carrier: &str,
+        awbs: &[String],
+    ) -> Result<Vec<(String, String)>> {
+        let mut found = Vec::with_capacity(awbs.len());
+        for chunk in awbs.chunks(crate::shared::ROWS_PER_STATEMENT) {
+            let sql = format!(
+                "SELECT awb, id FROM shipments WHERE tenant_id = $1 AND carrier = $2 AND awb IN ({})",
+                crate::shared::placeholders(chunk.len(), 3)
+            );
+            let mut q = sqlx::query_as::<_, (String, String)>(sqlx::AssertSqlSafe(sql))
+                .bind(tenant_id)
+                .bind(carrier);
+            for awb in chunk {
+                q = q.bind(awb.as_str());
+            }
+            found.extend(q.fetch_all(pool).await?);
+        }
+        Ok(found)
+    }
+
     /// The shipments a recording folds (of those in `ids`, sorted, the ones
     /// the tenant has), locked in id order so that concurrent recordings
     /// take turns without deadlocking.

@@ -487,19 +487,7 @@ macro_rules! impl_store {
             }
 
             async fn shipment_ids_by_awbs(&self, tenant_id: &str, carrier: &str, awbs: &[String]) -> $crate::Result<Vec<(String, String)>> {
-                let mut found = Vec::with_capacity(awbs.len());
-                for chunk in awbs.chunks($crate::shared::ROWS_PER_STATEMENT) {
-                    let sql = format!(
-                        "SELECT awb, id FROM shipments WHERE tenant_id = $1 AND carrier = $2 AND awb IN ({})",
-                        $crate::shared::placeholders(chunk.len(), 3)
-                    );
-                    let mut q = sqlx::query_as::<_, (String, String)>(sqlx::AssertSqlSafe(Self::dynamic_sql(sql))).bind(tenant_id).bind(carrier);
-                    for awb in chunk {
-                        q = q.bind(awb.as_str());
-                    }
-                    found.extend(q.fetch_all(&self.pool).await?);
-                }
-                Ok(found)
+                Self::ids_by_awbs(&self.pool, tenant_id, carrier, awbs).await
             }
 
             async fn add_pool_awbs(&self, carrier_account_id: &str, awbs: &[String]) -> $crate::Result<u64> {

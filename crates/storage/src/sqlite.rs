@@ -85,6 +85,28 @@ impl SqliteStore {
     /// Nothing to add: the write transaction holds the only write lock.
     const FOR_UPDATE: &'static str = "";
 
+    /// The ids of the tenant's shipments with these AWBs at `carrier`, as
+    /// `(awb, id)`: one JSON value back (see `lock_for_fold`), the AWBs bound
+    /// as one JSON array.
+    async fn ids_by_awbs(
+        pool: &SqlitePool,
+        tenant_id: &str,
+        carrier: &str,
+        awbs: &[String],
+    ) -> Result<Vec<(String, String)>> {
+        let json: String = sqlx::query_scalar(
+            "SELECT json_group_array(json_array(awb, id)) FROM shipments \
+             WHERE tenant_id = $1 AND carrier = $2 AND awb IN (SELECT value FROM json_each($3))",
+        )
+        .bind(tenant_id)
+        .bind(carrier)
+        .bind(json_text(awbs)?)
+        .fetch_one(pool)
+        .await?;
+        serde_json::from_str(&json)
+            .map_err(|e| crate::StoreError::Corrupt(format!("AWB lookup: {e}")))
+    }
+
     /// The shipments a recording folds (of those in `ids`, the ones the
     /// tenant has); the write transaction already excludes other writers.
     /// They come back as **one** JSON value: sqlx hands every row from
@@ -101,7 +123,7 @@ impl SqliteStore {
             "), latest_event_at)) FROM shipments WHERE tenant_id = $1 AND id IN (SELECT value FROM json_each($2))"
         ))
         .bind(tenant_id)
-        .bind(serde_json::to_string(ids).map_err(|e| crate::StoreError::Corrupt(e.to_string()))?)
+        .bind(json_text(ids)?)
         .fetch_one(&mut *tx)
         .await?;
         crate::rows::FoldShipmentRow::from_json_rows(&json)
@@ -185,6 +207,11 @@ fn checkpoint_in_background(pool: SqlitePool) -> Option<tokio::sync::oneshot::Se
         }
     });
     Some(stop)
+}
+
+/// Values bound as one JSON array (read by `json_each`).
+fn json_text<T: serde::Serialize>(values: &[T]) -> Result<String> {
+    serde_json::to_string(values).map_err(|e| crate::StoreError::Corrupt(e.to_string()))
 }
 
 #[cfg(test)]
