@@ -2160,6 +2160,7 @@ pub(crate) const ROWS_PER_STATEMENT: usize = 256;
 /// Placeholders of a multi-row `VALUES` list: `($3, $4), ($5, $6)` for two
 /// rows of two values numbered from 3.
 pub(crate) fn values_rows(rows: usize, columns: usize, first: usize) -> String {
+    use std::fmt::Write;
     let mut sql = String::with_capacity(rows * columns * 6);
     for row in 0..rows {
         sql.push_str(if row == 0 { "(" } else { ", (" });
@@ -2167,8 +2168,8 @@ pub(crate) fn values_rows(rows: usize, columns: usize, first: usize) -> String {
             if column > 0 {
                 sql.push_str(", ");
             }
-            sql.push('$');
-            sql.push_str(&(first + row * columns + column).to_string());
+            // Writing to a String cannot fail.
+            let _ = write!(sql, "${}", first + row * columns + column);
         }
         sql.push(')');
     }
@@ -2185,7 +2186,8 @@ pub(crate) fn values_rows(rows: usize, columns: usize, first: usize) -> String {
 macro_rules! record_batch_in_tx {
     ($tx:ident, $tenant_id:expr, $reports:expr, $follow_up:expr) => {{
         async {
-            use std::collections::HashMap;
+            // Keys are ids the store made or read back: no hash flooding to fear.
+            use foldhash::{HashMap, HashMapExt};
             use $crate::rows::micros;
             use $crate::shared::{ROWS_PER_STATEMENT, values_rows};
             let tenant_id: &str = $tenant_id;
@@ -2701,18 +2703,25 @@ pub(crate) use note_webhook_failure;
 /// `$1 … $N` as `?`, for statements whose placeholders appear in the order
 /// they are numbered (the generated ones).
 pub(crate) fn anonymous_placeholders(sql: &str) -> String {
+    // Bytes, not chars: `$` and digits are ASCII, so every cut is a char
+    // boundary, and the text between placeholders is copied whole.
+    let bytes = sql.as_bytes();
     let mut out = String::with_capacity(sql.len());
-    let mut chars = sql.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
-            while chars.peek().is_some_and(char::is_ascii_digit) {
-                chars.next();
-            }
+    let (mut copied, mut i) = (0, 0);
+    while i < bytes.len() {
+        if bytes[i] == b'$' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit) {
+            out.push_str(&sql[copied..i]);
             out.push('?');
+            i += 1;
+            while bytes.get(i).is_some_and(u8::is_ascii_digit) {
+                i += 1;
+            }
+            copied = i;
         } else {
-            out.push(c);
+            i += 1;
         }
     }
+    out.push_str(&sql[copied..]);
     out
 }
 
@@ -3220,3 +3229,26 @@ macro_rules! write_audit {
     }};
 }
 pub(crate) use write_audit;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn multi_row_placeholders_are_numbered_in_order() {
+        assert_eq!(values_rows(2, 2, 3), "($3, $4), ($5, $6)");
+        assert_eq!(values_rows(1, 3, 1), "($1, $2, $3)");
+        assert_eq!(values_rows(0, 3, 1), "");
+    }
+
+    #[test]
+    fn numbered_placeholders_become_anonymous_and_the_rest_stays() {
+        assert_eq!(
+            anonymous_placeholders("SELECT $1, '$', x$ FROM t WHERE a = $12 AND b IN ($3, $40)"),
+            "SELECT ?, '$', x$ FROM t WHERE a = ? AND b IN (?, ?)"
+        );
+        assert_eq!(anonymous_placeholders("ünï $1 ç"), "ünï ? ç");
+        assert_eq!(anonymous_placeholders("$"), "$");
+        assert_eq!(anonymous_placeholders(""), "");
+    }
+}
