@@ -2153,6 +2153,25 @@ macro_rules! impl_store {
 }
 pub(crate) use impl_store;
 
+/// Runs `work` while the database runs `statement`: polls it once, which
+/// sends it, does the work on this thread, then waits for the answer. A
+/// transaction is a chain of statements, each on the database's side (for
+/// SQLite, its connection's own thread) and each followed by Rust work on
+/// this side; work that does not need the answer need not wait for it.
+pub(crate) async fn meanwhile<F: std::future::Future, R>(
+    statement: F,
+    work: impl FnOnce() -> R,
+) -> (F::Output, R) {
+    let mut statement = std::pin::pin!(statement);
+    let sent = std::future::poll_fn(|cx| std::task::Poll::Ready(statement.as_mut().poll(cx))).await;
+    let done = work();
+    let answer = match sent {
+        std::task::Poll::Ready(answer) => answer,
+        std::task::Poll::Pending => statement.await,
+    };
+    (answer, done)
+}
+
 /// Most rows one multi-row statement carries (bind parameters stay far
 /// below both databases' limits).
 pub(crate) const ROWS_PER_STATEMENT: usize = 256;
@@ -2234,25 +2253,23 @@ macro_rules! record_batch_in_tx {
             // (SQLite), the inserts need nothing back, so they are bound while
             // the shipments are read: they depend only on which shipments
             // exist, and normally all do.
-            let (locked, mut rows, mut bound) = {
-                let mut lock = std::pin::pin!(Self::lock_for_fold(&mut *$tx, tenant_id, &ids));
-                // The first poll sends the read to the database.
-                let sent = std::future::poll_fn(|cx| std::task::Poll::Ready(std::future::Future::poll(lock.as_mut(), cx))).await;
+            let bind_inserts = |rows: &[(&str, &shipgate_domain::ShipmentEvent)]| -> Vec<_> {
+                if Self::NUMBERS_FULL_INSERTS {
+                    rows.chunks(ROWS_PER_STATEMENT).map(|chunk| insert_events(chunk)).collect()
+                } else {
+                    Vec::new()
+                }
+            };
+            let (locked, (mut rows, mut bound)) = $crate::shared::meanwhile(Self::lock_for_fold(&mut *$tx, tenant_id, &ids), || {
                 let rows: Vec<(&str, &shipgate_domain::ShipmentEvent)> = order
                     .iter()
                     .flat_map(|id| merged[id].0.iter().map(move |e| (*id, *e)))
                     .collect();
-                let bound: Vec<_> = if Self::NUMBERS_FULL_INSERTS {
-                    rows.chunks(ROWS_PER_STATEMENT).map(|chunk| insert_events(chunk)).collect()
-                } else {
-                    Vec::new()
-                };
-                let locked = match sent {
-                    std::task::Poll::Ready(locked) => locked,
-                    std::task::Poll::Pending => lock.await,
-                }?;
-                (locked, rows, bound)
-            };
+                let bound = bind_inserts(&rows);
+                (rows, bound)
+            })
+            .await;
+            let locked = locked?;
             let fetched = phase.elapsed().as_micros();
             let mut shipments: HashMap<String, (shipgate_domain::Shipment, Option<i64>)> = HashMap::with_capacity(ids.len());
             for row in locked {
@@ -2269,11 +2286,7 @@ macro_rules! record_batch_in_tx {
                     .iter()
                     .flat_map(|id| merged[id].0.iter().map(move |e| (*id, *e)))
                     .collect();
-                bound = if Self::NUMBERS_FULL_INSERTS {
-                    rows.chunks(ROWS_PER_STATEMENT).map(|chunk| insert_events(chunk)).collect()
-                } else {
-                    Vec::new()
-                };
+                bound = bind_inserts(&rows);
             }
             // Fold: from the stored state where the new events are not older
             // than the history, else from the whole history (read in one query,
@@ -2354,18 +2367,17 @@ macro_rules! record_batch_in_tx {
                 if Self::NUMBERS_FULL_INSERTS {
                     let q = bound.next().expect("one insert bound per chunk");
                     let result = if i == last {
-                        let mut running = std::pin::pin!(q.execute(&mut *$tx));
-                        let sent = std::future::poll_fn(|cx| std::task::Poll::Ready(std::future::Future::poll(running.as_mut(), cx))).await;
-                        let order_given: HashMap<&str, i64> =
-                            rows.iter().enumerate().map(|(n, (_, e))| (e.id.as_str(), n as i64)).collect();
-                        let (inserted_of, folds, refold) = fold_new(&|id| order_given.get(id).copied())?;
-                        // Folded from history, the projections wait for that read.
-                        let updates = refold.is_empty().then(|| bind_updates(&folds));
-                        guessed = Some((inserted_of, folds, refold, updates));
-                        match sent {
-                            std::task::Poll::Ready(done) => done,
-                            std::task::Poll::Pending => running.await,
-                        }?
+                        let (result, guess) = $crate::shared::meanwhile(q.execute(&mut *$tx), || {
+                            let order_given: HashMap<&str, i64> =
+                                rows.iter().enumerate().map(|(n, (_, e))| (e.id.as_str(), n as i64)).collect();
+                            let (inserted_of, folds, refold) = fold_new(&|id| order_given.get(id).copied())?;
+                            // Folded from history, the projections wait for that read.
+                            let updates = refold.is_empty().then(|| bind_updates(&folds));
+                            Ok::<_, $crate::StoreError>((inserted_of, folds, refold, updates))
+                        })
+                        .await;
+                        guessed = Some(guess?);
+                        result?
                     } else {
                         q.execute(&mut *$tx).await?
                     };
@@ -2482,13 +2494,8 @@ macro_rules! record_batch_in_tx {
             // one works that out.
             let recordings = match updates.next() {
                 Some(first) => {
-                    let mut running = std::pin::pin!(first.execute(&mut *$tx));
-                    let sent = std::future::poll_fn(|cx| std::task::Poll::Ready(std::future::Future::poll(running.as_mut(), cx))).await;
-                    let recordings = work_out();
-                    match sent {
-                        std::task::Poll::Ready(done) => done,
-                        std::task::Poll::Pending => running.await,
-                    }?;
+                    let (done, recordings) = $crate::shared::meanwhile(first.execute(&mut *$tx), work_out).await;
+                    done?;
                     recordings
                 }
                 None => work_out(),

@@ -219,15 +219,20 @@ mod tests {
     use super::*;
     use shipgate_domain::Shipment;
 
-    #[tokio::test]
-    async fn shipments_read_as_one_json_value_are_the_shipments_stored() {
-        use crate::Store;
-        // SQLite's own path, whatever backend the suite runs against.
+    /// A new database file's path under the temp dir.
+    fn temporary_file() -> String {
         let dir = std::env::temp_dir().join("shipgate-tests");
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join(format!("{}.db", uuid::Uuid::now_v7().simple()));
-        let path = path.to_str().unwrap();
-        let store = SqliteStore::open(path).await.unwrap();
+        path.to_str().unwrap().to_string()
+    }
+
+    #[tokio::test]
+    async fn shipments_read_as_one_json_value_are_the_shipments_stored() {
+        use crate::Store;
+        // SQLite's own file, whatever backend the suite runs against.
+        let path = temporary_file();
+        let store = SqliteStore::open(&path).await.unwrap();
         store.run_migrations().await.unwrap();
         let tenant = store.create_tenant("Acme", "h", "p").await.unwrap();
         let other = store.create_tenant("Bolt", "h2", "p2").await.unwrap();
@@ -284,10 +289,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_log_is_copied_back_in_the_background_not_by_the_writer() {
-        let dir = std::env::temp_dir().join("shipgate-tests");
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join(format!("{}.db", uuid::Uuid::now_v7().simple()));
-        let path = path.to_str().unwrap();
+        let path = &temporary_file();
         let store = SqliteStore::open(path).await.unwrap();
         let autocheckpoint: i64 = sqlx::query_scalar("PRAGMA wal_autocheckpoint")
             .fetch_one(&store.writer)
@@ -314,8 +316,7 @@ mod tests {
 
         // Without the background task nothing copies the log back: the
         // database file stays as small as SQLite created it.
-        let quiet = dir.join(format!("{}.db", uuid::Uuid::now_v7().simple()));
-        let quiet = quiet.to_str().unwrap();
+        let quiet = &temporary_file();
         let mut store = SqliteStore::open(quiet).await.unwrap();
         store._checkpoint.take();
         store.run_migrations().await.unwrap();
