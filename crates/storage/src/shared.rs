@@ -2242,20 +2242,21 @@ macro_rules! record_batch_in_tx {
                     values_rows(rows, 13, 1)
                 )
             };
-            let insert_events = |chunk: &[(&str, &shipgate_domain::ShipmentEvent)]| {
-                let mut q = sqlx::query(sqlx::AssertSqlSafe(Self::dynamic_sql(insert_sql(chunk.len()))));
-                for (shipment_id, e) in chunk {
-                    q = $crate::shared::bind_event!(q, tenant_id, *shipment_id, e);
-                }
-                q
-            };
             // Where the backend numbers a full insert's rows predictably
             // (SQLite), the inserts need nothing back, so they are bound while
             // the shipments are read: they depend only on which shipments
             // exist, and normally all do.
             let bind_inserts = |rows: &[(&str, &shipgate_domain::ShipmentEvent)]| -> Vec<_> {
                 if Self::NUMBERS_FULL_INSERTS {
-                    rows.chunks(ROWS_PER_STATEMENT).map(|chunk| insert_events(chunk)).collect()
+                    rows.chunks(ROWS_PER_STATEMENT)
+                        .map(|chunk| {
+                            let mut q = sqlx::query(sqlx::AssertSqlSafe(Self::dynamic_sql(insert_sql(chunk.len()))));
+                            for (shipment_id, e) in chunk {
+                                q = $crate::shared::bind_event!(q, tenant_id, *shipment_id, e);
+                            }
+                            q
+                        })
+                        .collect()
                 } else {
                     Vec::new()
                 }
@@ -2282,10 +2283,7 @@ macro_rules! record_batch_in_tx {
             order.retain(|id| shipments.contains_key(*id));
             if order.len() != before {
                 // Some are not the tenant's shipments: bound again without their events.
-                rows = order
-                    .iter()
-                    .flat_map(|id| merged[id].0.iter().map(move |e| (*id, *e)))
-                    .collect();
+                rows.retain(|(id, _)| shipments.contains_key(*id));
                 bound = bind_inserts(&rows);
             }
             // Fold: from the stored state where the new events are not older

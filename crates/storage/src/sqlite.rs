@@ -236,7 +236,8 @@ mod tests {
         store.run_migrations().await.unwrap();
         let tenant = store.create_tenant("Acme", "h", "p").await.unwrap();
         let other = store.create_tenant("Bolt", "h2", "p2").await.unwrap();
-        // Every optional column set, text with quotes and non-ASCII in it.
+        // The optional columns set (but the carrier account, which needs a
+        // row of its own), text with quotes and non-ASCII in it.
         let (mut full, first) = crate::conformance::sample_shipment(&tenant.id, "AWB\"1");
         full.order_reference = "ORD \"ünïcode\" \\ 1".into();
         full.carrier_facts.edd = Some(jiff::civil::date(2026, 12, 24));
@@ -246,11 +247,22 @@ mod tests {
         full.state.picked_up_at = Some(first.occurred_at);
         full.state.failed_attempts = 1;
         full.state.ndr_reason = Some(shipgate_domain::NdrReason::CustomerUnavailable);
+        full.allocation = Some(shipgate_domain::allocation::Allocation {
+            strategy: shipgate_domain::allocation::Strategy::Fastest,
+            rule: Some("heavy \"parcels\"".into()),
+            ranked: Vec::new(),
+        });
         let (bare, _) = crate::conformance::sample_shipment(&tenant.id, "AWB2");
         let (theirs, _) = crate::conformance::sample_shipment(&other.id, "AWB3");
         for s in [&full, &bare, &theirs] {
             store.insert_shipment(s, &[], &[]).await.unwrap();
         }
+        // A recording keeps when the latest event happened; set it directly.
+        sqlx::query("UPDATE shipments SET latest_event_at = 1796559198000000 WHERE id = $1")
+            .bind(&full.id)
+            .execute(&store.writer)
+            .await
+            .unwrap();
         let mut tx = store.begin_write().await.unwrap();
         let ids = [
             full.id.as_str(),
@@ -262,6 +274,17 @@ mod tests {
             .await
             .unwrap();
         tx.rollback().await.unwrap();
+        let mut latest: Vec<(String, Option<i64>)> = rows
+            .iter()
+            .map(|r| (r.shipment.id.clone(), r.latest_event_at))
+            .collect();
+        latest.sort();
+        let mut expected = vec![
+            (full.id.clone(), Some(1796559198000000)),
+            (bare.id.clone(), None),
+        ];
+        expected.sort();
+        assert_eq!(latest, expected);
         let mut read: Vec<Shipment> = rows
             .into_iter()
             .map(|r| Shipment::try_from(r.shipment).unwrap())
@@ -280,6 +303,10 @@ mod tests {
                 .unwrap()
                 .carrier_facts,
             full.carrier_facts
+        );
+        assert_eq!(
+            stored.iter().find(|s| s.id == full.id).unwrap().allocation,
+            full.allocation
         );
         drop(store);
         for suffix in ["", "-wal", "-shm"] {
