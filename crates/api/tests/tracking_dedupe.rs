@@ -46,13 +46,15 @@ async fn sandbox_shipment(
 }
 
 async fn timeline(app: &TestApp, id: &str) -> Value {
-    app.get(&format!("/v1/shipments/{id}/events"), &app.key_a)
+    let response = app
+        .get(&format!("/v1/shipments/{id}/events"), &app.key_a)
         .send()
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+        .unwrap();
+    let status = response.status();
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(status, 200, "{id}'s events: {body}");
+    body
 }
 
 async fn wait_for(app: &TestApp, id: &str, status: &str) -> Value {

@@ -88,7 +88,7 @@ impl PgStore {
         tx: &mut sqlx::PgConnection,
         tenant_id: &str,
         ids: &[&str],
-    ) -> Result<Vec<crate::rows::FoldShipmentRow>> {
+    ) -> Result<crate::rows::LockedShipments> {
         let mut rows = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(crate::shared::ROWS_PER_STATEMENT) {
             let sql = format!(
@@ -106,7 +106,7 @@ impl PgStore {
             }
             rows.extend(q.fetch_all(&mut *tx).await?);
         }
-        Ok(rows)
+        Ok(crate::rows::LockedShipments::decoded(rows))
     }
 
     /// Concurrent recorders would all update a carrier's all-lanes row of

@@ -720,6 +720,43 @@ pub(crate) struct FoldShipmentRow {
     pub latest_event_at: Option<i64>,
 }
 
+/// The shipments a recording folds, as read under its lock: how many were
+/// found, and the rows, decoded when the caller gets to it (on SQLite they
+/// come as one JSON value, decoded while the next statement runs).
+pub(crate) struct LockedShipments {
+    pub found: usize,
+    rows: LockedRows,
+}
+
+enum LockedRows {
+    Decoded(Vec<FoldShipmentRow>),
+    Json(String),
+}
+
+impl LockedShipments {
+    pub(crate) fn decoded(rows: Vec<FoldShipmentRow>) -> Self {
+        Self {
+            found: rows.len(),
+            rows: LockedRows::Decoded(rows),
+        }
+    }
+
+    /// `found` rows as `FoldShipmentRow::from_json_rows` reads them.
+    pub(crate) fn json(found: usize, json: String) -> Self {
+        Self {
+            found,
+            rows: LockedRows::Json(json),
+        }
+    }
+
+    pub(crate) fn decode(self) -> Result<Vec<FoldShipmentRow>, StoreError> {
+        match self.rows {
+            LockedRows::Decoded(rows) => Ok(rows),
+            LockedRows::Json(json) => FoldShipmentRow::from_json_rows(&json),
+        }
+    }
+}
+
 impl FoldShipmentRow {
     /// Rows given as a JSON array of `[[shipment_columns…], latest_event_at]`.
     pub(crate) fn from_json_rows(json: &str) -> Result<Vec<Self>, StoreError> {

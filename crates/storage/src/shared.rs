@@ -2261,6 +2261,8 @@ macro_rules! record_batch_in_tx {
                     Vec::new()
                 }
             };
+            // Read first, so the outbox rows can be bound while other statements run.
+            let endpoints = $crate::shared::subscribed_endpoints!(&mut *$tx, tenant_id)?;
             let (locked, (mut rows, mut bound)) = $crate::shared::meanwhile(Self::lock_for_fold(&mut *$tx, tenant_id, &ids), || {
                 let rows: Vec<(&str, &shipgate_domain::ShipmentEvent)> = order
                     .iter()
@@ -2272,27 +2274,41 @@ macro_rules! record_batch_in_tx {
             .await;
             let locked = locked?;
             let fetched = phase.elapsed().as_micros();
-            let mut shipments: HashMap<String, (shipgate_domain::Shipment, Option<i64>)> = HashMap::with_capacity(ids.len());
-            for row in locked {
-                let latest = row.latest_event_at;
-                let shipment = shipgate_domain::Shipment::try_from(row.shipment)?;
-                shipments.insert(shipment.id.clone(), (shipment, latest));
+            type Locked = HashMap<String, (shipgate_domain::Shipment, Option<i64>)>;
+            let decode = |locked: $crate::rows::LockedShipments| -> $crate::Result<Locked> {
+                let rows = locked.decode()?;
+                let mut shipments: Locked = HashMap::with_capacity(rows.len());
+                for row in rows {
+                    let latest = row.latest_event_at;
+                    let shipment = shipgate_domain::Shipment::try_from(row.shipment)?;
+                    shipments.insert(shipment.id.clone(), (shipment, latest));
+                }
+                Ok(shipments)
+            };
+            // Every shipment found (the usual case): the inserts stand as
+            // bound, and the shipments are decoded while the first one runs.
+            let mut undecoded = None;
+            let mut shipments: Locked = HashMap::new();
+            if Self::NUMBERS_FULL_INSERTS && locked.found == order.len() && !rows.is_empty() {
+                undecoded = Some(locked);
+            } else {
+                shipments = decode(locked)?;
+                let before = order.len();
+                order.retain(|id| shipments.contains_key(*id));
+                if order.len() != before {
+                    // Some are not the tenant's shipments: bound again without their events.
+                    rows.retain(|(id, _)| shipments.contains_key(*id));
+                    bound = bind_inserts(&rows);
+                }
             }
             phases.push(("lock", phase.elapsed().as_micros()));
-            let before = order.len();
-            order.retain(|id| shipments.contains_key(*id));
-            if order.len() != before {
-                // Some are not the tenant's shipments: bound again without their events.
-                rows.retain(|(id, _)| shipments.contains_key(*id));
-                bound = bind_inserts(&rows);
-            }
             // Fold: from the stored state where the new events are not older
             // than the history, else from the whole history (read in one query,
             // below). Yields, per shipment, the events that went in and its
             // timeline (the new events' only, when folded onto the stored state),
             // when its latest event happened, and whether it was folded onto the
             // stored state; and the shipments to fold from their history.
-            let fold_new = |seq_of: &dyn Fn(&str) -> Option<i64>| {
+            let fold_new = |shipments: &Locked, seq_of: &dyn Fn(&str) -> Option<i64>| {
                 let mut inserted_of: HashMap<&str, Vec<shipgate_domain::ShipmentEvent>> = HashMap::new();
                 let mut folds: HashMap<&str, (shipgate_domain::Timeline, Option<jiff::Timestamp>, bool)> = HashMap::new();
                 let mut refold: Vec<&str> = Vec::new();
@@ -2320,7 +2336,7 @@ macro_rules! record_batch_in_tx {
             };
             // The projections of the shipments that got events.
             let updated_at = jiff::Timestamp::now();
-            let bind_updates = |folds: &HashMap<&str, (shipgate_domain::Timeline, Option<jiff::Timestamp>, bool)>| {
+            let bind_updates = |shipments: &Locked, folds: &HashMap<&str, (shipgate_domain::Timeline, Option<jiff::Timestamp>, bool)>| {
                 let changed: Vec<&str> = order.iter().copied().filter(|id| folds.contains_key(id)).collect();
                 changed
                     .chunks(ROWS_PER_STATEMENT)
@@ -2364,17 +2380,26 @@ macro_rules! record_batch_in_tx {
             for (i, chunk) in rows.chunks(ROWS_PER_STATEMENT).enumerate() {
                 if Self::NUMBERS_FULL_INSERTS {
                     let q = bound.next().expect("one insert bound per chunk");
-                    let result = if i == last {
+                    let undecoded = undecoded.take();
+                    let result = if i == last || undecoded.is_some() {
                         let (result, guess) = $crate::shared::meanwhile(q.execute(&mut *$tx), || {
+                            if let Some(locked) = undecoded {
+                                shipments = decode(locked)?;
+                            }
+                            if i != last {
+                                return Ok(None);
+                            }
                             let order_given: HashMap<&str, i64> =
                                 rows.iter().enumerate().map(|(n, (_, e))| (e.id.as_str(), n as i64)).collect();
-                            let (inserted_of, folds, refold) = fold_new(&|id| order_given.get(id).copied())?;
+                            let (inserted_of, folds, refold) = fold_new(&shipments, &|id| order_given.get(id).copied())?;
                             // Folded from history, the projections wait for that read.
-                            let updates = refold.is_empty().then(|| bind_updates(&folds));
-                            Ok::<_, $crate::StoreError>((inserted_of, folds, refold, updates))
+                            let updates = refold.is_empty().then(|| bind_updates(&shipments, &folds));
+                            Ok::<_, $crate::StoreError>(Some((inserted_of, folds, refold, updates)))
                         })
                         .await;
-                        guessed = Some(guess?);
+                        if let Some(guess) = guess? {
+                            guessed = Some(guess);
+                        }
                         result?
                     } else {
                         q.execute(&mut *$tx).await?
@@ -2419,7 +2444,7 @@ macro_rules! record_batch_in_tx {
                     (inserted_of, folds, refold, updates)
                 }
                 _ => {
-                    let (inserted_of, folds, refold) = fold_new(&|id| seqs.get(id).copied())?;
+                    let (inserted_of, folds, refold) = fold_new(&shipments, &|id| seqs.get(id).copied())?;
                     (inserted_of, folds, refold, None)
                 }
             };
@@ -2443,7 +2468,7 @@ macro_rules! record_batch_in_tx {
                 }
             }
             phases.push(("fold", phase.elapsed().as_micros()));
-            let mut updates = bound_updates.unwrap_or_else(|| bind_updates(&folds)).into_iter();
+            let mut updates = bound_updates.unwrap_or_else(|| bind_updates(&shipments, &folds)).into_iter();
             // What each recording did, and what it calls for, but for the NDR
             // records' writes and what follows from the NDRs they raise.
             let mut stats = $crate::performance::StatsChanges::default();
@@ -2490,7 +2515,7 @@ macro_rules! record_batch_in_tx {
             };
             // SQLite's thread runs the first projections statement while this
             // one works that out.
-            let recordings = match updates.next() {
+            let mut recordings = match updates.next() {
                 Some(first) => {
                     let (done, recordings) = $crate::shared::meanwhile(first.execute(&mut *$tx), work_out).await;
                     done?;
@@ -2498,9 +2523,28 @@ macro_rules! record_batch_in_tx {
                 }
                 None => work_out(),
             };
+            // The outbox rows of the webhooks known now (all but those
+            // following from NDRs raised), bound while the next runs.
+            let outbox_now = $crate::rows::now();
+            let known: Vec<$crate::WebhookEvent> = recordings
+                .iter_mut()
+                .filter_map(|(_, _, more)| more.as_mut())
+                .flat_map(|more| std::mem::take(&mut more.webhooks))
+                .collect();
+            let bind_outbox = |events: &[$crate::WebhookEvent]| {
+                $crate::shared::bind_webhook_messages!($crate::shared::outbox_messages(tenant_id, &endpoints, events, outbox_now), false)
+            };
+            let mut outbox = None;
             for q in updates {
-                q.execute(&mut *$tx).await?;
+                if outbox.is_none() {
+                    let (done, bound) = $crate::shared::meanwhile(q.execute(&mut *$tx), || bind_outbox(&known)).await;
+                    done?;
+                    outbox = Some(bound);
+                } else {
+                    q.execute(&mut *$tx).await?;
+                }
             }
+            let outbox = outbox.unwrap_or_else(|| bind_outbox(&known));
             phases.push(("update", phase.elapsed().as_micros()));
             // What the carrier says beyond scans; what it left out stays as it was.
             let with_facts: Vec<&str> = order.iter().copied().filter(|id| merged[id].1 != Default::default()).collect();
@@ -2546,8 +2590,8 @@ macro_rules! record_batch_in_tx {
             for job in &jobs {
                 $crate::shared::insert_job!(&mut *$tx, job)?;
             }
-            if !webhooks.is_empty() {
-                $crate::shared::insert_webhook_messages!($tx, tenant_id, &webhooks, false)?;
+            for q in outbox.into_iter().chain(bind_outbox(&webhooks)) {
+                q.fetch_all(&mut *$tx).await?;
             }
             phases.push(("outbox", phase.elapsed().as_micros()));
             tracing::debug!(shipments = order.len(), refolded = refold.len(), lock_fetch_us = fetched as u64, phases = ?phases, "recording phases (µs since start)");
@@ -2558,82 +2602,123 @@ macro_rules! record_batch_in_tx {
 }
 pub(crate) use record_batch_in_tx;
 
+/// The tenant's enabled webhook endpoints, each with the event types it
+/// subscribes to.
+macro_rules! subscribed_endpoints {
+    ($conn:expr, $tenant_id:expr) => {{
+        async {
+            sqlx::query_as::<_, (String, String)>(
+                "SELECT id, event_types FROM webhook_endpoints WHERE tenant_id = $1 AND enabled ORDER BY id",
+            )
+            .bind($tenant_id)
+            .fetch_all($conn)
+            .await?
+            .into_iter()
+            .map(|(id, types)| Ok((id, $crate::rows::parse_event_types(&types)?)))
+            .collect::<$crate::Result<Vec<(String, Vec<String>)>>>()
+        }
+        .await
+    }};
+}
+pub(crate) use subscribed_endpoints;
+
+/// The outbox messages of `events`: one per event and endpoint subscribed
+/// to its type, due `now`.
+pub(crate) fn outbox_messages(
+    tenant_id: &str,
+    endpoints: &[(String, Vec<String>)],
+    events: &[crate::WebhookEvent],
+    now: jiff::Timestamp,
+) -> Vec<crate::WebhookMessage> {
+    let mut messages = Vec::new();
+    for event in events {
+        for (endpoint_id, _) in endpoints
+            .iter()
+            .filter(|(_, types)| types.contains(&event.event_type))
+        {
+            messages.push(crate::WebhookMessage {
+                id: crate::new_id("msg"),
+                tenant_id: tenant_id.to_string(),
+                endpoint_id: endpoint_id.clone(),
+                event_key: event.key.clone(),
+                event_type: event.event_type.clone(),
+                payload: event.payload.clone(),
+                status: crate::WebhookMessageStatus::Pending,
+                next_attempt_at: Some(now),
+                created_at: now,
+                attempts: Vec::new(),
+            });
+        }
+    }
+    messages
+}
+
+/// The statements inserting `$messages` (one per event and endpoint:
+/// fanning an event out again adds nothing), `RETURNING id` when
+/// `$which_new` (on SQLite each row back is a thread hand-off, so callers
+/// that ignore which were new say false). The messages' text moves into
+/// the statements.
+macro_rules! bind_webhook_messages {
+    ($messages:expr, $which_new:expr) => {{
+        use $crate::shared::{ROWS_PER_STATEMENT, values_rows};
+        let messages: Vec<$crate::WebhookMessage> = $messages;
+        let which_new: bool = $which_new;
+        let mut statements = Vec::with_capacity(messages.len().div_ceil(ROWS_PER_STATEMENT));
+        let mut messages = messages.into_iter().peekable();
+        while messages.peek().is_some() {
+            let chunk: Vec<$crate::WebhookMessage> =
+                messages.by_ref().take(ROWS_PER_STATEMENT).collect();
+            let sql = format!(
+                concat!(
+                    "INSERT INTO webhook_messages (",
+                    $crate::rows::webhook_message_columns!(),
+                    ", updated_at) VALUES {} ON CONFLICT (endpoint_id, event_key) DO NOTHING{}"
+                ),
+                values_rows(chunk.len(), 11, 1),
+                if which_new { " RETURNING id" } else { "" }
+            );
+            let mut q =
+                sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(Self::dynamic_sql(sql)));
+            for m in chunk {
+                q = q
+                    .bind(m.id)
+                    .bind(m.tenant_id)
+                    .bind(m.endpoint_id)
+                    .bind(m.event_key)
+                    .bind(m.event_type)
+                    .bind(m.payload)
+                    .bind(m.status.as_str())
+                    .bind(0_i64)
+                    .bind(m.next_attempt_at.map($crate::rows::micros))
+                    .bind($crate::rows::micros(m.created_at))
+                    .bind($crate::rows::micros(m.created_at));
+            }
+            statements.push(q);
+        }
+        statements
+    }};
+}
+pub(crate) use bind_webhook_messages;
+
 /// Writes the outbox: one message per event and enabled endpoint of the
 /// tenant subscribed to its type, due now (one per event and endpoint:
 /// fanning an event out again adds nothing). Yields the new messages.
 macro_rules! insert_webhook_messages {
-    ($tx:ident, $tenant_id:expr, $events:expr) => {
-        $crate::shared::insert_webhook_messages!($tx, $tenant_id, $events, true)
-    };
-    // `$which_new`: false when the caller ignores which messages were new,
-    // so no row comes back per message (on SQLite each is a thread hand-off).
-    ($tx:ident, $tenant_id:expr, $events:expr, $which_new:literal) => {{
+    ($tx:ident, $tenant_id:expr, $events:expr) => {{
         async {
-            use $crate::shared::{ROWS_PER_STATEMENT, values_rows};
             let tenant_id: &str = $tenant_id;
-            let events: &[$crate::WebhookEvent] = $events;
-            let now = $crate::rows::now();
-            let endpoints = sqlx::query_as::<_, (String, String)>(
-                "SELECT id, event_types FROM webhook_endpoints WHERE tenant_id = $1 AND enabled ORDER BY id",
-            )
-            .bind(tenant_id)
-            .fetch_all(&mut *$tx)
-            .await?
-            .into_iter()
-            .map(|(id, types)| Ok((id, $crate::rows::parse_event_types(&types)?)))
-            .collect::<$crate::Result<Vec<(String, Vec<String>)>>>()?;
-            let mut messages = Vec::new();
-            for event in events {
-                for (endpoint_id, _) in endpoints.iter().filter(|(_, types)| types.contains(&event.event_type)) {
-                    messages.push($crate::WebhookMessage {
-                        id: $crate::new_id("msg"),
-                        tenant_id: tenant_id.to_string(),
-                        endpoint_id: endpoint_id.clone(),
-                        event_key: event.key.clone(),
-                        event_type: event.event_type.clone(),
-                        payload: event.payload.clone(),
-                        status: $crate::WebhookMessageStatus::Pending,
-                        next_attempt_at: Some(now),
-                        created_at: now,
-                        attempts: Vec::new(),
-                    });
-                }
-            }
+            let endpoints = $crate::shared::subscribed_endpoints!(&mut *$tx, tenant_id)?;
+            let mut messages = $crate::shared::outbox_messages(
+                tenant_id,
+                &endpoints,
+                $events,
+                $crate::rows::now(),
+            );
             let mut new_ids = std::collections::HashSet::new();
-            for chunk in messages.chunks(ROWS_PER_STATEMENT) {
-                let sql = format!(
-                    concat!(
-                        "INSERT INTO webhook_messages (",
-                        $crate::rows::webhook_message_columns!(),
-                        ", updated_at) VALUES {} ON CONFLICT (endpoint_id, event_key) DO NOTHING{}"
-                    ),
-                    values_rows(chunk.len(), 11, 1),
-                    if $which_new { " RETURNING id" } else { "" }
-                );
-                let mut q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(Self::dynamic_sql(sql)));
-                for m in chunk {
-                    q = q
-                        .bind(m.id.as_str())
-                        .bind(tenant_id)
-                        .bind(m.endpoint_id.as_str())
-                        .bind(m.event_key.as_str())
-                        .bind(m.event_type.as_str())
-                        .bind(m.payload.as_str())
-                        .bind(m.status.as_str())
-                        .bind(0_i64)
-                        .bind($crate::rows::micros(now))
-                        .bind($crate::rows::micros(now))
-                        .bind($crate::rows::micros(now));
-                }
-                if $which_new {
-                    new_ids.extend(q.fetch_all(&mut *$tx).await?);
-                } else {
-                    q.fetch_all(&mut *$tx).await?;
-                }
+            for q in $crate::shared::bind_webhook_messages!(messages.clone(), true) {
+                new_ids.extend(q.fetch_all(&mut *$tx).await?);
             }
-            if $which_new {
-                messages.retain(|m| new_ids.contains(&m.id));
-            }
+            messages.retain(|m| new_ids.contains(&m.id));
             Ok::<_, $crate::StoreError>(messages)
         }
         .await

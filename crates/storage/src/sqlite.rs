@@ -46,9 +46,17 @@ impl SqliteStore {
         // it alongside (`checkpoint_in_background`). Far past the usual
         // size the writer still does it itself, so the log stays bounded
         // even when readers never let the background copy finish.
+        // Its statement journals (what a failing statement inside a
+        // transaction rolls back to) stay in memory: past 64 KiB SQLite
+        // spills them to a temporary file, and the big multi-row statements
+        // of a push's recording wrote a sixth of their pages there.
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
-            .connect_with(options.pragma("wal_autocheckpoint", WRITER_CHECKPOINT_PAGES.to_string()))
+            .connect_with(
+                options
+                    .pragma("wal_autocheckpoint", WRITER_CHECKPOINT_PAGES.to_string())
+                    .pragma("temp_store", "memory"),
+            )
             .await?;
         let checkpoint = checkpoint_in_background(pool.clone());
         Ok(Self {
@@ -112,13 +120,15 @@ impl SqliteStore {
     /// They come back as **one** JSON value: sqlx hands every row from
     /// SQLite's thread to the caller through a channel, copying each of its
     /// values, which cost more than SQLite's lookups and its JSON together.
+    /// Their count comes with it, so the caller knows whether all were
+    /// found before it decodes them.
     async fn lock_for_fold(
         tx: &mut sqlx::SqliteConnection,
         tenant_id: &str,
         ids: &[&str],
-    ) -> Result<Vec<crate::rows::FoldShipmentRow>> {
-        let json: String = sqlx::query_scalar(concat!(
-            "SELECT json_group_array(json_array(json_array(",
+    ) -> Result<crate::rows::LockedShipments> {
+        let (found, json): (i64, String) = sqlx::query_as(concat!(
+            "SELECT count(*), json_group_array(json_array(json_array(",
             crate::rows::shipment_columns!(),
             "), latest_event_at)) FROM shipments WHERE tenant_id = $1 AND id IN (SELECT value FROM json_each($2))"
         ))
@@ -126,7 +136,10 @@ impl SqliteStore {
         .bind(json_text(ids)?)
         .fetch_one(&mut *tx)
         .await?;
-        crate::rows::FoldShipmentRow::from_json_rows(&json)
+        Ok(crate::rows::LockedShipments::json(
+            usize::try_from(found).unwrap_or_default(),
+            json,
+        ))
     }
 
     /// One writer: no lock to spread (see the PostgreSQL store), one copy.
@@ -270,9 +283,11 @@ mod tests {
             theirs.id.as_str(),
             "shp_missing",
         ];
-        let rows = SqliteStore::lock_for_fold(&mut tx, &tenant.id, &ids)
+        let locked = SqliteStore::lock_for_fold(&mut tx, &tenant.id, &ids)
             .await
             .unwrap();
+        assert_eq!(locked.found, 2, "the tenant's two of the four");
+        let rows = locked.decode().unwrap();
         tx.rollback().await.unwrap();
         let mut latest: Vec<(String, Option<i64>)> = rows
             .iter()
