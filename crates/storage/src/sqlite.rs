@@ -185,8 +185,12 @@ impl_store!(SqliteStore, Backend::Sqlite);
 
 /// Log pages past which the writer copies the log back itself.
 const WRITER_CHECKPOINT_PAGES: u32 = 16_384;
-/// How often the background checkpoint runs.
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+/// How often the background checkpoint runs. Under steady writes the log
+/// restarts only after the writer's own checkpoint (past
+/// [`WRITER_CHECKPOINT_PAGES`]); the more the background one has copied by
+/// then, the less that one copies while commits wait (push ack p99 fell
+/// from 106–117 ms to 88–103 ms at 100 ms against 250 ms).
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
 
 /// Copies the write-ahead log back into the database file every
 /// [`CHECKPOINT_EVERY`] from a reader connection (`PASSIVE`: it never waits
