@@ -1304,16 +1304,18 @@ impl Push for Delhivery {
 
     fn parse_push(&self, body: &[u8]) -> Result<Vec<TrackedShipment>, CarrierError> {
         let as_response = || HttpResponse::new(200, body.to_vec());
-        let value: Value = serde_json::from_slice(body)
-            .map_err(|e| CarrierError::parse(CODE, &as_response(), e.to_string()))?;
-        let items = match value {
-            Value::Array(items) => items,
-            other => vec![other],
+        // One push or an array of them, read straight into their types
+        // (through `serde_json::Value` first, every field was a map entry).
+        let batched = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
+        let parsed = if batched {
+            serde_json::from_slice::<Vec<DelhiveryPush>>(body)
+        } else {
+            serde_json::from_slice::<DelhiveryPush>(body).map(|push| vec![push])
         };
-        let mut out = Vec::new();
-        for item in items {
-            let push: DelhiveryPush = serde_json::from_value(item)
-                .map_err(|e| CarrierError::parse(CODE, &as_response(), e.to_string()))?;
+        let pushes =
+            parsed.map_err(|e| CarrierError::parse(CODE, &as_response(), e.to_string()))?;
+        let mut out = Vec::with_capacity(pushes.len());
+        for push in pushes {
             let shipment = push.shipment.ok_or_else(|| {
                 CarrierError::parse(CODE, &as_response(), "push without Shipment")
             })?;

@@ -13,7 +13,11 @@ use serde_json::Value;
 /// A string that may arrive as a JSON string, number or boolean; `null`,
 /// arrays and objects read as `None`.
 pub fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Ok(value_to_string(&Value::deserialize(d)?))
+    Ok(match Value::deserialize(d)? {
+        // The text itself, not a copy.
+        Value::String(s) => Some(s),
+        other => value_to_string(&other),
+    })
 }
 
 pub fn value_to_string(v: &Value) -> Option<String> {
