@@ -422,6 +422,38 @@ fn documented_push_payload() {
 }
 
 #[test]
+fn a_push_is_read_alone_or_batched_and_anything_else_is_refused() {
+    let one = fixture("push_manifested.json");
+    let alone = Delhivery.parse_push(&one).unwrap();
+    // Several pushes in one array, after leading whitespace.
+    let text = String::from_utf8(one.clone()).unwrap();
+    let batched = format!(" \n[{text}, {text}]");
+    let both = Delhivery.parse_push(batched.as_bytes()).unwrap();
+    assert_eq!(both.len(), 2);
+    for s in &both {
+        assert_eq!(s.awb, alone[0].awb);
+        assert_eq!(s.scans[0].code, alone[0].scans[0].code);
+        assert_eq!(s.scans[0].occurred_at, alone[0].scans[0].occurred_at);
+    }
+    assert!(Delhivery.parse_push(b"[]").unwrap().is_empty());
+    for bad in [
+        &b"[1]"[..],
+        b"\"Shipment\"",
+        b"{}",
+        b"[{}]",
+        b"null",
+        b"{\"Shipment\": {\"AWB\": \"1\"}}",
+        b"[{\"Shipment\"",
+    ] {
+        assert!(
+            matches!(Delhivery.parse_push(bad), Err(CarrierError::Parse { .. })),
+            "{}",
+            String::from_utf8_lossy(bad)
+        );
+    }
+}
+
+#[test]
 fn adapter_declares_what_it_implements() {
     let caps = Delhivery.capabilities();
     for cap in [
