@@ -67,9 +67,20 @@ impl SqliteStore {
     }
 
     async fn run_migrations(&self) -> Result<()> {
-        sqlx::migrate!("./migrations/sqlite")
-            .run(&self.writer)
+        // A data migration may rewrite a whole table in one statement: its
+        // statement journal spills to a file as SQLite's default has it,
+        // rather than holding the table's old pages in memory. (The writer
+        // pool's one connection runs the migrations.)
+        sqlx::query("PRAGMA temp_store = DEFAULT")
+            .execute(&self.writer)
             .await?;
+        let migrated = sqlx::migrate!("./migrations/sqlite")
+            .run(&self.writer)
+            .await;
+        sqlx::query("PRAGMA temp_store = MEMORY")
+            .execute(&self.writer)
+            .await?;
+        migrated?;
         Ok(())
     }
 
@@ -331,6 +342,26 @@ mod tests {
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{path}{suffix}"));
         }
+    }
+
+    #[tokio::test]
+    async fn the_writer_keeps_statement_journals_in_memory_but_while_migrating() {
+        let store = SqliteStore::open(&temporary_file()).await.unwrap();
+        let temp_store = || async {
+            sqlx::query_scalar::<_, i64>("PRAGMA temp_store")
+                .fetch_one(&store.writer)
+                .await
+                .unwrap()
+        };
+        // 2: MEMORY; readers keep SQLite's default (0).
+        assert_eq!(temp_store().await, 2);
+        store.run_migrations().await.unwrap();
+        assert_eq!(temp_store().await, 2, "set again after the migrations");
+        let reader: i64 = sqlx::query_scalar("PRAGMA temp_store")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+        assert_eq!(reader, 0);
     }
 
     #[tokio::test]
