@@ -77,10 +77,12 @@ impl SqliteStore {
         let migrated = sqlx::migrate!("./migrations/sqlite")
             .run(&self.writer)
             .await;
-        sqlx::query("PRAGMA temp_store = MEMORY")
+        let restored = sqlx::query("PRAGMA temp_store = MEMORY")
             .execute(&self.writer)
-            .await?;
+            .await;
+        // A failed migration is the error to report, whatever came after.
         migrated?;
+        restored?;
         Ok(())
     }
 
@@ -345,8 +347,9 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn the_writer_keeps_statement_journals_in_memory_but_while_migrating() {
-        let store = SqliteStore::open(&temporary_file()).await.unwrap();
+    async fn the_writer_keeps_statement_journals_in_memory_before_and_after_migrating() {
+        let path = temporary_file();
+        let store = SqliteStore::open(&path).await.unwrap();
         let temp_store = || async {
             sqlx::query_scalar::<_, i64>("PRAGMA temp_store")
                 .fetch_one(&store.writer)
@@ -362,6 +365,10 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(reader, 0);
+        drop(store);
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{path}{suffix}"));
+        }
     }
 
     #[tokio::test]
